@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * nvme_ring_io: shared-memory submission/completion rings for NVMe
+ * passthrough, in the manner of AF_XDP.
+ *
+ * This header is the whole contract between the module and userspace.
+ *
+ * A ring has one or more queues. Each queue is one mmap()able region:
+ *
+ *   +--------------------------+ 0
+ *   | indices page             |   SQ producer, SQ consumer, SQ flags,
+ *   |                          |   CQ producer, CQ consumer, CQ flags,
+ *   |                          |   each on its own cache line
+ *   +--------------------------+ 4 KiB
+ *   | SQ descriptors (__u64)   |   data-area offset of a command slot
+ *   +--------------------------+
+ *   | CQ entries               |   struct nvme_ring_cqe
+ *   +--------------------------+ data_off (2 MiB aligned)
+ *   | data area                |   command slots and data buffers
+ *   +--------------------------+ mmap_size
+ *
+ * Userspace must read every offset from NVME_RING_IO_GET_QUEUE_INFO (or
+ * NVME_RING_IO_GET_INFO for the file's current queue) and never assume it.
+ *
+ * Index protocol (free-running __u32 indices, entry = index & (entries - 1)):
+ *   SQ: userspace writes descriptors, then stores sq.producer with release;
+ *       the kernel loads sq.producer with acquire, reads the descriptors,
+ *       then stores sq.consumer with release.
+ *   CQ: the kernel writes entries, then stores cq.producer with release;
+ *       userspace loads cq.producer with acquire, reads the entries, then
+ *       stores cq.consumer with release.
+ */
+#ifndef _UAPI_LINUX_NVME_RING_IO_H
+#define _UAPI_LINUX_NVME_RING_IO_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define NVME_RING_IO_ABI_VERSION	1
+
+/* The anonymous-ring device of the original design. */
+#define NVME_RING_IO_MISC_NAME		"nvme_ring_io"
+/* Named rings appear as /dev/nvme_ring/<name>. */
+#define NVME_RING_IO_DEV_DIR		"nvme_ring"
+
+/*
+ * Feature bits reported in nvme_ring_info.features.
+ *
+ * NVME_RING_IO_F_MULTI_QUEUE: rings may have more than one queue; select
+ *	one with NVME_RING_IO_SET_QUEUE.
+ * NVME_RING_IO_F_CQE_STATUS: CQ entries carry the NVMe status and errno.
+ * NVME_RING_IO_F_REMOTE_SUBMIT: SUBMIT from a CPU outside the queue's CPU
+ *	set is handed to a worker on the queue's CPUs.
+ * NVME_RING_IO_F_LBA_WINDOW: commands are confined to an LBA window.
+ */
+#define NVME_RING_IO_F_MULTI_QUEUE	(1ULL << 0)
+#define NVME_RING_IO_F_CQE_STATUS	(1ULL << 1)
+#define NVME_RING_IO_F_REMOTE_SUBMIT	(1ULL << 2)
+#define NVME_RING_IO_F_LBA_WINDOW	(1ULL << 3)
+#define NVME_RING_IO_F_ALL		(NVME_RING_IO_F_MULTI_QUEUE |	\
+					 NVME_RING_IO_F_CQE_STATUS |	\
+					 NVME_RING_IO_F_REMOTE_SUBMIT |	\
+					 NVME_RING_IO_F_LBA_WINDOW)
+
+/* Limits. */
+#define NVME_RING_IO_MIN_ENTRIES	2
+#define NVME_RING_IO_MAX_ENTRIES	32768
+#define NVME_RING_IO_MAX_DATA_SIZE	(1ULL << 30)	/* per queue */
+#define NVME_RING_IO_MAX_QUEUES		256
+
+/*
+ * mmap() offset of queue q: q * NVME_RING_IO_MMAP_STRIDE. The length must
+ * not exceed the queue's mmap_size.
+ */
+#define NVME_RING_IO_MMAP_STRIDE	(1ULL << 40)
+
+/* Offsets of one ring (SQ or CQ) inside the queue's region. */
+struct nvme_ring_offsets {
+	__u64 producer;
+	__u64 consumer;
+	__u64 flags;
+	__u64 desc;
+};
+
+/* Layout of one queue's mmap region; offsets are from the region's start. */
+struct nvme_ring_layout {
+	struct nvme_ring_offsets sq;
+	struct nvme_ring_offsets cq;
+	__u64 data_off;		/* start of the data area */
+	__u64 data_size;	/* bytes in the data area */
+	__u64 mmap_offset;	/* pass to mmap() as offset */
+	__u64 mmap_size;	/* pass to mmap() as length */
+};
+
+/*
+ * A command slot, NVME_RING_SLOT_SIZE bytes, at a 64-byte aligned offset in
+ * the data area. The SQ descriptor is that offset.
+ *
+ * Userspace fills cmd[] with an NVMe I/O submission queue entry (NVMe
+ * layout, little endian) and data_off/data_len. The kernel takes only the
+ * opcode, CDW2-3 and CDW10-15 from cmd[]: the command identifier and the
+ * namespace id are the driver's, and the data and metadata pointers must be
+ * zero (the kernel builds the data mapping from data_off/data_len).
+ *
+ * On completion the kernel writes status, result and err.
+ */
+struct nvme_ring_slot {
+	__u8	cmd[64];	/* NVMe submission queue entry */
+	__u64	user_data;	/* returned untouched */
+	__u64	data_off;	/* data buffer: offset into the data area */
+	__u32	data_len;	/* data buffer: length in bytes */
+	__u32	meta_len;	/* metadata: must be 0 (reserved) */
+	__u64	meta_off;	/* metadata: must be 0 (reserved) */
+	__u32	timeout_ms;	/* 0: the driver's I/O timeout */
+	__u32	resv1;		/* must be 0 */
+	/* written by the kernel at completion */
+	__u64	result;		/* NVMe completion result (DW0, DW1) */
+	__u16	status;		/* NVMe status field: SC, SCT, CRD, M, DNR */
+	__u16	resv2;
+	__s32	err;		/* 0, or -errno for a host-side failure */
+	__u64	resv3;
+};
+
+#define NVME_RING_SLOT_SIZE		128
+
+/*
+ * A completion queue entry. Every descriptor taken from the SQ produces
+ * exactly one, also when the descriptor was rejected.
+ */
+struct nvme_ring_cqe {
+	__u64	slot;		/* the SQ descriptor (slot offset) */
+	__u16	status;		/* NVMe status field, 0 on success */
+	__u16	flags;		/* NVME_RING_CQE_F_* */
+	__s32	err;		/* 0, or -errno */
+};
+
+/*
+ * NVME_RING_CQE_F_REJECTED: the kernel refused the command before sending
+ *	it to the device (bad descriptor, slot, opcode, LBA range, length);
+ *	err says why. When the slot offset itself is invalid the slot is not
+ *	written, and NVME_RING_CQE_F_BAD_SLOT is also set.
+ */
+#define NVME_RING_CQE_F_REJECTED	(1U << 0)
+#define NVME_RING_CQE_F_BAD_SLOT	(1U << 1)
+
+/* Ring flags words (sq.flags, cq.flags), reserved for need-wakeup. */
+#define NVME_RING_FLAG_NEED_WAKEUP	(1U << 0)
+
+/*
+ * NVME_RING_IO_SETUP, on /dev/nvme_ring_io: create an anonymous one-queue
+ * ring bound to the namespace behind nvme_fd (/dev/nvmeXnY or /dev/ngXnY).
+ * Writes through the ring need nvme_fd to be open for writing.
+ *
+ * uring_fd is the caller's io_uring, recorded for the library, which
+ * registers the data area with it as fixed buffers; -1 for none.
+ * The queue runs on the caller's allowed CPUs; its memory goes to numa_node
+ * when NVME_RING_SETUP_F_NUMA_NODE is set, else to the caller's node.
+ */
+struct nvme_ring_setup {
+	__u32	sq_entries;	/* power of two */
+	__u32	cq_entries;	/* power of two */
+	__u64	data_size;	/* bytes, rounded up to 2 MiB */
+	__s32	nvme_fd;
+	__s32	uring_fd;
+	__u32	flags;		/* NVME_RING_SETUP_F_* */
+	__s32	numa_node;
+	__u64	resv[4];	/* must be 0 */
+};
+
+#define NVME_RING_SETUP_F_NUMA_NODE	(1U << 0)
+#define NVME_RING_SETUP_F_HUGEPAGES	(1U << 1)	/* fail without 2 MiB pages */
+#define NVME_RING_SETUP_F_ALL		(NVME_RING_SETUP_F_NUMA_NODE |	\
+					 NVME_RING_SETUP_F_HUGEPAGES)
+
+/*
+ * NVME_RING_IO_SUBMIT: consume up to max_submit descriptors (0: all that
+ * are pending) from the current queue's SQ and send them to the device.
+ * Returns the number consumed, also in `submitted`.
+ */
+struct nvme_ring_submit {
+	__u32	max_submit;
+	__u32	submitted;	/* out */
+	__u32	flags;		/* must be 0 */
+	__u32	resv;		/* must be 0 */
+};
+
+/*
+ * NVME_RING_IO_COMPLETE: wait until at least min_complete completions are
+ * in the current queue's CQ, or timeout_ms passes (0: do not wait).
+ * Returns with `available` set to the CQ entries ready to be read; the
+ * caller reads them and advances cq.consumer.
+ */
+struct nvme_ring_complete {
+	__u32	min_complete;
+	__u32	timeout_ms;
+	__u32	available;	/* out */
+	__u32	flags;		/* must be 0 */
+	__u64	resv[2];	/* must be 0 */
+};
+
+/* Per-queue counters. */
+struct nvme_ring_stats {
+	__u64	submitted;
+	__u64	completed;
+	__u64	errors;
+	__u64	invalid_descs;
+	__u64	bytes_read;
+	__u64	bytes_written;
+	__u64	inflight;
+	__u64	sq_empty_kicks;
+	__u64	cq_full_events;
+	__u64	remote_submits;
+	__u64	resv[6];
+};
+
+/*
+ * NVME_RING_IO_GET_INFO: the ring and the file's current queue.
+ */
+struct nvme_ring_info {
+	__u32	abi_version;	/* NVME_RING_IO_ABI_VERSION */
+	__u32	nr_queues;
+	__u64	features;	/* NVME_RING_IO_F_* */
+	__u32	queue;		/* the file's current queue */
+	__u32	nsid;
+	__u32	sq_entries;
+	__u32	cq_entries;
+	__u32	lba_shift;	/* log2 of the LBA size */
+	__u32	max_transfer;	/* bytes per command */
+	__u64	lba_start;	/* first LBA commands may touch */
+	__u64	lba_count;	/* LBAs commands may touch */
+	__s32	numa_node;
+	__u32	state;		/* NVME_RING_STATE_* */
+	__u8	opcodes[32];	/* bitmap of allowed NVMe I/O opcodes */
+	struct nvme_ring_layout layout;	/* of the current queue */
+	struct nvme_ring_stats stats;	/* of the current queue */
+	__u64	resv[8];
+};
+
+#define NVME_RING_STATE_LIVE		0
+#define NVME_RING_STATE_DEAD		1	/* the device went away */
+
+/*
+ * NVME_RING_IO_GET_QUEUE_INFO: one queue of the ring, selected by `queue`.
+ */
+struct nvme_ring_queue_info {
+	__u32	queue;		/* in */
+	__s32	numa_node;	/* where the queue's memory is */
+	__u32	hctx;		/* first blk-mq hardware context serving it */
+	__u32	nvme_qid;	/* NVMe I/O queue id of that context */
+	__u32	nr_cpus;
+	__u32	huge_pages;	/* 2 MiB chunks backing the region */
+	__u64	cpus[4];	/* bitmap of the queue's CPUs (first 256) */
+	struct nvme_ring_layout layout;
+	struct nvme_ring_stats stats;
+	__u64	resv[8];
+};
+
+#define NVME_RING_IO_MAGIC	0xB7
+
+#define NVME_RING_IO_SETUP	_IOW(NVME_RING_IO_MAGIC, 0x00, struct nvme_ring_setup)
+#define NVME_RING_IO_SUBMIT	_IOWR(NVME_RING_IO_MAGIC, 0x01, struct nvme_ring_submit)
+#define NVME_RING_IO_COMPLETE	_IOWR(NVME_RING_IO_MAGIC, 0x02, struct nvme_ring_complete)
+#define NVME_RING_IO_GET_INFO	_IOR(NVME_RING_IO_MAGIC, 0x03, struct nvme_ring_info)
+#define NVME_RING_IO_SET_QUEUE	_IOW(NVME_RING_IO_MAGIC, 0x04, __u32)
+#define NVME_RING_IO_GET_QUEUE_INFO \
+	_IOWR(NVME_RING_IO_MAGIC, 0x05, struct nvme_ring_queue_info)
+
+#endif /* _UAPI_LINUX_NVME_RING_IO_H */
