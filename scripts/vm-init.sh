@@ -1,0 +1,172 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the nvme_ring_io test VM (busybox sh). Sets the guest up, runs the
+# tests listed in /tests/LIST one after the other and powers off, carrying
+# the verdict out through isa-debug-exit (port 0xf4).
+#
+# Console protocol, parsed by scripts/vm-test.sh:
+#   NRI-BEGIN <test>
+#   ... the test's output, then the kernel log it caused as "dmesg| " lines
+#   NRI-END <test>
+#   NRI-RESULT <test> pass|fail|skip [reason]
+#   NRI-DONE passed=N failed=N skipped=N
+# A test counts as failed when it exits with neither 0 nor 77, runs past
+# TEST_TIMEOUT, or when the kernel log shows trouble or the kernel picks up a
+# taint other than O and E while it runs.
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+umask 022
+
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/shm /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t devpts devpts /dev/pts 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+TEST_TIMEOUT=120
+VM_HUGEPAGES=0
+# shellcheck disable=SC1091
+[ -f /etc/nri-vm.conf ] && . /etc/nri-vm.conf
+
+KVER=$(uname -r)
+export KVER
+export NRI_KO="/lib/modules/$KVER/extra/nvme_ring_io.ko"
+
+hostname nri-vm
+ip link set lo up 2>/dev/null
+
+# Kernel log patterns that fail the test during which they appear.
+TROUBLE='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Kernel panic|possible circular locking|possible recursive locking|lockdep|INFO: task .* blocked for more than|hung_task|soft lockup|hard LOCKUP|rcu: INFO|self-detected stall|Call Trace|UBSAN|KASAN|KFENCE|list_add corruption|list_del corruption|refcount_t:|Bad page|BUG kmalloc'
+# Taint bits a test may add: O (4096, out-of-tree module) and E (8192, unsigned).
+TAINT_OK=12288
+
+echo 45 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+
+boot_trouble=
+
+modprobe configfs && mount -t configfs configfs /sys/kernel/config
+modprobe nvme
+
+# Wait (bounded) for the namespaces of the NVMe controllers QEMU gave us.
+nctrl=0
+for c in /sys/bus/pci/devices/*/class; do
+	[ "$(cat "$c")" = 0x010802 ] && nctrl=$((nctrl + 1))
+done
+i=0
+while [ "$i" -lt 100 ]; do
+	nns=0
+	for b in /sys/block/nvme*n1; do
+		[ -e "$b" ] && nns=$((nns + 1))
+	done
+	[ "$nns" -ge "$nctrl" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ "$nns" -lt "$nctrl" ]; then
+	echo "NRI-INIT: only $nns of $nctrl NVMe namespaces appeared"
+	boot_trouble="$boot_trouble nvme"
+fi
+
+if [ "$VM_HUGEPAGES" -gt 0 ] 2>/dev/null; then
+	for n in /sys/devices/system/node/node[0-9]*; do
+		echo "$VM_HUGEPAGES" >"$n/hugepages/hugepages-2048kB/nr_hugepages"
+	done
+fi
+
+if [ -f "$NRI_KO" ]; then
+	if ! modprobe nvme_ring_io; then
+		echo "NRI-INIT: modprobe nvme_ring_io failed"
+	fi
+else
+	echo "NRI-INIT: no nvme_ring_io.ko in the image"
+fi
+
+echo "NRI-INIT: kernel $KVER, cpus $(cat /sys/devices/system/cpu/online)," \
+	"nodes $(cat /sys/devices/system/node/online 2>/dev/null)," \
+	"nvme: $(cd /sys/block && echo nvme*)"
+echo "NRI-INIT: boot kernel log:"
+dmesg -c >/tmp/boot.dmesg
+sed 's/^/dmesg| /' /tmp/boot.dmesg
+if grep -Eq "$TROUBLE" /tmp/boot.dmesg; then
+	boot_trouble="$boot_trouble dmesg"
+fi
+if [ $(($(cat /proc/sys/kernel/tainted) & ~TAINT_OK)) -ne 0 ]; then
+	boot_trouble="$boot_trouble taint=$(cat /proc/sys/kernel/tainted)"
+fi
+
+passed=0
+failed=0
+skipped=0
+if [ -n "$boot_trouble" ]; then
+	echo "NRI-RESULT boot fail trouble during boot:$boot_trouble"
+	failed=$((failed + 1))
+fi
+
+shell=/bin/bash
+[ -x "$shell" ] || shell=/bin/sh
+
+while read -r t; do
+	[ -n "$t" ] || continue
+	name=${t%.sh}
+	taint0=$(cat /proc/sys/kernel/tainted)
+	echo "NRI-BEGIN $name"
+	start=$(date +%s)
+	echo 1 >/tmp/test.rc
+	{
+		(cd /tmp && exec timeout -s KILL "$TEST_TIMEOUT" "$shell" "/tests/$t" </dev/null)
+		echo $? >/tmp/test.rc
+	} 2>&1 | tee /tmp/test.out
+	rc=$(cat /tmp/test.rc)
+	end=$(date +%s)
+	dmesg -c >/tmp/test.dmesg
+	sed 's/^/dmesg| /' /tmp/test.dmesg
+	echo "NRI-END $name"
+
+	verdict=pass
+	reason=
+	if [ "$rc" -eq 77 ]; then
+		verdict=skip
+		reason=$(grep -m 1 '^SKIP: ' /tmp/test.out)
+	elif [ "$rc" -ne 0 ]; then
+		verdict=fail
+		if [ $((end - start)) -ge "$TEST_TIMEOUT" ]; then
+			reason="timed out after ${TEST_TIMEOUT}s"
+		else
+			reason="exit status $rc"
+		fi
+	fi
+	bad=$(grep -Em 1 "$TROUBLE" /tmp/test.dmesg)
+	if [ -n "$bad" ]; then
+		verdict=fail
+		reason="$reason${reason:+; }kernel log: $bad"
+	fi
+	taint1=$(cat /proc/sys/kernel/tainted)
+	new=$((taint1 & ~taint0 & ~TAINT_OK))
+	if [ "$new" -ne 0 ]; then
+		verdict=fail
+		reason="$reason${reason:+; }kernel taint $taint0 -> $taint1"
+	fi
+	case $verdict in
+	pass) passed=$((passed + 1)) ;;
+	skip) skipped=$((skipped + 1)) ;;
+	fail) failed=$((failed + 1)) ;;
+	esac
+	echo "NRI-RESULT $name $verdict $reason"
+done </tests/LIST
+
+echo "NRI-DONE passed=$passed failed=$failed skipped=$skipped"
+sync
+# isa-debug-exit: QEMU exits with 2 * byte + 1, so 1 means all passed.
+if [ "$failed" -eq 0 ]; then
+	printf '\000' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+else
+	printf '\001' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+fi
+poweroff -f

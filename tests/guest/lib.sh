@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for nvme_ring_io guest tests. A test sources this file with
+#   . "$(dirname "$0")/lib.sh"
+# and exits 0 (pass), 77 (skip) or anything else (fail). Tests learn the VM's
+# topology from sysfs only.
+
+NRI_MODULE=nvme_ring_io
+: "${NRI_KO:=/lib/modules/$(uname -r)/extra/$NRI_MODULE.ko}"
+NRI_TEST=$(basename "$0" .sh)
+NRI_USER=nritest
+
+info() {
+	echo "INFO: $*"
+}
+
+# skip MSG: the test cannot run here; says why, loudly.
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# fail MSG: the test failed.
+fail() {
+	echo "FAIL: $NRI_TEST: $*"
+	exit 1
+}
+
+pass() {
+	echo "PASS: $NRI_TEST"
+	exit 0
+}
+
+# expect_fail CMD...: CMD must exit non-zero.
+expect_fail() {
+	if "$@"; then
+		fail "'$*' succeeded, expected failure"
+	fi
+	return 0
+}
+
+# expect_ok CMD...: CMD must exit zero.
+expect_ok() {
+	"$@" || fail "'$*' failed with status $?"
+}
+
+# expect_write_fail VALUE FILE: writing VALUE to FILE must be refused.
+expect_write_fail() {
+	if (echo "$1" >"$2") 2>/dev/null; then
+		fail "writing '$1' to $2 succeeded, expected an error"
+	fi
+	return 0
+}
+
+# expect_write_ok VALUE FILE: writing VALUE to FILE must succeed.
+expect_write_ok() {
+	(echo "$1" >"$2") || fail "writing '$1' to $2 failed"
+}
+
+# require_module: load our module if needed, skip if it is not in the image.
+require_module() {
+	[ -d "/sys/module/$NRI_MODULE" ] && return 0
+	[ -f "$NRI_KO" ] || skip "$NRI_KO is not in the image"
+	modprobe "$NRI_MODULE" || fail "modprobe $NRI_MODULE failed"
+}
+
+# nri_reload: unload and load our module again (through modprobe, so its
+# dependencies are loaded first).
+nri_reload() {
+	if [ -d "/sys/module/$NRI_MODULE" ]; then
+		rmmod "$NRI_MODULE" || fail "rmmod $NRI_MODULE failed"
+	fi
+	modprobe "$NRI_MODULE" || fail "modprobe $NRI_MODULE failed"
+}
+
+# expand_list "0-2,5": prints 0 1 2 5 one per line (sysfs CPU/node lists).
+expand_list() {
+	local part lo hi
+	local IFS=,
+	for part in $1; do
+		[ -n "$part" ] || continue
+		lo=${part%-*}
+		hi=${part#*-}
+		seq "$lo" "$hi"
+	done
+}
+
+online_cpus() {
+	expand_list "$(cat /sys/devices/system/cpu/online)"
+}
+
+# online_nodes: node numbers (just 0 when the kernel has no NUMA sysfs).
+online_nodes() {
+	if [ -r /sys/devices/system/node/online ]; then
+		expand_list "$(cat /sys/devices/system/node/online)"
+	else
+		echo 0
+	fi
+}
+
+nr_nodes() {
+	online_nodes | wc -l
+}
+
+# node_cpus N: CPUs of node N, one per line.
+node_cpus() {
+	expand_list "$(cat "/sys/devices/system/node/node$1/cpulist")"
+}
+
+# node_of_cpu CPU
+node_of_cpu() {
+	local d
+	for d in /sys/devices/system/cpu/cpu"$1"/node[0-9]*; do
+		[ -e "$d" ] && { echo "${d##*node}"; return 0; }
+	done
+	echo 0
+}
+
+# nvme_namespaces: block devices of NVMe namespaces (nvme0n1 ...).
+nvme_namespaces() {
+	local d
+	for d in /sys/block/nvme*n*; do
+		[ -e "$d" ] || continue
+		basename "$d"
+	done
+}
+
+# nvme_controllers: nvme0 nvme1 ...
+nvme_controllers() {
+	local d
+	for d in /sys/class/nvme/nvme*; do
+		[ -e "$d" ] || continue
+		basename "$d"
+	done
+}
+
+# first_ns: the first NVMe namespace; skips the test when there is none.
+first_ns() {
+	local ns
+	ns=$(nvme_namespaces | head -n 1)
+	[ -n "$ns" ] || skip "no NVMe namespace"
+	echo "$ns"
+}
+
+# ns_hctxs NS: hardware queue numbers of NS (blk-mq), one per line.
+ns_hctxs() {
+	local d
+	for d in /sys/block/"$1"/mq/*; do
+		[ -d "$d" ] || continue
+		basename "$d"
+	done | sort -n
+}
+
+# ns_hctx_of_cpu NS CPU: the hardware queue whose cpu_list holds CPU.
+ns_hctx_of_cpu() {
+	local d c
+	for d in /sys/block/"$1"/mq/*; do
+		[ -r "$d/cpu_list" ] || continue
+		for c in $(expand_list "$(tr -d ' ' <"$d/cpu_list")"); do
+			if [ "$c" = "$2" ]; then
+				basename "$d"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# run_as_user CMD...: run CMD as the plain user nritest (uid/gid 1000).
+run_as_user() {
+	su -s /bin/sh "$NRI_USER" -c 'exec "$@"' -- sh "$@"
+}
+
+meminfo_kb() {
+	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
+}
+
+# slab_kb: slab memory, reclaimable and not, in KiB.
+slab_kb() {
+	echo $(($(meminfo_kb SUnreclaim) + $(meminfo_kb SReclaimable)))
+}
+
+# Kernel log patterns that fail a test; the runner checks them too, this is
+# for a test that wants to look at the log itself.
+NRI_TROUBLE='WARNING:|BUG:|Oops|general protection fault|possible circular locking|possible recursive locking|INFO: task .* blocked for more than|Call Trace'
+
+# dmesg_clean: fails the test if the kernel log shows trouble.
+dmesg_clean() {
+	local bad
+	bad=$(dmesg | grep -E "$NRI_TROUBLE" | head -n 1)
+	[ -z "$bad" ] || fail "kernel log: $bad"
+}
