@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: the data plane.
+ *
+ * Ordering protocol between the client (U) and the kernel (K). The indices
+ * are free-running __u32; an entry is index & (entries - 1).
+ *
+ *   U: write SQ descriptors and slots
+ *      store_release(sq.producer)           (A)
+ *   K: load_acquire(sq.producer)            (A) pairs with U's (A)
+ *      read descriptors and slots
+ *      store_release(sq.consumer)           (B) pairs with U's load_acquire:
+ *                                               U may reuse those entries
+ *   K: write the slot's status and the CQ entry
+ *      store_release(cq.producer)           (C)
+ *   U: load_acquire(cq.producer)            (C) pairs with K's (C)
+ *      read CQ entries and slots
+ *      store_release(cq.consumer)           (D)
+ *   K: load_acquire(cq.consumer)            (D) pairs with U's (D): U has
+ *                                               finished reading the entries
+ *                                               K may now overwrite
+ *
+ * The kernel never trusts what it reads back from the shared page: it keeps
+ * its own sq_head and cq_tail, and a client index that runs ahead of what is
+ * possible is reported and refused, not followed.
+ *
+ * Flow control: a command is taken from the SQ only when a CQ entry is
+ * certain to be free for its completion (cq_tail - cq.consumer + inflight <
+ * cq_entries), so every command gets exactly one completion and none is
+ * dropped. The completion path (rq->end_io) runs in hard-IRQ context: it
+ * writes the CQ entry under cq_lock and wakes waiters; it never submits.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/nvme.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+
+#include "nvme.h"
+#include "nri.h"
+
+/* Status for commands refused before reaching the device. */
+#define NRI_SC_INVALID_FIELD	(NVME_SC_INVALID_FIELD | NVME_STATUS_DNR)
+#define NRI_SC_INVALID_OPCODE	(NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR)
+#define NRI_SC_LBA_RANGE	(NVME_SC_LBA_RANGE | NVME_STATUS_DNR)
+#define NRI_SC_ACCESS_DENIED	(NVME_SC_ACCESS_DENIED | NVME_STATUS_DNR)
+#define NRI_SC_HOST_PATH	NVME_SC_HOST_PATH_ERROR
+
+/* Write one completion: slot (when valid), CQ entry, counters, wakeup. */
+static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
+				int err, u16 flags)
+{
+	struct nri_queue *q = cmd->q;
+	struct nvme_ring_cqe *cqe;
+	unsigned long irqflags;
+
+	if (cmd->slot_ok) {
+		struct nvme_ring_slot *slot = (void *)(q->data + cmd->slot);
+
+		WRITE_ONCE(slot->result, result);
+		WRITE_ONCE(slot->status, status);
+		WRITE_ONCE(slot->err, err);
+	}
+
+	spin_lock_irqsave(&q->cq_lock, irqflags);
+	cqe = &q->cqes[q->cq_tail & q->cq_mask];
+	WRITE_ONCE(cqe->slot, cmd->slot);
+	WRITE_ONCE(cqe->status, status);
+	WRITE_ONCE(cqe->flags, flags);
+	WRITE_ONCE(cqe->err, err);
+	q->cq_tail++;
+	smp_store_release(q->cq_prod, q->cq_tail);		/* (C) */
+
+	q->stats.completed++;
+	if (status || err)
+		q->stats.errors++;
+	else if (cmd->write)
+		q->stats.bytes_written += cmd->bytes;
+	else
+		q->stats.bytes_read += cmd->bytes;
+	q->inflight--;
+	q->free_cmds[q->nr_free++] = cmd->idx;
+	spin_unlock_irqrestore(&q->cq_lock, irqflags);
+
+	if (wq_has_sleeper(&q->wait))
+		wake_up(&q->wait);
+}
+
+static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
+{
+	struct nri_queue *q = cmd->q;
+	unsigned long irqflags;
+	u16 flags = NVME_RING_CQE_F_REJECTED;
+
+	if (!cmd->slot_ok)
+		flags |= NVME_RING_CQE_F_BAD_SLOT;
+	spin_lock_irqsave(&q->cq_lock, irqflags);
+	q->stats.invalid_descs++;
+	spin_unlock_irqrestore(&q->cq_lock, irqflags);
+	cmd->bytes = 0;
+	nri_post_completion(cmd, status, 0, err, flags);
+}
+
+static enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
+{
+	struct nri_cmd *cmd = rq->end_io_data;
+	struct nvme_request *nreq = nvme_req(rq);
+	u16 status = nreq->status;
+	int errno = 0;
+
+	if (nreq->flags & NVME_REQ_CANCELLED) {
+		errno = -EINTR;
+		if (!status)
+			status = NVME_SC_ABORT_REQ;
+	} else if (status) {
+		errno = -EIO;
+	} else if (err) {
+		errno = blk_status_to_errno(err);
+		status = NRI_SC_HOST_PATH;
+	}
+	if (cmd->has_bio) {
+		bio_uninit(&cmd->bio);
+		cmd->has_bio = false;
+	}
+	nri_post_completion(cmd, status, le64_to_cpu(nreq->result.u64), errno,
+			    0);
+	return RQ_END_IO_FREE;
+}
+
+static bool nri_is_modifying(u8 opc)
+{
+	return opc != nvme_cmd_read && opc != nvme_cmd_compare &&
+	       opc != nvme_cmd_flush && opc != nvme_cmd_verify;
+}
+
+/*
+ * Check a command against the ring's rules. Returns 0 or an NVMe status,
+ * with *err set to the errno the client sees.
+ */
+static u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
+			 const struct nvme_common_command *c, int *err)
+{
+	struct nri_ring *ring = q->ring;
+	struct nri_config *cfg = ring->cfg;
+	struct nri_target *t = &ring->tgt;
+	u64 slba = 0, nlb = 0, want = 0, end;
+	bool lba_cmd = false;
+	u8 opc = c->opcode;
+
+	*err = -EINVAL;
+	if (s->resv1 || s->resv2 || s->resv3 || s->meta_len || s->meta_off ||
+	    c->flags || c->metadata || c->dptr.prp1 || c->dptr.prp2)
+		return NRI_SC_INVALID_FIELD;
+
+	if (!test_bit(opc, cfg->opcodes)) {
+		*err = -EPERM;
+		return NRI_SC_INVALID_OPCODE;
+	}
+	if (!t->writable && nri_is_modifying(opc)) {
+		*err = -EBADF;
+		return NRI_SC_ACCESS_DENIED;
+	}
+
+	switch (opc) {
+	case nvme_cmd_read:
+	case nvme_cmd_write:
+	case nvme_cmd_compare:
+		lba_cmd = true;
+		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
+		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
+		want = nlb * t->lba_bytes;
+		break;
+	case nvme_cmd_write_zeroes:
+	case nvme_cmd_write_uncor:
+	case nvme_cmd_verify:
+		lba_cmd = true;
+		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
+		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
+		want = 0;
+		break;
+	case nvme_cmd_flush:
+		want = 0;
+		break;
+	case nvme_cmd_dsm:
+		/* The ranges live in shared memory: no window can be enforced. */
+		if (cfg->lba_start || cfg->lba_count) {
+			*err = -EPERM;
+			return NRI_SC_LBA_RANGE;
+		}
+		want = ((le32_to_cpu(c->cdw10) & 0xff) + 1) *
+		       sizeof(struct nvme_dsm_range);
+		break;
+	default:
+		want = s->data_len;	/* admin-allowed raw opcode */
+		break;
+	}
+
+	if (s->data_len != want) {
+		*err = -EINVAL;
+		return NRI_SC_INVALID_FIELD;
+	}
+	if (s->data_len > t->max_transfer) {
+		*err = -E2BIG;
+		return NRI_SC_INVALID_FIELD;
+	}
+	if (s->data_len &&
+	    (s->data_off > q->layout.data_size ||
+	     s->data_len > q->layout.data_size - s->data_off ||
+	     (s->data_off & t->dma_align) || (s->data_len & 3))) {
+		*err = -EFAULT;
+		return NRI_SC_INVALID_FIELD;
+	}
+	if (lba_cmd) {
+		u64 first = cfg->lba_start;
+		u64 count = cfg->lba_count ? cfg->lba_count :
+				t->nr_lbas - cfg->lba_start;
+
+		if (check_add_overflow(slba, nlb, &end) || slba < first ||
+		    end > first + count) {
+			*err = -ERANGE;
+			return NRI_SC_LBA_RANGE;
+		}
+	}
+	*err = 0;
+	return 0;
+}
+
+/* Map data_off/data_len of the data area, one bio_vec per page. */
+static int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
+			struct request *rq, u64 off, u32 len)
+{
+	struct bio *bio = &cmd->bio;
+	int ret;
+
+	off += q->layout.data_off;
+	bio_init(bio, NULL, cmd->bvecs, q->ring->tgt.max_vecs, req_op(rq));
+	while (len) {
+		struct page *page = q->pages[off >> PAGE_SHIFT];
+		u32 poff = offset_in_page(off);
+		u32 n = min_t(u32, len, PAGE_SIZE - poff);
+
+		__bio_add_page(bio, page, n, poff);
+		off += n;
+		len -= n;
+	}
+	ret = blk_rq_append_bio(rq, bio);
+	if (ret) {
+		bio_uninit(bio);
+		return ret;
+	}
+	cmd->has_bio = true;
+	return 0;
+}
+
+/* Take one descriptor and send it to the device, or reject it. */
+static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
+{
+	struct nri_ring *ring = q->ring;
+	struct nvme_ring_slot s;
+	struct nvme_command c = { };
+	struct request *rq;
+	u16 status;
+	int err;
+
+	cmd->slot = desc;
+	cmd->has_bio = false;
+	cmd->bytes = 0;
+	cmd->write = false;
+	cmd->slot_ok = !(desc & (NVME_RING_SLOT_SIZE - 1)) &&
+		       desc <= q->layout.data_size - NVME_RING_SLOT_SIZE;
+	if (!cmd->slot_ok) {
+		pr_warn_ratelimited("%s: queue %u: descriptor 0x%llx is not a slot in the %llu-byte data area\n",
+				    dev_name(&ring->dev), q->idx, desc,
+				    q->layout.data_size);
+		nri_reject(cmd, NRI_SC_INVALID_FIELD, -EFAULT);
+		return;
+	}
+
+	/* One snapshot of the slot: the client may scribble on it meanwhile. */
+	memcpy(&s, q->data + desc, sizeof(s));
+	memcpy(&c, s.cmd, sizeof(c));
+
+	status = nri_check_cmd(q, &s, &c.common, &err);
+	if (status) {
+		pr_warn_ratelimited("%s: queue %u: slot 0x%llx: opcode 0x%02x refused (error %d, status 0x%x)\n",
+				    dev_name(&ring->dev), q->idx, desc,
+				    c.common.opcode, err, status);
+		nri_reject(cmd, status, err);
+		return;
+	}
+
+	/* The namespace, the identifier and the data pointers are ours. */
+	c.common.nsid = cpu_to_le32(ring->tgt.nsid);
+	c.common.command_id = 0;
+	c.common.flags = 0;
+	c.common.metadata = 0;
+	c.common.dptr.prp1 = 0;
+	c.common.dptr.prp2 = 0;
+
+	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c), 0);
+	if (IS_ERR(rq)) {
+		err = PTR_ERR(rq);
+		pr_warn_ratelimited("%s: queue %u: cannot allocate a request: error %d\n",
+				    dev_name(&ring->dev), q->idx, err);
+		if (err == -ENODEV)
+			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
+				       NRI_STATE_DEAD);
+		nri_post_completion(cmd, NRI_SC_HOST_PATH, 0, err, 0);
+		return;
+	}
+	nvme_init_request(rq, &c);
+	if (s.timeout_ms)
+		rq->timeout = msecs_to_jiffies(s.timeout_ms);
+
+	if (s.data_len) {
+		err = nri_map_data(q, cmd, rq, s.data_off, s.data_len);
+		if (err) {
+			blk_mq_free_request(rq);
+			pr_warn_ratelimited("%s: queue %u: slot 0x%llx: cannot map %u bytes: error %d\n",
+					    dev_name(&ring->dev), q->idx, desc,
+					    s.data_len, err);
+			nri_reject(cmd, NRI_SC_INVALID_FIELD, err);
+			return;
+		}
+	}
+	cmd->bytes = s.data_len;
+	cmd->write = nvme_is_write(&c);
+	rq->end_io = nri_end_io;
+	rq->end_io_data = cmd;
+	blk_execute_rq_nowait(rq, false);
+}
+
+/*
+ * Reserve up to @want commands: bounded by free CQ room, so that each one
+ * has a CQ entry waiting for its completion.
+ */
+static int nri_reserve(struct nri_queue *q, u32 want, struct nri_cmd **cmds)
+{
+	struct nri_ring *ring = q->ring;
+	u32 cons, used, room, n, i;
+
+	spin_lock_irq(&q->cq_lock);
+	cons = smp_load_acquire(q->cq_cons);			/* (D) */
+	used = q->cq_tail - cons;
+	if (used > q->cq_mask + 1) {
+		spin_unlock_irq(&q->cq_lock);
+		pr_warn_ratelimited("%s: queue %u: CQ consumer %u is ahead of producer %u\n",
+				    dev_name(&ring->dev), q->idx, cons,
+				    q->cq_tail);
+		return -EINVAL;
+	}
+	room = q->cq_mask + 1 - used;
+	room = room > q->inflight ? room - q->inflight : 0;
+	n = min3(want, room, q->nr_free);
+	if (n < want)
+		q->stats.cq_full_events++;
+	for (i = 0; i < n; i++)
+		cmds[i] = nri_cmd_at(q, q->free_cmds[--q->nr_free]);
+	q->inflight += n;
+	q->stats.submitted += n;
+	spin_unlock_irq(&q->cq_lock);
+	return n;
+}
+
+#define NRI_BATCH	32
+
+/* Consume up to @max (0: all) pending descriptors; the caller holds sq_lock. */
+static int nri_submit_locked(struct nri_queue *q, u32 max)
+{
+	struct nri_ring *ring = q->ring;
+	struct nri_cmd *cmds[NRI_BATCH];
+	struct blk_plug plug;
+	u32 prod, pending, done = 0;
+	int n, i;
+
+	if (!nri_ring_live(ring))
+		return -ENODEV;
+
+	prod = smp_load_acquire(q->sq_prod);			/* (A) */
+	pending = prod - q->sq_head;
+	if (pending > q->sq_mask + 1) {
+		pr_warn_ratelimited("%s: queue %u: SQ producer %u runs %u ahead of consumer %u (%u entries)\n",
+				    dev_name(&ring->dev), q->idx, prod, pending,
+				    q->sq_head, q->sq_mask + 1);
+		return -EINVAL;
+	}
+	if (!pending) {
+		spin_lock_irq(&q->cq_lock);
+		q->stats.sq_empty_kicks++;
+		spin_unlock_irq(&q->cq_lock);
+		return 0;
+	}
+	if (max && max < pending)
+		pending = max;
+
+	blk_start_plug(&plug);
+	while (done < pending) {
+		n = nri_reserve(q, min_t(u32, pending - done, NRI_BATCH), cmds);
+		if (n <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			u64 desc = READ_ONCE(q->sq_desc[(q->sq_head + i) &
+							q->sq_mask]);
+
+			nri_issue(q, cmds[i], desc);
+		}
+		q->sq_head += n;
+		done += n;
+		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
+	}
+	blk_finish_plug(&plug);
+	return done;
+}
+
+struct nri_remote {
+	struct work_struct work;
+	struct nri_queue *q;
+	u32 max;
+	int ret;
+};
+
+static void nri_remote_fn(struct work_struct *work)
+{
+	struct nri_remote *r = container_of(work, struct nri_remote, work);
+
+	mutex_lock(&r->q->sq_lock);
+	r->ret = nri_submit_locked(r->q, r->max);
+	mutex_unlock(&r->q->sq_lock);
+}
+
+/*
+ * Submit from the caller's context when every CPU it may run on belongs to
+ * the queue, so the requests land on the queue's hardware context; otherwise
+ * hand the batch to a worker on one of the queue's CPUs.
+ */
+int nri_submit(struct nri_queue *q, u32 max)
+{
+	struct nri_remote r;
+	unsigned int cpu;
+	int ret;
+
+	if (cpumask_subset(current->cpus_ptr, q->cpus)) {
+		mutex_lock(&q->sq_lock);
+		ret = nri_submit_locked(q, max);
+		mutex_unlock(&q->sq_lock);
+		return ret;
+	}
+
+	cpu = cpumask_any_and(q->cpus, cpu_online_mask);
+	if (cpu >= nr_cpu_ids) {
+		pr_warn_ratelimited("%s: queue %u: none of its CPUs is online\n",
+				    dev_name(&q->ring->dev), q->idx);
+		return -ENXIO;
+	}
+
+	spin_lock_irq(&q->cq_lock);
+	q->stats.remote_submits++;
+	spin_unlock_irq(&q->cq_lock);
+
+	INIT_WORK_ONSTACK(&r.work, nri_remote_fn);
+	r.q = q;
+	r.max = max;
+	r.ret = 0;
+	queue_work_on(cpu, nri_wq, &r.work);
+	flush_work(&r.work);
+	destroy_work_on_stack(&r.work);
+	return r.ret;
+}
+
+/* Completions ready for the client; garbage in cq.consumer reads as none. */
+u32 nri_cq_ready(struct nri_queue *q)
+{
+	u32 ready = READ_ONCE(q->cq_tail) - READ_ONCE(*q->cq_cons);
+
+	return ready > q->cq_mask + 1 ? 0 : ready;
+}
+
+int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
+		      u32 *avail)
+{
+	long ret;
+
+	if (min > q->cq_mask + 1) {
+		pr_warn_ratelimited("%s: queue %u: min_complete %u exceeds the %u-entry CQ\n",
+				    dev_name(&q->ring->dev), q->idx, min,
+				    q->cq_mask + 1);
+		return -EINVAL;
+	}
+	if (min && timeout_ms && nri_cq_ready(q) < min) {
+		ret = wait_event_interruptible_timeout(q->wait,
+				nri_cq_ready(q) >= min ||
+				!nri_ring_live(q->ring),
+				msecs_to_jiffies(timeout_ms));
+		if (ret < 0)
+			return ret;
+	}
+	*avail = nri_cq_ready(q);
+	if (!nri_ring_live(q->ring) && !*avail)
+		return -ENODEV;
+	return 0;
+}

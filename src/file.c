@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: file operations of /dev/nvme_ring/<name> (named rings) and
+ * /dev/nvme_ring_io (anonymous rings made with NVME_RING_IO_SETUP).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "nri.h"
+
+struct nri_file {
+	struct mutex		lock;	/* SETUP against everything else */
+	struct nri_ring		*ring;	/* NULL until SETUP (anonymous) */
+	struct nri_queue	*q;	/* the file's current queue */
+};
+
+static struct nri_queue *nri_default_queue(struct nri_ring *ring)
+{
+	unsigned int cpu = raw_smp_processor_id(), i;
+
+	for (i = 0; i < ring->nr_queues; i++)
+		if (cpumask_test_cpu(cpu, ring->queues[i]->cpus))
+			return ring->queues[i];
+	return ring->queues[0];
+}
+
+static struct nri_file *nri_file_alloc(void)
+{
+	struct nri_file *nf = kzalloc(sizeof(*nf), GFP_KERNEL);
+
+	if (nf)
+		mutex_init(&nf->lock);
+	return nf;
+}
+
+static int nri_ring_open(struct inode *inode, struct file *file)
+{
+	struct nri_ring *ring = container_of(inode->i_cdev, struct nri_ring,
+					     cdev);
+	struct nri_file *nf;
+
+	if (!nri_ring_live(ring))
+		return -ENODEV;
+	nf = nri_file_alloc();
+	if (!nf)
+		return -ENOMEM;
+	get_device(&ring->dev);
+	nf->ring = ring;
+	nf->q = nri_default_queue(ring);
+	file->private_data = nf;
+	return 0;
+}
+
+static int nri_misc_open(struct inode *inode, struct file *file)
+{
+	struct nri_file *nf = nri_file_alloc();
+
+	if (!nf)
+		return -ENOMEM;
+	file->private_data = nf;
+	return 0;
+}
+
+static int nri_file_release(struct inode *inode, struct file *file)
+{
+	struct nri_file *nf = file->private_data;
+
+	if (nf->ring) {
+		if (nf->ring->cfg->anonymous)
+			nri_ring_disable(nf->ring);
+		nri_ring_put(nf->ring);
+	}
+	kfree(nf);
+	return 0;
+}
+
+/* The file's ring and queue, once set up; NULL before SETUP. */
+static struct nri_queue *nri_file_queue(struct nri_file *nf)
+{
+	struct nri_queue *q;
+
+	mutex_lock(&nf->lock);
+	q = nf->q;
+	mutex_unlock(&nf->lock);
+	return q;
+}
+
+static void nri_fill_stats(struct nri_queue *q, struct nvme_ring_stats *out)
+{
+	struct nri_stats st;
+	u32 inflight;
+
+	nri_queue_stats(q, &st, &inflight);
+	out->submitted = st.submitted;
+	out->completed = st.completed;
+	out->errors = st.errors;
+	out->invalid_descs = st.invalid_descs;
+	out->bytes_read = st.bytes_read;
+	out->bytes_written = st.bytes_written;
+	out->inflight = inflight;
+	out->sq_empty_kicks = st.sq_empty_kicks;
+	out->cq_full_events = st.cq_full_events;
+	out->remote_submits = st.remote_submits;
+}
+
+static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
+{
+	struct nvme_ring_setup s;
+	struct nri_config *cfg;
+	struct nri_ring *ring;
+	long ret = 0;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (s.flags & ~NVME_RING_SETUP_F_ALL) {
+		pr_warn_ratelimited("SETUP: unknown flags 0x%x\n", s.flags);
+		return -EINVAL;
+	}
+	if (memchr_inv(s.resv, 0, sizeof(s.resv))) {
+		pr_warn_ratelimited("SETUP: reserved fields are not zero\n");
+		return -EINVAL;
+	}
+
+	cfg = nri_config_alloc();
+	if (!cfg)
+		return -ENOMEM;
+	cfg->anonymous = true;
+	if (s.sq_entries)
+		cfg->sq_entries = s.sq_entries;
+	if (s.cq_entries)
+		cfg->cq_entries = s.cq_entries;
+	if (s.data_size)
+		cfg->data_size = s.data_size;
+	cfg->hugepages = !!(s.flags & NVME_RING_SETUP_F_HUGEPAGES);
+	cfg->nr_queues = 1;
+	cfg->numa_node = (s.flags & NVME_RING_SETUP_F_NUMA_NODE) ?
+			 s.numa_node : cpu_to_mem(raw_smp_processor_id());
+	cpumask_and(cfg->cpus, current->cpus_ptr, cpu_online_mask);
+	cfg->nvme_file = fget(s.nvme_fd);
+	if (!cfg->nvme_file) {
+		pr_warn_ratelimited("SETUP: nvme_fd %d is not an open file\n",
+				    s.nvme_fd);
+		nri_config_free(cfg);
+		return -EBADF;
+	}
+
+	mutex_lock(&nf->lock);
+	if (nf->ring) {
+		mutex_unlock(&nf->lock);
+		nri_config_free(cfg);
+		return -EBUSY;
+	}
+	ring = nri_ring_create(cfg);
+	if (IS_ERR(ring)) {
+		ret = PTR_ERR(ring);
+	} else {
+		ring->uring_fd = s.uring_fd;
+		nf->ring = ring;
+		nf->q = ring->queues[0];
+	}
+	mutex_unlock(&nf->lock);
+	return ret;
+}
+
+static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
+{
+	struct nri_ring *ring = q->ring;
+	struct nri_config *cfg = ring->cfg;
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_version = NVME_RING_IO_ABI_VERSION;
+	info->nr_queues = ring->nr_queues;
+	info->features = NVME_RING_IO_F_ALL;
+	info->queue = q->idx;
+	info->nsid = ring->tgt.nsid;
+	info->sq_entries = cfg->sq_entries;
+	info->cq_entries = cfg->cq_entries;
+	info->lba_shift = ring->tgt.lba_shift;
+	info->max_transfer = ring->tgt.max_transfer;
+	info->lba_start = cfg->lba_start;
+	info->lba_count = cfg->lba_count ? cfg->lba_count :
+			  ring->tgt.nr_lbas - cfg->lba_start;
+	info->numa_node = ring->numa_node;
+	info->state = atomic_read(&ring->state) == NRI_STATE_LIVE ?
+		      NVME_RING_STATE_LIVE : NVME_RING_STATE_DEAD;
+	for (i = 0; i < NRI_OPC_BITS; i++)
+		if (test_bit(i, cfg->opcodes))
+			info->opcodes[i / 8] |= 1U << (i % 8);
+	info->layout = q->layout;
+	nri_fill_stats(q, &info->stats);
+}
+
+static long nri_ioctl_queue_info(struct nri_ring *ring, void __user *argp)
+{
+	struct nvme_ring_queue_info qi;
+	struct nri_queue *q;
+	unsigned int cpu;
+	u32 idx;
+
+	if (copy_from_user(&idx, argp, sizeof(idx)))
+		return -EFAULT;
+	if (idx >= ring->nr_queues)
+		return -EINVAL;
+	q = ring->queues[idx];
+	memset(&qi, 0, sizeof(qi));
+	qi.queue = idx;
+	qi.numa_node = q->node;
+	qi.hctx = find_first_bit(q->hctxs, NRI_MAX_HCTX);
+	qi.nvme_qid = qi.hctx + 1;
+	qi.nr_cpus = cpumask_weight(q->cpus);
+	qi.huge_pages = q->huge_chunks;
+	for_each_cpu(cpu, q->cpus)
+		if (cpu < 256)
+			qi.cpus[cpu / 64] |= 1ULL << (cpu % 64);
+	qi.layout = q->layout;
+	nri_fill_stats(q, &qi.stats);
+	return copy_to_user(argp, &qi, sizeof(qi)) ? -EFAULT : 0;
+}
+
+static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct nri_file *nf = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct nri_queue *q;
+	long ret;
+
+	if (cmd == NVME_RING_IO_SETUP) {
+		if (file->f_op != &nri_misc_fops)
+			return -ENOTTY;
+		return nri_ioctl_setup(nf, argp);
+	}
+
+	q = nri_file_queue(nf);
+	if (!q)
+		return -ENXIO;	/* anonymous ring not set up yet */
+
+	switch (cmd) {
+	case NVME_RING_IO_SUBMIT: {
+		struct nvme_ring_submit s;
+
+		if (copy_from_user(&s, argp, sizeof(s)))
+			return -EFAULT;
+		if (s.flags || s.resv)
+			return -EINVAL;
+		ret = nri_submit(q, s.max_submit);
+		if (ret < 0)
+			return ret;
+		s.submitted = ret;
+		if (copy_to_user(argp, &s, sizeof(s)))
+			return -EFAULT;
+		return ret;
+	}
+	case NVME_RING_IO_COMPLETE: {
+		struct nvme_ring_complete c;
+
+		if (copy_from_user(&c, argp, sizeof(c)))
+			return -EFAULT;
+		if (c.flags || c.resv[0] || c.resv[1])
+			return -EINVAL;
+		ret = nri_complete_wait(q, c.min_complete, c.timeout_ms,
+					&c.available);
+		if (ret < 0)
+			return ret;
+		if (copy_to_user(argp, &c, sizeof(c)))
+			return -EFAULT;
+		return c.available;
+	}
+	case NVME_RING_IO_GET_INFO: {
+		struct nvme_ring_info *info;
+
+		info = kmalloc(sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return -ENOMEM;
+		nri_fill_info(q, info);
+		ret = copy_to_user(argp, info, sizeof(*info)) ? -EFAULT : 0;
+		kfree(info);
+		return ret;
+	}
+	case NVME_RING_IO_SET_QUEUE: {
+		u32 idx;
+
+		if (get_user(idx, (u32 __user *)argp))
+			return -EFAULT;
+		if (idx >= q->ring->nr_queues)
+			return -EINVAL;
+		mutex_lock(&nf->lock);
+		nf->q = q->ring->queues[idx];
+		mutex_unlock(&nf->lock);
+		return 0;
+	}
+	case NVME_RING_IO_GET_QUEUE_INFO:
+		return nri_ioctl_queue_info(q->ring, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int nri_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct nri_file *nf = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	unsigned long num = len >> PAGE_SHIFT;
+	struct nri_queue *q;
+	struct nri_ring *ring;
+	u64 off, qidx, in;
+
+	q = nri_file_queue(nf);
+	if (!q)
+		return -ENXIO;
+	ring = q->ring;
+	if (!nri_ring_live(ring))
+		return -ENODEV;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff > (U64_MAX >> PAGE_SHIFT))
+		return -EINVAL;
+
+	off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	qidx = div64_u64_rem(off, NVME_RING_IO_MMAP_STRIDE, &in);
+	if (qidx >= ring->nr_queues)
+		return -EINVAL;
+	q = ring->queues[qidx];
+	if (in > q->layout.mmap_size || len > q->layout.mmap_size - in)
+		return -EINVAL;
+
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return vm_insert_pages(vma, vma->vm_start, q->pages + (in >> PAGE_SHIFT),
+			       &num);
+}
+
+static __poll_t nri_poll(struct file *file, poll_table *wait)
+{
+	struct nri_file *nf = file->private_data;
+	struct nri_queue *q = nri_file_queue(nf);
+	__poll_t mask = 0;
+
+	if (!q)
+		return EPOLLERR;
+	poll_wait(file, &q->wait, wait);
+	if (nri_cq_ready(q))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (!nri_ring_live(q->ring))
+		mask |= EPOLLERR | EPOLLHUP;
+	return mask;
+}
+
+const struct file_operations nri_ring_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nri_ring_open,
+	.release	= nri_file_release,
+	.unlocked_ioctl	= nri_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= nri_mmap,
+	.poll		= nri_poll,
+	.llseek		= noop_llseek,
+};
+
+const struct file_operations nri_misc_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nri_misc_open,
+	.release	= nri_file_release,
+	.unlocked_ioctl	= nri_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= nri_mmap,
+	.poll		= nri_poll,
+	.llseek		= noop_llseek,
+};

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvme_ring_io: internal definitions shared by the data plane (src/) and
+ * the control plane (configfs/).
+ */
+#ifndef _NVME_RING_IO_NRI_H
+#define _NVME_RING_IO_NRI_H
+
+#include <linux/blk-mq.h>
+#include <linux/bio.h>
+#include <linux/cdev.h>
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/nvme_ring_io.h>
+
+struct nvme_ns;
+struct nri_ring;
+
+#define NRI_CHUNK_ORDER		(21 - PAGE_SHIFT)	/* 2 MiB */
+#define NRI_CHUNK_SIZE		(1UL << 21)
+#define NRI_IDX_PAGE_SIZE	4096
+#define NRI_DEF_ENTRIES		256
+#define NRI_DEF_DATA_SIZE	(4UL << 20)
+#define NRI_MAX_TRANSFER	(1U << 20)
+#define NRI_NAME_MAX		32
+#define NRI_MAX_HCTX		1024
+
+/* Opcodes a ring allows when the administrator says nothing. */
+#define NRI_OPC_BITS		256
+
+/*
+ * What a ring is made from: filled by configfs for named rings and by the
+ * SETUP ioctl for anonymous ones, validated by nri_ring_create().
+ */
+struct nri_config {
+	char			name[NRI_NAME_MAX];
+	char			device[128];	/* path of the namespace */
+	struct file		*nvme_file;	/* SETUP: the caller's nvme_fd */
+	cpumask_var_t		cpus;		/* empty: automatic */
+	int			numa_node;	/* NUMA_NO_NODE: automatic */
+	u32			nr_queues;	/* 0: one per hardware queue */
+	u32			sq_entries;
+	u32			cq_entries;
+	u64			data_size;
+	bool			hugepages;
+	bool			anonymous;
+	kuid_t			uid;
+	kgid_t			gid;
+	umode_t			mode;
+	u64			lba_start;
+	u64			lba_count;	/* 0: to the end */
+	DECLARE_BITMAP(opcodes, NRI_OPC_BITS);
+};
+
+/* The namespace a ring is bound to. */
+struct nri_target {
+	struct file		*file;		/* keeps the device open */
+	struct nvme_ns		*ns;		/* referenced */
+	struct request_queue	*q;
+	u32			nsid;
+	u32			lba_shift;
+	u32			lba_bytes;	/* with interleaved metadata */
+	u64			nr_lbas;
+	u32			max_transfer;
+	u32			max_vecs;
+	u32			dma_align;	/* mask */
+	bool			writable;
+	int			node;		/* the device's node */
+};
+
+/* One in-flight command; preallocated, so the I/O path allocates nothing. */
+struct nri_cmd {
+	struct nri_queue	*q;
+	u32			idx;		/* in the queue's cmds */
+	u64			slot;		/* the SQ descriptor */
+	u32			bytes;
+	bool			write;
+	bool			slot_ok;
+	bool			has_bio;
+	struct bio		bio;
+	struct bio_vec		bvecs[];
+};
+
+struct nri_stats {
+	u64	submitted;
+	u64	completed;
+	u64	errors;
+	u64	invalid_descs;
+	u64	bytes_read;
+	u64	bytes_written;
+	u64	sq_empty_kicks;
+	u64	cq_full_events;
+	u64	remote_submits;
+};
+
+struct nri_queue {
+	struct kobject		kobj;		/* queues/<idx>/ */
+	struct nri_ring		*ring;
+	unsigned int		idx;
+	int			node;		/* where the memory is */
+	cpumask_var_t		cpus;
+	unsigned long		*hctxs;		/* bitmap of hardware contexts */
+	unsigned int		nr_hw_queues;
+
+	/* memory: nr_pages pages, mapped contiguously at base */
+	struct page		**pages;
+	unsigned long		nr_pages;
+	unsigned int		nr_chunks;
+	unsigned int		huge_chunks;
+	void			*base;
+	struct nvme_ring_layout	layout;
+
+	/* pointers into the shared region */
+	u32			*sq_prod, *sq_cons, *sq_flags;
+	u32			*cq_prod, *cq_cons, *cq_flags;
+	u64			*sq_desc;
+	struct nvme_ring_cqe	*cqes;
+	u8			*data;
+	u32			sq_mask;
+	u32			cq_mask;
+
+	/* submission side: protected by sq_lock */
+	struct mutex		sq_lock;
+	u32			sq_head;
+
+	/* completion side: protected by cq_lock (taken in hard-IRQ context) */
+	spinlock_t		cq_lock;
+	u32			cq_tail;
+	u32			inflight;
+	u32			nr_free;
+	u32			*free_cmds;
+	struct nri_stats	stats;
+
+	/* preallocated commands, cmd_stride bytes each */
+	void			*cmds;
+	size_t			cmd_stride;
+	u32			nr_cmds;
+
+	wait_queue_head_t	wait;
+};
+
+enum nri_state {
+	NRI_STATE_LIVE,
+	NRI_STATE_DEAD,		/* the device went away */
+	NRI_STATE_DISABLED,	/* torn down by the administrator */
+};
+
+struct nri_ring {
+	struct device		dev;		/* lifetime of the ring */
+	struct cdev		cdev;		/* named rings only */
+	bool			cdev_added;
+	bool			dev_added;
+	struct kobject		*queues_kobj;
+	struct nri_config	*cfg;
+	struct nri_target	tgt;
+	int			numa_node;
+	unsigned int		nr_queues;
+	struct nri_queue	**queues;
+	atomic_t		state;		/* enum nri_state */
+	bool			torn_down;	/* nri_ring_disable() ran */
+	int			anon_id;	/* anonymous rings: anon.<id> */
+	int			uring_fd;
+};
+
+static inline struct nri_cmd *nri_cmd_at(struct nri_queue *q, u32 i)
+{
+	return q->cmds + (size_t)i * q->cmd_stride;
+}
+
+static inline bool nri_ring_live(struct nri_ring *ring)
+{
+	return atomic_read(&ring->state) == NRI_STATE_LIVE;
+}
+
+/* src/target.c */
+int nri_target_open(struct nri_target *t, const char *path, struct file *f);
+void nri_target_close(struct nri_target *t);
+int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
+
+/* src/ring.c */
+struct nri_config *nri_config_alloc(void);
+void nri_config_free(struct nri_config *cfg);
+void nri_config_default_opcodes(struct nri_config *cfg);
+struct nri_ring *nri_ring_create(struct nri_config *cfg);
+void nri_ring_disable(struct nri_ring *ring);
+void nri_ring_put(struct nri_ring *ring);
+void nri_queue_release(struct kobject *kobj);
+void nri_queue_stats(struct nri_queue *q, struct nri_stats *st, u32 *inflight);
+const char *nri_state_name(struct nri_ring *ring);
+int nri_opcode_name(u8 opc, char *buf, size_t len);
+int nri_opcode_parse(const char *tok, u8 *opc);
+
+/* src/dataplane.c */
+int nri_submit(struct nri_queue *q, u32 max);
+int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms, u32 *avail);
+u32 nri_cq_ready(struct nri_queue *q);
+
+/* src/file.c */
+extern const struct file_operations nri_ring_fops;
+extern const struct file_operations nri_misc_fops;
+
+/* src/sysfs.c */
+extern const struct class nri_class;
+extern const struct device_type nri_ring_type;
+extern const struct attribute_group *nri_ring_groups[];
+extern const struct kobj_type nri_queue_ktype;
+int nri_sysfs_add_queues(struct nri_ring *ring);
+void nri_sysfs_del_queues(struct nri_ring *ring);
+
+/* src/main.c */
+extern dev_t nri_devt;
+extern struct workqueue_struct *nri_wq;
+int nri_minor_get(void);
+void nri_minor_put(int minor);
+
+/* configfs/configfs.c */
+int nri_configfs_init(void);
+void nri_configfs_exit(void);
+
+#endif /* _NVME_RING_IO_NRI_H */

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: ring construction and teardown.
+ *
+ * A ring is made of queues. Each queue owns one region of memory, allocated
+ * on the ring's NUMA node in 2 MiB compound chunks (order-0 pages of the same
+ * node when huge pages are short and the administrator allows it), zeroed,
+ * and mapped contiguously into the kernel with vmap(). The same pages are
+ * inserted into client mappings; each mapping holds its own page references,
+ * so the memory outlives the ring for as long as a client keeps it mapped.
+ *
+ * Lifetime: the ring's struct device is its reference count. A named ring's
+ * configfs item and every open file hold a reference. nri_ring_disable()
+ * stops submission, waits for every in-flight command, then lets go of the
+ * namespace; the memory goes with the last reference.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/nvme.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "nvme.h"
+#include "nri.h"
+
+static DEFINE_IDA(nri_anon_ida);
+
+struct nri_config *nri_config_alloc(void)
+{
+	struct nri_config *cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+
+	if (!cfg)
+		return NULL;
+	if (!zalloc_cpumask_var(&cfg->cpus, GFP_KERNEL)) {
+		kfree(cfg);
+		return NULL;
+	}
+	cfg->numa_node = NUMA_NO_NODE;
+	cfg->sq_entries = NRI_DEF_ENTRIES;
+	cfg->cq_entries = NRI_DEF_ENTRIES;
+	cfg->data_size = NRI_DEF_DATA_SIZE;
+	cfg->uid = GLOBAL_ROOT_UID;
+	cfg->gid = GLOBAL_ROOT_GID;
+	cfg->mode = 0600;
+	nri_config_default_opcodes(cfg);
+	return cfg;
+}
+
+void nri_config_free(struct nri_config *cfg)
+{
+	if (!cfg)
+		return;
+	if (cfg->nvme_file)
+		fput(cfg->nvme_file);
+	free_cpumask_var(cfg->cpus);
+	kfree(cfg);
+}
+
+static const struct {
+	u8 opc;
+	const char *name;
+} nri_opcode_names[] = {
+	{ nvme_cmd_flush,	"flush" },
+	{ nvme_cmd_write,	"write" },
+	{ nvme_cmd_read,	"read" },
+	{ nvme_cmd_write_uncor,	"write_uncor" },
+	{ nvme_cmd_compare,	"compare" },
+	{ nvme_cmd_write_zeroes, "write_zeroes" },
+	{ nvme_cmd_dsm,		"dsm" },
+	{ nvme_cmd_verify,	"verify" },
+	{ 0x19,			"copy" },
+};
+
+void nri_config_default_opcodes(struct nri_config *cfg)
+{
+	bitmap_zero(cfg->opcodes, NRI_OPC_BITS);
+	__set_bit(nvme_cmd_read, cfg->opcodes);
+	__set_bit(nvme_cmd_write, cfg->opcodes);
+	__set_bit(nvme_cmd_flush, cfg->opcodes);
+	__set_bit(nvme_cmd_write_zeroes, cfg->opcodes);
+	__set_bit(nvme_cmd_dsm, cfg->opcodes);
+	__set_bit(nvme_cmd_compare, cfg->opcodes);
+}
+
+int nri_opcode_name(u8 opc, char *buf, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nri_opcode_names); i++)
+		if (nri_opcode_names[i].opc == opc)
+			return scnprintf(buf, len, "%s", nri_opcode_names[i].name);
+	return scnprintf(buf, len, "0x%02x", opc);
+}
+
+/*
+ * Parse one opcode, by name or number. The fabrics opcode and anything above
+ * 0xff are refused: rings carry NVM command set I/O commands only.
+ */
+int nri_opcode_parse(const char *tok, u8 *opc)
+{
+	unsigned int i, v;
+
+	for (i = 0; i < ARRAY_SIZE(nri_opcode_names); i++) {
+		if (!strcmp(tok, nri_opcode_names[i].name)) {
+			*opc = nri_opcode_names[i].opc;
+			return 0;
+		}
+	}
+	if (kstrtouint(tok, 0, &v))
+		return -EINVAL;
+	if (v > 0xff)
+		return -ERANGE;
+	if (v == nvme_fabrics_command)
+		return -EPERM;
+	*opc = v;
+	return 0;
+}
+
+const char *nri_state_name(struct nri_ring *ring)
+{
+	switch (atomic_read(&ring->state)) {
+	case NRI_STATE_LIVE:
+		return "live";
+	case NRI_STATE_DEAD:
+		return "dead";
+	default:
+		return "disabled";
+	}
+}
+
+void nri_queue_stats(struct nri_queue *q, struct nri_stats *st, u32 *inflight)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->cq_lock, flags);
+	*st = q->stats;
+	*inflight = q->inflight;
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+}
+
+/* ---- memory ---- */
+
+static void nri_queue_free_mem(struct nri_queue *q)
+{
+	unsigned long i;
+
+	if (q->base)
+		vunmap(q->base);
+	if (q->pages) {
+		/*
+		 * Drop our reference on every chunk head and every order-0
+		 * page; client mappings hold their own.
+		 */
+		for (i = 0; i < q->nr_pages; i++) {
+			struct page *p = q->pages[i];
+
+			if (p && (!PageCompound(p) || PageHead(p)))
+				put_page(p);
+		}
+		kvfree(q->pages);
+	}
+	q->base = NULL;
+	q->pages = NULL;
+}
+
+static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
+{
+	struct nri_ring *ring = q->ring;
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_THISNODE |
+			  __GFP_NOWARN;
+	unsigned long c, j;
+
+	q->nr_chunks = size >> 21;
+	q->nr_pages = size >> PAGE_SHIFT;
+	q->pages = kvcalloc_node(q->nr_pages, sizeof(*q->pages), GFP_KERNEL,
+				 ring->numa_node);
+	if (!q->pages)
+		return -ENOMEM;
+
+	for (c = 0; c < q->nr_chunks; c++) {
+		struct page **pp = q->pages + (c << NRI_CHUNK_ORDER);
+		struct page *p;
+
+		p = alloc_pages_node(ring->numa_node,
+				     gfp | __GFP_COMP | __GFP_NORETRY,
+				     NRI_CHUNK_ORDER);
+		if (p) {
+			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++)
+				pp[j] = p + j;
+			q->huge_chunks++;
+			continue;
+		}
+		if (need_huge) {
+			pr_err("%s: queue %u: no 2 MiB page free on node %d (hugepages=1)\n",
+			       dev_name(&ring->dev), q->idx, ring->numa_node);
+			return -ENOMEM;
+		}
+		for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++) {
+			pp[j] = alloc_pages_node(ring->numa_node, gfp, 0);
+			if (!pp[j]) {
+				pr_err("%s: queue %u: out of memory on node %d\n",
+				       dev_name(&ring->dev), q->idx,
+				       ring->numa_node);
+				return -ENOMEM;
+			}
+		}
+	}
+
+	q->base = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!q->base)
+		return -ENOMEM;
+	q->node = page_to_nid(q->pages[0]);
+	return 0;
+}
+
+/*
+ * The queue region: the indices page, the SQ descriptors, the CQ entries,
+ * then the data area, rounded up to whole 2 MiB chunks.
+ */
+static int nri_queue_layout(struct nri_queue *q, struct nri_config *cfg)
+{
+	struct nvme_ring_layout *l = &q->layout;
+	u64 hdr, total;
+
+	l->sq.producer = 0;
+	l->sq.consumer = 64;
+	l->sq.flags = 128;
+	l->cq.producer = 192;
+	l->cq.consumer = 256;
+	l->cq.flags = 320;
+	l->sq.desc = NRI_IDX_PAGE_SIZE;
+	l->cq.desc = l->sq.desc + (u64)cfg->sq_entries * sizeof(u64);
+	hdr = PAGE_ALIGN(l->cq.desc +
+			 (u64)cfg->cq_entries * sizeof(struct nvme_ring_cqe));
+	l->data_off = hdr;
+	total = round_up(hdr + cfg->data_size, NRI_CHUNK_SIZE);
+	l->data_size = total - hdr;
+	l->mmap_offset = (u64)q->idx * NVME_RING_IO_MMAP_STRIDE;
+	l->mmap_size = total;
+	return 0;
+}
+
+static void nri_queue_bind_pointers(struct nri_queue *q, struct nri_config *cfg)
+{
+	struct nvme_ring_layout *l = &q->layout;
+	u8 *b = q->base;
+
+	q->sq_prod = (u32 *)(b + l->sq.producer);
+	q->sq_cons = (u32 *)(b + l->sq.consumer);
+	q->sq_flags = (u32 *)(b + l->sq.flags);
+	q->cq_prod = (u32 *)(b + l->cq.producer);
+	q->cq_cons = (u32 *)(b + l->cq.consumer);
+	q->cq_flags = (u32 *)(b + l->cq.flags);
+	q->sq_desc = (u64 *)(b + l->sq.desc);
+	q->cqes = (struct nvme_ring_cqe *)(b + l->cq.desc);
+	q->data = b + l->data_off;
+	q->sq_mask = cfg->sq_entries - 1;
+	q->cq_mask = cfg->cq_entries - 1;
+}
+
+static int nri_queue_alloc_cmds(struct nri_queue *q, struct nri_config *cfg)
+{
+	struct nri_target *t = &q->ring->tgt;
+	u32 depth = t->q->tag_set ? t->q->tag_set->queue_depth : 64;
+	u32 i;
+
+	/* Never more in flight than the CQ holds or the device queue takes. */
+	q->nr_cmds = min(cfg->cq_entries, depth);
+	q->cmd_stride = ALIGN(struct_size_t(struct nri_cmd, bvecs, t->max_vecs),
+			      L1_CACHE_BYTES);
+	q->cmds = kvzalloc_node(q->cmd_stride * q->nr_cmds, GFP_KERNEL,
+				q->ring->numa_node);
+	q->free_cmds = kvcalloc_node(q->nr_cmds, sizeof(u32), GFP_KERNEL,
+				     q->ring->numa_node);
+	if (!q->cmds || !q->free_cmds)
+		return -ENOMEM;
+	for (i = 0; i < q->nr_cmds; i++) {
+		nri_cmd_at(q, i)->q = q;
+		nri_cmd_at(q, i)->idx = i;
+		q->free_cmds[i] = i;
+	}
+	q->nr_free = q->nr_cmds;
+	return 0;
+}
+
+void nri_queue_release(struct kobject *kobj)
+{
+	struct nri_queue *q = container_of(kobj, struct nri_queue, kobj);
+
+	nri_queue_free_mem(q);
+	kvfree(q->cmds);
+	kvfree(q->free_cmds);
+	bitmap_free(q->hctxs);
+	free_cpumask_var(q->cpus);
+	kfree(q);
+}
+
+static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
+					 unsigned int idx)
+{
+	struct nri_queue *q;
+
+	q = kzalloc_node(sizeof(*q), GFP_KERNEL, ring->numa_node);
+	if (!q)
+		return NULL;
+	q->ring = ring;
+	q->idx = idx;
+	q->node = NUMA_NO_NODE;
+	mutex_init(&q->sq_lock);
+	spin_lock_init(&q->cq_lock);
+	init_waitqueue_head(&q->wait);
+	if (!zalloc_cpumask_var(&q->cpus, GFP_KERNEL) ||
+	    !(q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL))) {
+		free_cpumask_var(q->cpus);
+		kfree(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* ---- CPU and NUMA placement ---- */
+
+static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
+				 struct cpumask *cpus)
+{
+	const char *name = dev_name(&ring->dev);
+	int node = cfg->numa_node;
+	unsigned int cpu;
+
+	if (node != NUMA_NO_NODE) {
+		if (node < 0 || node >= nr_node_ids || !node_online(node)) {
+			pr_err("%s: numa_node: node %d is not online\n", name,
+			       node);
+			return -EINVAL;
+		}
+		if (!node_state(node, N_MEMORY)) {
+			pr_err("%s: numa_node: node %d has no memory\n", name,
+			       node);
+			return -EINVAL;
+		}
+	}
+
+	if (!cpumask_empty(cfg->cpus)) {
+		for_each_cpu(cpu, cfg->cpus) {
+			if (!cpu_online(cpu)) {
+				pr_err("%s: cpus: CPU %u is offline\n", name,
+				       cpu);
+				return -EINVAL;
+			}
+		}
+		cpumask_copy(cpus, cfg->cpus);
+	}
+
+	if (node == NUMA_NO_NODE) {
+		int dnode = ring->tgt.node;
+
+		if (dnode != NUMA_NO_NODE && node_state(dnode, N_MEMORY) &&
+		    (cpumask_empty(cpus) ||
+		     cpumask_intersects(cpus, cpumask_of_node(dnode))))
+			node = dnode;
+		else if (!cpumask_empty(cpus))
+			node = cpu_to_mem(cpumask_first(cpus));
+		else
+			node = cpu_to_mem(cpumask_first(cpu_online_mask));
+	}
+
+	if (cpumask_empty(cpus)) {
+		cpumask_and(cpus, cpumask_of_node(node), cpu_online_mask);
+		if (cpumask_empty(cpus)) {
+			pr_err("%s: cpus: node %d has no online CPU; set cpus\n",
+			       name, node);
+			return -EINVAL;
+		}
+	}
+	if (!node_state(node, N_MEMORY)) {
+		pr_err("%s: numa_node: node %d has no memory\n", name, node);
+		return -EINVAL;
+	}
+	ring->numa_node = node;
+	return 0;
+}
+
+/*
+ * Share the ring's CPUs out between its queues. By default there is one
+ * queue per hardware context that serves the CPUs, holding exactly that
+ * context's CPUs. Otherwise the CPUs, ordered by hardware context, are cut
+ * into nr_queues runs as even as possible.
+ */
+static int nri_split_cpus(struct nri_ring *ring, struct nri_config *cfg,
+			  const struct cpumask *cpus)
+{
+	const char *name = dev_name(&ring->dev);
+	unsigned int ncpu = cpumask_weight(cpus);
+	unsigned int *order, n = 0, i, h, nq, groups = 0;
+	unsigned long *seen;
+	unsigned int cpu;
+	int ret = 0;
+
+	order = kcalloc(ncpu, sizeof(*order), GFP_KERNEL);
+	seen = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
+	if (!order || !seen) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (h = 0; h < NRI_MAX_HCTX; h++) {
+		for_each_cpu(cpu, cpus) {
+			int hc = nri_target_hctx_of_cpu(&ring->tgt, cpu);
+
+			if (hc < 0 || hc >= NRI_MAX_HCTX) {
+				pr_err("%s: cpus: CPU %u has no hardware queue\n",
+				       name, cpu);
+				ret = -EINVAL;
+				goto out;
+			}
+			if (hc != h)
+				continue;
+			order[n++] = cpu;
+			if (!test_and_set_bit(h, seen))
+				groups++;
+		}
+	}
+
+	nq = cfg->nr_queues ? cfg->nr_queues : groups;
+	if (nq > ncpu) {
+		pr_err("%s: nr_queues: %u queues need at least %u CPUs, cpus has %u\n",
+		       name, nq, nq, ncpu);
+		ret = -EINVAL;
+		goto out;
+	}
+
+	ring->queues = kcalloc(nq, sizeof(*ring->queues), GFP_KERNEL);
+	if (!ring->queues) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nq; i++) {
+		ring->queues[i] = nri_queue_alloc(ring, i);
+		if (!ring->queues[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		kobject_init(&ring->queues[i]->kobj, &nri_queue_ktype);
+		ring->nr_queues = i + 1;
+	}
+
+	for (i = 0; i < n; i++) {
+		unsigned int qi;
+
+		if (!cfg->nr_queues) {
+			/* queue index = rank of this CPU's hardware context */
+			int hc = nri_target_hctx_of_cpu(&ring->tgt, order[i]);
+
+			qi = bitmap_weight(seen, hc);
+		} else {
+			qi = (u64)i * nq / n;
+		}
+		cpumask_set_cpu(order[i], ring->queues[qi]->cpus);
+		__set_bit(nri_target_hctx_of_cpu(&ring->tgt, order[i]),
+			  ring->queues[qi]->hctxs);
+	}
+	for (i = 0; i < nq; i++)
+		ring->queues[i]->nr_hw_queues =
+			bitmap_weight(ring->queues[i]->hctxs, NRI_MAX_HCTX);
+out:
+	bitmap_free(seen);
+	kfree(order);
+	return ret;
+}
+
+/* ---- ring ---- */
+
+static void nri_ring_release(struct device *dev)
+{
+	struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
+	unsigned int i;
+
+	for (i = 0; i < ring->nr_queues; i++)
+		kobject_put(&ring->queues[i]->kobj);
+	kfree(ring->queues);
+	nri_target_close(&ring->tgt);
+	if (ring->dev.devt)
+		nri_minor_put(MINOR(ring->dev.devt));
+	if (ring->anon_id >= 0)
+		ida_free(&nri_anon_ida, ring->anon_id);
+	nri_config_free(ring->cfg);
+	kfree(ring);
+}
+
+static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
+{
+	const char *name = dev_name(&ring->dev);
+	struct nri_target *t = &ring->tgt;
+
+	if (!is_power_of_2(cfg->sq_entries) ||
+	    cfg->sq_entries < NVME_RING_IO_MIN_ENTRIES ||
+	    cfg->sq_entries > NVME_RING_IO_MAX_ENTRIES) {
+		pr_err("%s: sq_entries: %u is not a power of two in [%u, %u]\n",
+		       name, cfg->sq_entries, NVME_RING_IO_MIN_ENTRIES,
+		       NVME_RING_IO_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	if (!is_power_of_2(cfg->cq_entries) ||
+	    cfg->cq_entries < NVME_RING_IO_MIN_ENTRIES ||
+	    cfg->cq_entries > NVME_RING_IO_MAX_ENTRIES) {
+		pr_err("%s: cq_entries: %u is not a power of two in [%u, %u]\n",
+		       name, cfg->cq_entries, NVME_RING_IO_MIN_ENTRIES,
+		       NVME_RING_IO_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	if (!cfg->data_size || cfg->data_size > NVME_RING_IO_MAX_DATA_SIZE) {
+		pr_err("%s: data_size: %llu is outside [1, %llu]\n", name,
+		       cfg->data_size, NVME_RING_IO_MAX_DATA_SIZE);
+		return -EINVAL;
+	}
+	if (cfg->lba_start >= t->nr_lbas ||
+	    cfg->lba_count > t->nr_lbas - cfg->lba_start) {
+		pr_err("%s: lba_start/lba_count: %llu+%llu is beyond the namespace's %llu LBAs\n",
+		       name, cfg->lba_start, cfg->lba_count, t->nr_lbas);
+		return -ERANGE;
+	}
+	if (cfg->nr_queues > NVME_RING_IO_MAX_QUEUES) {
+		pr_err("%s: nr_queues: %u is above the limit %u\n", name,
+		       cfg->nr_queues, NVME_RING_IO_MAX_QUEUES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Build a ring from @cfg, which the ring takes over (also on failure).
+ * Named rings get their device node and sysfs directory here.
+ */
+struct nri_ring *nri_ring_create(struct nri_config *cfg)
+{
+	cpumask_var_t cpus;
+	struct nri_ring *ring;
+	unsigned int i;
+	int ret, minor;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
+	if (!ring) {
+		nri_config_free(cfg);
+		return ERR_PTR(-ENOMEM);
+	}
+	ring->cfg = cfg;
+	ring->anon_id = -1;
+	ring->uring_fd = -1;
+	atomic_set(&ring->state, NRI_STATE_LIVE);
+	device_initialize(&ring->dev);
+	ring->dev.class = &nri_class;
+	ring->dev.type = &nri_ring_type;
+	ring->dev.groups = nri_ring_groups;
+	ring->dev.release = nri_ring_release;
+
+	if (cfg->anonymous) {
+		ring->anon_id = ida_alloc(&nri_anon_ida, GFP_KERNEL);
+		if (ring->anon_id < 0) {
+			ret = ring->anon_id;
+			goto out_put;
+		}
+		ret = dev_set_name(&ring->dev, "anon.%d", ring->anon_id);
+	} else {
+		ret = dev_set_name(&ring->dev, "%s", cfg->name);
+	}
+	if (ret)
+		goto out_put;
+
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+
+	ret = nri_target_open(&ring->tgt, cfg->device, cfg->nvme_file);
+	if (ret)
+		goto out_free_cpus;
+	ret = nri_validate_config(ring, cfg);
+	if (ret)
+		goto out_free_cpus;
+	ret = nri_resolve_placement(ring, cfg, cpus);
+	if (ret)
+		goto out_free_cpus;
+	ret = nri_split_cpus(ring, cfg, cpus);
+	if (ret)
+		goto out_free_cpus;
+
+	for (i = 0; i < ring->nr_queues; i++) {
+		struct nri_queue *q = ring->queues[i];
+
+		nri_queue_layout(q, cfg);
+		ret = nri_queue_alloc_mem(q, q->layout.mmap_size,
+					  cfg->hugepages);
+		if (ret)
+			goto out_free_cpus;
+		nri_queue_bind_pointers(q, cfg);
+		ret = nri_queue_alloc_cmds(q, cfg);
+		if (ret)
+			goto out_free_cpus;
+	}
+	free_cpumask_var(cpus);
+
+	if (!cfg->anonymous) {
+		minor = nri_minor_get();
+		if (minor < 0) {
+			ret = minor;
+			goto out_put;
+		}
+		ring->dev.devt = MKDEV(MAJOR(nri_devt), minor);
+		cdev_init(&ring->cdev, &nri_ring_fops);
+		ring->cdev.owner = THIS_MODULE;
+		ret = cdev_device_add(&ring->cdev, &ring->dev);
+		if (ret) {
+			pr_err("%s: cannot add device: error %d\n",
+			       dev_name(&ring->dev), ret);
+			goto out_put;
+		}
+		ring->cdev_added = true;
+	} else {
+		ret = device_add(&ring->dev);
+		if (ret)
+			goto out_put;
+	}
+	ring->dev_added = true;
+
+	ret = nri_sysfs_add_queues(ring);
+	if (ret)
+		goto out_disable;
+
+	pr_info("%s: bound to nsid %u, %u queue(s) on node %d, %llu bytes of data each\n",
+		dev_name(&ring->dev), ring->tgt.nsid, ring->nr_queues,
+		ring->numa_node, ring->queues[0]->layout.data_size);
+	return ring;
+
+out_free_cpus:
+	free_cpumask_var(cpus);
+out_put:
+	if (ret == -ENOMEM)
+		pr_err("%s: out of memory building the ring\n",
+		       dev_name(&ring->dev) ?: cfg->name);
+	atomic_set(&ring->state, NRI_STATE_DISABLED);
+	put_device(&ring->dev);
+	return ERR_PTR(ret);
+out_disable:
+	nri_ring_disable(ring);
+	nri_ring_put(ring);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Stop the ring: no new submissions, every in-flight command completed,
+ * the device node and sysfs directory gone, the namespace released. Open
+ * files keep the ring (and its memory) until they close; their calls fail
+ * with -ENODEV from now on.
+ */
+void nri_ring_disable(struct nri_ring *ring)
+{
+	unsigned int i;
+
+	if (ring->torn_down)
+		return;
+	ring->torn_down = true;
+	atomic_set(&ring->state, NRI_STATE_DISABLED);
+
+	for (i = 0; i < ring->nr_queues; i++) {
+		struct nri_queue *q = ring->queues[i];
+
+		/* wait out submitters that saw the ring live */
+		mutex_lock(&q->sq_lock);
+		mutex_unlock(&q->sq_lock);
+		wake_up_all(&q->wait);
+		wait_event(q->wait, READ_ONCE(q->inflight) == 0);
+	}
+
+	if (ring->dev_added) {
+		nri_sysfs_del_queues(ring);
+		if (ring->cdev_added)
+			cdev_device_del(&ring->cdev, &ring->dev);
+		else
+			device_del(&ring->dev);
+		ring->dev_added = false;
+		ring->cdev_added = false;
+	}
+	nri_target_close(&ring->tgt);
+	pr_info("%s: disabled\n", dev_name(&ring->dev));
+}
+
+void nri_ring_put(struct nri_ring *ring)
+{
+	put_device(&ring->dev);
+}

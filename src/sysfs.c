@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: /sys/class/nvme_ring_io/<name>/ and its queues/<q>/.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/seq_buf.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "nri.h"
+
+static char *nri_devnode(const struct device *dev, umode_t *mode,
+			 kuid_t *uid, kgid_t *gid)
+{
+	const struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
+
+	if (mode)
+		*mode = ring->cfg->mode;
+	if (uid)
+		*uid = ring->cfg->uid;
+	if (gid)
+		*gid = ring->cfg->gid;
+	return kasprintf(GFP_KERNEL, NVME_RING_IO_DEV_DIR "/%s", dev_name(dev));
+}
+
+const struct class nri_class = {
+	.name		= "nvme_ring_io",
+};
+
+/* The device type carries the node's name, owner and mode. */
+const struct device_type nri_ring_type = {
+	.name		= "nvme_ring",
+	.devnode	= nri_devnode,
+};
+
+static struct nri_ring *to_ring(struct device *dev)
+{
+	return container_of(dev, struct nri_ring, dev);
+}
+
+/* Sum of every queue's counters. */
+static void nri_ring_totals(struct nri_ring *ring, struct nri_stats *sum,
+			    u64 *inflight)
+{
+	struct nri_stats st;
+	unsigned int i;
+	u32 inf;
+
+	memset(sum, 0, sizeof(*sum));
+	*inflight = 0;
+	for (i = 0; i < ring->nr_queues; i++) {
+		nri_queue_stats(ring->queues[i], &st, &inf);
+		sum->submitted += st.submitted;
+		sum->completed += st.completed;
+		sum->errors += st.errors;
+		sum->invalid_descs += st.invalid_descs;
+		sum->bytes_read += st.bytes_read;
+		sum->bytes_written += st.bytes_written;
+		sum->sq_empty_kicks += st.sq_empty_kicks;
+		sum->cq_full_events += st.cq_full_events;
+		sum->remote_submits += st.remote_submits;
+		*inflight += inf;
+	}
+}
+
+static ssize_t device_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct nri_ring *ring = to_ring(dev);
+
+	return sysfs_emit(buf, "%s\n", ring->cfg->anonymous ? "nvme_fd" :
+			  ring->cfg->device);
+}
+static DEVICE_ATTR_RO(device);
+
+static ssize_t nsid_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_ring(dev)->tgt.nsid);
+}
+static DEVICE_ATTR_RO(nsid);
+
+static ssize_t numa_node_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_ring(dev)->numa_node);
+}
+static DEVICE_ATTR_RO(numa_node);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", nri_state_name(to_ring(dev)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t nr_queues_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_ring(dev)->nr_queues);
+}
+static DEVICE_ATTR_RO(nr_queues);
+
+#define NRI_RING_COUNTER(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct nri_stats sum;						\
+	u64 inflight;							\
+									\
+	nri_ring_totals(to_ring(dev), &sum, &inflight);			\
+	return sysfs_emit(buf, "%llu\n", sum.field);			\
+}									\
+static DEVICE_ATTR_RO(field)
+
+NRI_RING_COUNTER(submitted);
+NRI_RING_COUNTER(completed);
+NRI_RING_COUNTER(errors);
+NRI_RING_COUNTER(invalid_descs);
+NRI_RING_COUNTER(bytes_read);
+NRI_RING_COUNTER(bytes_written);
+NRI_RING_COUNTER(sq_empty_kicks);
+NRI_RING_COUNTER(cq_full_events);
+NRI_RING_COUNTER(remote_submits);
+
+static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct nri_stats sum;
+	u64 inflight;
+
+	nri_ring_totals(to_ring(dev), &sum, &inflight);
+	return sysfs_emit(buf, "%llu\n", inflight);
+}
+static DEVICE_ATTR_RO(inflight);
+
+/* One human-readable table: a line per queue and a total. */
+static ssize_t stat_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct nri_ring *ring = to_ring(dev);
+	struct nri_stats st;
+	struct seq_buf s;
+	unsigned int i;
+	u32 inf;
+
+	seq_buf_init(&s, buf, PAGE_SIZE);
+	seq_buf_printf(&s, "ring %s state %s nsid %u node %d queues %u\n",
+		       dev_name(dev), nri_state_name(ring), ring->tgt.nsid,
+		       ring->numa_node, ring->nr_queues);
+	seq_buf_printf(&s, "%5s %12s %12s %8s %8s %14s %14s %8s\n", "queue",
+		       "submitted", "completed", "errors", "invalid",
+		       "bytes_read", "bytes_written", "inflight");
+	for (i = 0; i < ring->nr_queues; i++) {
+		nri_queue_stats(ring->queues[i], &st, &inf);
+		seq_buf_printf(&s, "%5u %12llu %12llu %8llu %8llu %14llu %14llu %8u\n",
+			       i, st.submitted, st.completed, st.errors,
+			       st.invalid_descs, st.bytes_read,
+			       st.bytes_written, inf);
+	}
+	return seq_buf_used(&s);
+}
+static DEVICE_ATTR_RO(stat);
+
+static struct attribute *nri_ring_attrs[] = {
+	&dev_attr_device.attr,
+	&dev_attr_nsid.attr,
+	&dev_attr_numa_node.attr,
+	&dev_attr_state.attr,
+	&dev_attr_nr_queues.attr,
+	&dev_attr_submitted.attr,
+	&dev_attr_completed.attr,
+	&dev_attr_errors.attr,
+	&dev_attr_invalid_descs.attr,
+	&dev_attr_bytes_read.attr,
+	&dev_attr_bytes_written.attr,
+	&dev_attr_inflight.attr,
+	&dev_attr_sq_empty_kicks.attr,
+	&dev_attr_cq_full_events.attr,
+	&dev_attr_remote_submits.attr,
+	&dev_attr_stat.attr,
+	NULL,
+};
+
+static const struct attribute_group nri_ring_group = {
+	.attrs = nri_ring_attrs,
+};
+
+const struct attribute_group *nri_ring_groups[] = {
+	&nri_ring_group,
+	NULL,
+};
+
+/* ---- queues/<q>/ ---- */
+
+struct nri_queue_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct nri_queue *q, char *buf);
+};
+
+static ssize_t nri_queue_attr_show(struct kobject *kobj,
+				   struct attribute *attr, char *buf)
+{
+	struct nri_queue_attr *a = container_of(attr, struct nri_queue_attr,
+						attr);
+
+	return a->show(container_of(kobj, struct nri_queue, kobj), buf);
+}
+
+static const struct sysfs_ops nri_queue_sysfs_ops = {
+	.show = nri_queue_attr_show,
+};
+
+#define NRI_QUEUE_ATTR(_name)						\
+static struct nri_queue_attr nri_queue_attr_##_name = {			\
+	.attr = { .name = __stringify(_name), .mode = 0444 },		\
+	.show = nri_queue_##_name##_show,				\
+}
+
+static ssize_t nri_queue_cpus_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(q->cpus));
+}
+NRI_QUEUE_ATTR(cpus);
+
+static ssize_t nri_queue_hctx_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, q->hctxs);
+}
+NRI_QUEUE_ATTR(hctx);
+
+/* NVMe I/O queue ids: hardware context h is served by queue h + 1. */
+static ssize_t nri_queue_nvme_qid_show(struct nri_queue *q, char *buf)
+{
+	unsigned int h;
+	int n = 0;
+
+	for_each_set_bit(h, q->hctxs, NRI_MAX_HCTX)
+		n += sysfs_emit_at(buf, n, "%s%u", n ? "," : "", h + 1);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+NRI_QUEUE_ATTR(nvme_qid);
+
+static ssize_t nri_queue_numa_node_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", q->node);
+}
+NRI_QUEUE_ATTR(numa_node);
+
+static ssize_t nri_queue_huge_pages_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", q->huge_chunks);
+}
+NRI_QUEUE_ATTR(huge_pages);
+
+static ssize_t nri_queue_sq_entries_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", q->sq_mask + 1);
+}
+NRI_QUEUE_ATTR(sq_entries);
+
+static ssize_t nri_queue_cq_entries_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", q->cq_mask + 1);
+}
+NRI_QUEUE_ATTR(cq_entries);
+
+static ssize_t nri_queue_data_size_show(struct nri_queue *q, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", q->layout.data_size);
+}
+NRI_QUEUE_ATTR(data_size);
+
+#define NRI_QUEUE_COUNTER(field)					\
+static ssize_t nri_queue_##field##_show(struct nri_queue *q, char *buf) \
+{									\
+	struct nri_stats st;						\
+	u32 inflight;							\
+									\
+	nri_queue_stats(q, &st, &inflight);				\
+	return sysfs_emit(buf, "%llu\n", (u64)st.field);		\
+}									\
+NRI_QUEUE_ATTR(field)
+
+NRI_QUEUE_COUNTER(submitted);
+NRI_QUEUE_COUNTER(completed);
+NRI_QUEUE_COUNTER(errors);
+NRI_QUEUE_COUNTER(invalid_descs);
+NRI_QUEUE_COUNTER(bytes_read);
+NRI_QUEUE_COUNTER(bytes_written);
+NRI_QUEUE_COUNTER(sq_empty_kicks);
+NRI_QUEUE_COUNTER(cq_full_events);
+NRI_QUEUE_COUNTER(remote_submits);
+
+static ssize_t nri_queue_inflight_show(struct nri_queue *q, char *buf)
+{
+	struct nri_stats st;
+	u32 inflight;
+
+	nri_queue_stats(q, &st, &inflight);
+	return sysfs_emit(buf, "%u\n", inflight);
+}
+NRI_QUEUE_ATTR(inflight);
+
+static struct attribute *nri_queue_attrs[] = {
+	&nri_queue_attr_cpus.attr,
+	&nri_queue_attr_hctx.attr,
+	&nri_queue_attr_nvme_qid.attr,
+	&nri_queue_attr_numa_node.attr,
+	&nri_queue_attr_huge_pages.attr,
+	&nri_queue_attr_sq_entries.attr,
+	&nri_queue_attr_cq_entries.attr,
+	&nri_queue_attr_data_size.attr,
+	&nri_queue_attr_submitted.attr,
+	&nri_queue_attr_completed.attr,
+	&nri_queue_attr_errors.attr,
+	&nri_queue_attr_invalid_descs.attr,
+	&nri_queue_attr_bytes_read.attr,
+	&nri_queue_attr_bytes_written.attr,
+	&nri_queue_attr_inflight.attr,
+	&nri_queue_attr_sq_empty_kicks.attr,
+	&nri_queue_attr_cq_full_events.attr,
+	&nri_queue_attr_remote_submits.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(nri_queue);
+
+const struct kobj_type nri_queue_ktype = {
+	.sysfs_ops	= &nri_queue_sysfs_ops,
+	.default_groups	= nri_queue_groups,
+	.release	= nri_queue_release,
+};
+
+int nri_sysfs_add_queues(struct nri_ring *ring)
+{
+	unsigned int i;
+	int ret;
+
+	ring->queues_kobj = kobject_create_and_add("queues", &ring->dev.kobj);
+	if (!ring->queues_kobj)
+		return -ENOMEM;
+	for (i = 0; i < ring->nr_queues; i++) {
+		ret = kobject_add(&ring->queues[i]->kobj, ring->queues_kobj,
+				  "%u", i);
+		if (ret) {
+			pr_err("%s: cannot add queue %u to sysfs: error %d\n",
+			       dev_name(&ring->dev), i, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void nri_sysfs_del_queues(struct nri_ring *ring)
+{
+	unsigned int i;
+
+	if (!ring->queues_kobj)
+		return;
+	for (i = 0; i < ring->nr_queues; i++)
+		if (ring->queues[i]->kobj.state_in_sysfs)
+			kobject_del(&ring->queues[i]->kobj);
+	kobject_put(ring->queues_kobj);
+	ring->queues_kobj = NULL;
+}
