@@ -43,383 +43,380 @@ static char *nri_strip(const char *page, size_t count)
 }
 
 /*
- * Run @fn on the config under the item lock, refusing changes while the
- * ring is enabled.
+ * Every store goes through here: the value (newline stripped) is handed to
+ * @apply under the item lock, unless the ring is enabled.
  */
-#define NRI_STORE_BEGIN(attr_name)					\
-	struct nri_item *ni = to_nri_item(item);			\
-	ssize_t ret;							\
-									\
-	mutex_lock(&ni->lock);						\
-	if (ni->ring) {							\
-		pr_err("%s: %s: ring is enabled; write 0 to enable first\n", \
-		       config_item_name(item), attr_name);		\
-		ret = -EBUSY;						\
-		goto out_unlock;					\
-	}
-
-#define NRI_STORE_END							\
-out_unlock:								\
-	mutex_unlock(&ni->lock);					\
-	return ret
-
-/* Unsigned 32-bit attributes with a validator. */
-#define NRI_U32_ATTR(_name, _check)					\
-static ssize_t nri_##_name##_show(struct config_item *item, char *page)\
-{									\
-	return sprintf(page, "%u\n", to_nri_item(item)->cfg->_name);	\
-}									\
-static ssize_t nri_##_name##_store(struct config_item *item,		\
-				   const char *page, size_t count)	\
-{									\
-	u32 v;								\
-	NRI_STORE_BEGIN(#_name)						\
-	ret = kstrtou32(page, 0, &v);					\
-	if (ret) {							\
-		pr_err("%s: " #_name ": '%.*s' is not a number\n",	\
-		       config_item_name(item), (int)strcspn(page, "\n"), \
-		       page);						\
-		goto out_unlock;					\
-	}								\
-	ret = _check(config_item_name(item), v);			\
-	if (ret)							\
-		goto out_unlock;					\
-	ni->cfg->_name = v;						\
-	ret = count;							\
-	NRI_STORE_END;							\
-}									\
-CONFIGFS_ATTR(nri_, _name)
-
-static int nri_check_entries(const char *name, const char *attr, u32 v)
+static ssize_t nri_store(struct config_item *item, const char *attr,
+			 const char *page, size_t count,
+			 int (*apply)(struct nri_config *cfg, const char *name,
+				      char *val))
 {
+	struct nri_item *ni = to_nri_item(item);
+	const char *name = config_item_name(item);
+	char *val;
+	int ret;
+
+	val = nri_strip(page, count);
+	if (!val)
+		return -ENOMEM;
+	mutex_lock(&ni->lock);
+	if (ni->ring) {
+		pr_err("%s: %s: ring is enabled; write 0 to enable first\n",
+		       name, attr);
+		ret = -EBUSY;
+	} else {
+		ret = apply(ni->cfg, name, val);
+	}
+	mutex_unlock(&ni->lock);
+	kfree(val);
+	return ret ? ret : count;
+}
+
+static int nri_parse_u64(const char *name, const char *attr, const char *val,
+			 u64 *v)
+{
+	if (kstrtou64(val, 0, v)) {
+		pr_err("%s: %s: '%s' is not a number\n", name, attr, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nri_parse_entries(const char *name, const char *attr,
+			     const char *val, u32 *out)
+{
+	u64 v;
+
+	if (nri_parse_u64(name, attr, val, &v))
+		return -EINVAL;
 	if (!is_power_of_2(v) || v < NVME_RING_IO_MIN_ENTRIES ||
 	    v > NVME_RING_IO_MAX_ENTRIES) {
-		pr_err("%s: %s: %u is not a power of two in [%u, %u]\n", name,
-		       attr, v, NVME_RING_IO_MIN_ENTRIES,
+		pr_err("%s: %s: %llu is not a power of two in [%u, %u]\n",
+		       name, attr, v, NVME_RING_IO_MIN_ENTRIES,
 		       NVME_RING_IO_MAX_ENTRIES);
 		return -EINVAL;
 	}
+	*out = v;
 	return 0;
 }
 
-static int nri_check_sq(const char *name, u32 v)
+static int nri_apply_sq_entries(struct nri_config *cfg, const char *name,
+				char *val)
 {
-	return nri_check_entries(name, "sq_entries", v);
+	return nri_parse_entries(name, "sq_entries", val, &cfg->sq_entries);
 }
 
-static int nri_check_cq(const char *name, u32 v)
+static int nri_apply_cq_entries(struct nri_config *cfg, const char *name,
+				char *val)
 {
-	return nri_check_entries(name, "cq_entries", v);
+	return nri_parse_entries(name, "cq_entries", val, &cfg->cq_entries);
 }
 
-static int nri_check_queues(const char *name, u32 v)
+static int nri_apply_nr_queues(struct nri_config *cfg, const char *name,
+			       char *val)
 {
-	if (v > NVME_RING_IO_MAX_QUEUES || v > num_possible_cpus()) {
-		pr_err("%s: nr_queues: %u is above the limit %u\n", name, v,
-		       min_t(u32, NVME_RING_IO_MAX_QUEUES,
-			     num_possible_cpus()));
+	u32 limit = min_t(u32, NVME_RING_IO_MAX_QUEUES, num_possible_cpus());
+	u64 v;
+
+	if (nri_parse_u64(name, "nr_queues", val, &v))
+		return -EINVAL;
+	if (v > limit) {
+		pr_err("%s: nr_queues: %llu is above the limit %u (0 = one per hardware queue)\n",
+		       name, v, limit);
 		return -EINVAL;
 	}
+	cfg->nr_queues = v;
 	return 0;
 }
 
-NRI_U32_ATTR(sq_entries, nri_check_sq);
-NRI_U32_ATTR(cq_entries, nri_check_cq);
-NRI_U32_ATTR(nr_queues, nri_check_queues);
-
-static ssize_t nri_device_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%s\n", to_nri_item(item)->cfg->device);
-}
-
-static ssize_t nri_device_store(struct config_item *item, const char *page,
-				size_t count)
+static int nri_apply_device(struct nri_config *cfg, const char *name,
+			    char *val)
 {
 	struct nri_target t;
-	char *path;
+	int ret;
 
-	NRI_STORE_BEGIN("device")
-	path = nri_strip(page, count);
-	if (!path) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	if (!*path || strlen(path) >= sizeof(ni->cfg->device)) {
-		pr_err("%s: device: path '%s' is empty or too long\n",
-		       config_item_name(item), path);
-		ret = -EINVAL;
-		goto out_free;
+	if (!*val || strlen(val) >= sizeof(cfg->device)) {
+		pr_err("%s: device: path '%s' is empty or longer than %zu\n",
+		       name, val, sizeof(cfg->device) - 1);
+		return -EINVAL;
 	}
 	/* Validate now: the namespace must exist and be an NVMe one. */
-	ret = nri_target_open(&t, path, NULL);
+	ret = nri_target_open(&t, val, NULL);
 	if (ret)
-		goto out_free;
+		return ret;
 	nri_target_close(&t);
-	strscpy(ni->cfg->device, path, sizeof(ni->cfg->device));
-	ret = count;
-out_free:
-	kfree(path);
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, device);
-
-static ssize_t nri_cpus_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%*pbl\n",
-		       cpumask_pr_args(to_nri_item(item)->cfg->cpus));
+	strscpy(cfg->device, val, sizeof(cfg->device));
+	return 0;
 }
 
-static ssize_t nri_cpus_store(struct config_item *item, const char *page,
-			      size_t count)
+static int nri_apply_cpus(struct nri_config *cfg, const char *name, char *val)
 {
 	cpumask_var_t mask;
 	unsigned int cpu;
-	char *s;
+	int ret;
 
-	NRI_STORE_BEGIN("cpus")
-	s = nri_strip(page, count);
-	if (!s || !zalloc_cpumask_var(&mask, GFP_KERNEL)) {
-		kfree(s);
-		ret = -ENOMEM;
-		goto out_unlock;
+	if (!*val) {
+		pr_err("%s: cpus: empty CPU list\n", name);
+		return -EINVAL;
 	}
-	if (!*s) {
-		pr_err("%s: cpus: empty CPU list\n", config_item_name(item));
-		ret = -EINVAL;
-		goto out_free;
-	}
-	ret = cpulist_parse(s, mask);
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = cpulist_parse(val, mask);
 	if (ret) {
-		pr_err("%s: cpus: cannot parse '%s' as a CPU list of CPUs 0-%u\n",
-		       config_item_name(item), s, nr_cpu_ids - 1);
-		goto out_free;
+		pr_err("%s: cpus: '%s' is not a list of CPUs 0-%u\n", name,
+		       val, nr_cpu_ids - 1);
+		goto out;
 	}
+	ret = -EINVAL;
 	if (cpumask_empty(mask)) {
-		pr_err("%s: cpus: empty CPU list\n", config_item_name(item));
-		ret = -EINVAL;
-		goto out_free;
+		pr_err("%s: cpus: empty CPU list\n", name);
+		goto out;
 	}
 	for_each_cpu(cpu, mask) {
 		if (!cpu_online(cpu)) {
-			pr_err("%s: cpus: CPU %u is offline\n",
-			       config_item_name(item), cpu);
-			ret = -EINVAL;
-			goto out_free;
+			pr_err("%s: cpus: CPU %u is offline\n", name, cpu);
+			goto out;
 		}
 	}
-	cpumask_copy(ni->cfg->cpus, mask);
-	ret = count;
-out_free:
+	cpumask_copy(cfg->cpus, mask);
+	ret = 0;
+out:
 	free_cpumask_var(mask);
-	kfree(s);
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, cpus);
-
-static ssize_t nri_numa_node_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%d\n", to_nri_item(item)->cfg->numa_node);
+	return ret;
 }
 
-static ssize_t nri_numa_node_store(struct config_item *item, const char *page,
-				   size_t count)
+static int nri_apply_numa_node(struct nri_config *cfg, const char *name,
+			       char *val)
 {
 	int node;
 
-	NRI_STORE_BEGIN("numa_node")
-	ret = kstrtoint(page, 0, &node);
-	if (ret) {
-		pr_err("%s: numa_node: '%.*s' is not a number\n",
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
-		goto out_unlock;
+	if (kstrtoint(val, 0, &node)) {
+		pr_err("%s: numa_node: '%s' is not a number\n", name, val);
+		return -EINVAL;
 	}
 	if (node != NUMA_NO_NODE &&
 	    (node < 0 || node >= nr_node_ids || !node_online(node))) {
 		pr_err("%s: numa_node: node %d is out of range (online nodes %*pbl, or -1)\n",
-		       config_item_name(item), node,
-		       nodemask_pr_args(&node_states[N_ONLINE]));
-		ret = -EINVAL;
-		goto out_unlock;
+		       name, node, nodemask_pr_args(&node_states[N_ONLINE]));
+		return -EINVAL;
 	}
 	if (node != NUMA_NO_NODE && !node_state(node, N_MEMORY)) {
-		pr_err("%s: numa_node: node %d has no memory\n",
-		       config_item_name(item), node);
-		ret = -EINVAL;
-		goto out_unlock;
+		pr_err("%s: numa_node: node %d has no memory\n", name, node);
+		return -EINVAL;
 	}
-	ni->cfg->numa_node = node;
-	ret = count;
-	NRI_STORE_END;
+	cfg->numa_node = node;
+	return 0;
 }
-CONFIGFS_ATTR(nri_, numa_node);
+
+static int nri_apply_data_size(struct nri_config *cfg, const char *name,
+			       char *val)
+{
+	unsigned long long v;
+	char *end;
+
+	v = memparse(val, &end);
+	if (!isdigit(*val) || *end) {
+		pr_err("%s: data_size: '%s' is not a size (bytes, or with K/M/G)\n",
+		       name, val);
+		return -EINVAL;
+	}
+	if (!v || v > NVME_RING_IO_MAX_DATA_SIZE) {
+		pr_err("%s: data_size: %llu is outside [1, %llu]\n", name, v,
+		       NVME_RING_IO_MAX_DATA_SIZE);
+		return -EINVAL;
+	}
+	cfg->data_size = round_up(v, NRI_CHUNK_SIZE);
+	return 0;
+}
+
+static int nri_apply_hugepages(struct nri_config *cfg, const char *name,
+			       char *val)
+{
+	if (kstrtobool(val, &cfg->hugepages)) {
+		pr_err("%s: hugepages: '%s' is not 0 or 1\n", name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nri_apply_uid(struct nri_config *cfg, const char *name, char *val)
+{
+	kuid_t uid = INVALID_UID;
+	u32 v;
+
+	if (!kstrtou32(val, 0, &v))
+		uid = make_kuid(current_user_ns(), v);
+	if (!uid_valid(uid)) {
+		pr_err("%s: uid: '%s' is not a valid user id\n", name, val);
+		return -EINVAL;
+	}
+	cfg->uid = uid;
+	return 0;
+}
+
+static int nri_apply_gid(struct nri_config *cfg, const char *name, char *val)
+{
+	kgid_t gid = INVALID_GID;
+	u32 v;
+
+	if (!kstrtou32(val, 0, &v))
+		gid = make_kgid(current_user_ns(), v);
+	if (!gid_valid(gid)) {
+		pr_err("%s: gid: '%s' is not a valid group id\n", name, val);
+		return -EINVAL;
+	}
+	cfg->gid = gid;
+	return 0;
+}
+
+static int nri_apply_mode(struct nri_config *cfg, const char *name, char *val)
+{
+	u16 v;
+
+	if (kstrtou16(val, 8, &v) || v > 0777) {
+		pr_err("%s: mode: '%s' is not an octal mode 0-0777\n", name,
+		       val);
+		return -EINVAL;
+	}
+	cfg->mode = v;
+	return 0;
+}
+
+static int nri_apply_lba_start(struct nri_config *cfg, const char *name,
+			       char *val)
+{
+	return nri_parse_u64(name, "lba_start", val, &cfg->lba_start);
+}
+
+static int nri_apply_lba_count(struct nri_config *cfg, const char *name,
+			       char *val)
+{
+	return nri_parse_u64(name, "lba_count", val, &cfg->lba_count);
+}
+
+static int nri_apply_opcodes(struct nri_config *cfg, const char *name,
+			     char *val)
+{
+	DECLARE_BITMAP(set, NRI_OPC_BITS);
+	char *tok;
+	u8 opc;
+
+	bitmap_zero(set, NRI_OPC_BITS);
+	while ((tok = strsep(&val, ", \t")) != NULL) {
+		if (!*tok)
+			continue;
+		if (nri_opcode_parse(tok, &opc)) {
+			pr_err("%s: opcodes: '%s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
+			       name, tok);
+			return -EINVAL;
+		}
+		__set_bit(opc, set);
+	}
+	if (bitmap_empty(set, NRI_OPC_BITS)) {
+		pr_err("%s: opcodes: empty list\n", name);
+		return -EINVAL;
+	}
+	bitmap_copy(cfg->opcodes, set, NRI_OPC_BITS);
+	return 0;
+}
+
+/* An attribute whose store goes through nri_store() and nri_apply_<name>. */
+#define NRI_ATTR(_name)							\
+static ssize_t nri_##_name##_store(struct config_item *item,		\
+				   const char *page, size_t count)	\
+{									\
+	return nri_store(item, #_name, page, count, nri_apply_##_name);\
+}									\
+CONFIGFS_ATTR(nri_, _name)
+
+static struct nri_config *cfg_of(struct config_item *item)
+{
+	return to_nri_item(item)->cfg;
+}
+
+static ssize_t nri_device_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%s\n", cfg_of(item)->device);
+}
+NRI_ATTR(device);
+
+static ssize_t nri_cpus_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%*pbl\n", cpumask_pr_args(cfg_of(item)->cpus));
+}
+NRI_ATTR(cpus);
+
+static ssize_t nri_numa_node_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n", cfg_of(item)->numa_node);
+}
+NRI_ATTR(numa_node);
+
+static ssize_t nri_nr_queues_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n", cfg_of(item)->nr_queues);
+}
+NRI_ATTR(nr_queues);
+
+static ssize_t nri_sq_entries_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n", cfg_of(item)->sq_entries);
+}
+NRI_ATTR(sq_entries);
+
+static ssize_t nri_cq_entries_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n", cfg_of(item)->cq_entries);
+}
+NRI_ATTR(cq_entries);
 
 static ssize_t nri_data_size_show(struct config_item *item, char *page)
 {
-	return sprintf(page, "%llu\n", to_nri_item(item)->cfg->data_size);
+	return sprintf(page, "%llu\n", cfg_of(item)->data_size);
 }
-
-static ssize_t nri_data_size_store(struct config_item *item, const char *page,
-				   size_t count)
-{
-	unsigned long long v;
-	char *s, *end;
-
-	NRI_STORE_BEGIN("data_size")
-	s = nri_strip(page, count);
-	if (!s) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	v = memparse(s, &end);
-	if (!*s || *end || !isdigit(*s)) {
-		pr_err("%s: data_size: '%s' is not a size (bytes, or with K/M/G)\n",
-		       config_item_name(item), s);
-		ret = -EINVAL;
-	} else if (!v || v > NVME_RING_IO_MAX_DATA_SIZE) {
-		pr_err("%s: data_size: %llu is outside [1, %llu]\n",
-		       config_item_name(item), v, NVME_RING_IO_MAX_DATA_SIZE);
-		ret = -EINVAL;
-	} else {
-		ni->cfg->data_size = round_up(v, NRI_CHUNK_SIZE);
-		ret = count;
-	}
-	kfree(s);
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, data_size);
+NRI_ATTR(data_size);
 
 static ssize_t nri_hugepages_show(struct config_item *item, char *page)
 {
-	return sprintf(page, "%d\n", to_nri_item(item)->cfg->hugepages);
+	return sprintf(page, "%d\n", cfg_of(item)->hugepages);
 }
-
-static ssize_t nri_hugepages_store(struct config_item *item, const char *page,
-				   size_t count)
-{
-	bool v;
-
-	NRI_STORE_BEGIN("hugepages")
-	ret = kstrtobool(page, &v);
-	if (ret) {
-		pr_err("%s: hugepages: '%.*s' is not 0 or 1\n",
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
-		goto out_unlock;
-	}
-	ni->cfg->hugepages = v;
-	ret = count;
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, hugepages);
+NRI_ATTR(hugepages);
 
 static ssize_t nri_uid_show(struct config_item *item, char *page)
 {
 	return sprintf(page, "%u\n",
-		       from_kuid_munged(current_user_ns(),
-					to_nri_item(item)->cfg->uid));
+		       from_kuid_munged(current_user_ns(), cfg_of(item)->uid));
 }
-
-static ssize_t nri_uid_store(struct config_item *item, const char *page,
-			     size_t count)
-{
-	kuid_t uid;
-	u32 v;
-
-	NRI_STORE_BEGIN("uid")
-	ret = kstrtou32(page, 0, &v);
-	uid = make_kuid(current_user_ns(), v);
-	if (ret || !uid_valid(uid)) {
-		pr_err("%s: uid: '%.*s' is not a valid user id\n",
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	ni->cfg->uid = uid;
-	ret = count;
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, uid);
+NRI_ATTR(uid);
 
 static ssize_t nri_gid_show(struct config_item *item, char *page)
 {
 	return sprintf(page, "%u\n",
-		       from_kgid_munged(current_user_ns(),
-					to_nri_item(item)->cfg->gid));
+		       from_kgid_munged(current_user_ns(), cfg_of(item)->gid));
 }
-
-static ssize_t nri_gid_store(struct config_item *item, const char *page,
-			     size_t count)
-{
-	kgid_t gid;
-	u32 v;
-
-	NRI_STORE_BEGIN("gid")
-	ret = kstrtou32(page, 0, &v);
-	gid = make_kgid(current_user_ns(), v);
-	if (ret || !gid_valid(gid)) {
-		pr_err("%s: gid: '%.*s' is not a valid group id\n",
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	ni->cfg->gid = gid;
-	ret = count;
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, gid);
+NRI_ATTR(gid);
 
 static ssize_t nri_mode_show(struct config_item *item, char *page)
 {
-	return sprintf(page, "0%o\n", to_nri_item(item)->cfg->mode);
+	return sprintf(page, "0%o\n", cfg_of(item)->mode);
 }
+NRI_ATTR(mode);
 
-static ssize_t nri_mode_store(struct config_item *item, const char *page,
-			      size_t count)
+static ssize_t nri_lba_start_show(struct config_item *item, char *page)
 {
-	u16 v;
-
-	NRI_STORE_BEGIN("mode")
-	ret = kstrtou16(page, 8, &v);
-	if (ret || v > 0777) {
-		pr_err("%s: mode: '%.*s' is not an octal mode 0-0777\n",
-		       config_item_name(item), (int)strcspn(page, "\n"), page);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	ni->cfg->mode = v;
-	ret = count;
-	NRI_STORE_END;
+	return sprintf(page, "%llu\n", cfg_of(item)->lba_start);
 }
-CONFIGFS_ATTR(nri_, mode);
+NRI_ATTR(lba_start);
 
-#define NRI_U64_ATTR(_name)						\
-static ssize_t nri_##_name##_show(struct config_item *item, char *page)\
-{									\
-	return sprintf(page, "%llu\n", to_nri_item(item)->cfg->_name);	\
-}									\
-static ssize_t nri_##_name##_store(struct config_item *item,		\
-				   const char *page, size_t count)	\
-{									\
-	u64 v;								\
-	NRI_STORE_BEGIN(#_name)						\
-	ret = kstrtou64(page, 0, &v);					\
-	if (ret) {							\
-		pr_err("%s: " #_name ": '%.*s' is not a number\n",	\
-		       config_item_name(item), (int)strcspn(page, "\n"), \
-		       page);						\
-		goto out_unlock;					\
-	}								\
-	ni->cfg->_name = v;						\
-	ret = count;							\
-	NRI_STORE_END;							\
-}									\
-CONFIGFS_ATTR(nri_, _name)
-
-NRI_U64_ATTR(lba_start);
-NRI_U64_ATTR(lba_count);
+static ssize_t nri_lba_count_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%llu\n", cfg_of(item)->lba_count);
+}
+NRI_ATTR(lba_count);
 
 static ssize_t nri_opcodes_show(struct config_item *item, char *page)
 {
-	struct nri_config *cfg = to_nri_item(item)->cfg;
+	struct nri_config *cfg = cfg_of(item);
 	unsigned int opc;
 	int n = 0;
 
@@ -431,47 +428,7 @@ static ssize_t nri_opcodes_show(struct config_item *item, char *page)
 	page[n++] = '\n';
 	return n;
 }
-
-static ssize_t nri_opcodes_store(struct config_item *item, const char *page,
-				 size_t count)
-{
-	DECLARE_BITMAP(set, NRI_OPC_BITS);
-	char *s, *p, *tok;
-	u8 opc;
-
-	NRI_STORE_BEGIN("opcodes")
-	s = nri_strip(page, count);
-	if (!s) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	bitmap_zero(set, NRI_OPC_BITS);
-	p = s;
-	ret = 0;
-	while ((tok = strsep(&p, ", \t")) != NULL) {
-		if (!*tok)
-			continue;
-		ret = nri_opcode_parse(tok, &opc);
-		if (ret) {
-			pr_err("%s: opcodes: '%s' is not an NVMe I/O opcode (a name such as read, write, flush, write_zeroes, dsm, compare, or a number 0-0xff other than 0x7f)\n",
-			       config_item_name(item), tok);
-			ret = -EINVAL;
-			break;
-		}
-		__set_bit(opc, set);
-	}
-	if (!ret && bitmap_empty(set, NRI_OPC_BITS)) {
-		pr_err("%s: opcodes: empty list\n", config_item_name(item));
-		ret = -EINVAL;
-	}
-	if (!ret) {
-		bitmap_copy(ni->cfg->opcodes, set, NRI_OPC_BITS);
-		ret = count;
-	}
-	kfree(s);
-	NRI_STORE_END;
-}
-CONFIGFS_ATTR(nri_, opcodes);
+NRI_ATTR(opcodes);
 
 static struct nri_config *nri_config_dup(struct nri_config *src)
 {
@@ -638,7 +595,8 @@ static struct config_item *nri_make_item(struct config_group *group,
 
 static ssize_t nri_features_show(struct config_item *item, char *page)
 {
-	return sprintf(page, "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes enable\n");
+	return sprintf(page, "%s\n",
+		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes enable");
 }
 CONFIGFS_ATTR_RO(nri_, features);
 

@@ -476,6 +476,11 @@ u32 nri_cq_ready(struct nri_queue *q)
 	return ready > q->cq_mask + 1 ? 0 : ready;
 }
 
+static bool nri_wait_done(struct nri_queue *q, u32 min)
+{
+	return nri_cq_ready(q) >= min || !nri_ring_live(q->ring);
+}
+
 int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 		      u32 *avail)
 {
@@ -489,9 +494,8 @@ int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 	}
 	if (min && timeout_ms && nri_cq_ready(q) < min) {
 		ret = wait_event_interruptible_timeout(q->wait,
-				nri_cq_ready(q) >= min ||
-				!nri_ring_live(q->ring),
-				msecs_to_jiffies(timeout_ms));
+						       nri_wait_done(q, min),
+						       msecs_to_jiffies(timeout_ms));
 		if (ret < 0)
 			return ret;
 	}

@@ -16,7 +16,7 @@
 
 #include "nri.h"
 
-#define NRI_MINORS	(1U << MINORBITS)
+#define NRI_MINORS	BIT(MINORBITS)
 
 dev_t nri_devt;
 struct workqueue_struct *nri_wq;

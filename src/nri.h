@@ -21,11 +21,11 @@ struct nvme_ns;
 struct nri_ring;
 
 #define NRI_CHUNK_ORDER		(21 - PAGE_SHIFT)	/* 2 MiB */
-#define NRI_CHUNK_SIZE		(1UL << 21)
+#define NRI_CHUNK_SIZE		BIT(21)
 #define NRI_IDX_PAGE_SIZE	4096
 #define NRI_DEF_ENTRIES		256
 #define NRI_DEF_DATA_SIZE	(4UL << 20)
-#define NRI_MAX_TRANSFER	(1U << 20)
+#define NRI_MAX_TRANSFER	BIT(20)
 #define NRI_NAME_MAX		32
 #define NRI_MAX_HCTX		1024
 

@@ -313,9 +313,9 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 	mutex_init(&q->sq_lock);
 	spin_lock_init(&q->cq_lock);
 	init_waitqueue_head(&q->wait);
-	if (!zalloc_cpumask_var(&q->cpus, GFP_KERNEL) ||
-	    !(q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL))) {
-		free_cpumask_var(q->cpus);
+	q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
+	if (!q->hctxs || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL)) {
+		bitmap_free(q->hctxs);
 		kfree(q);
 		return NULL;
 	}

@@ -104,17 +104,29 @@ static ssize_t nr_queues_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(nr_queues);
 
-#define NRI_RING_COUNTER(field)						\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct nri_stats sum;						\
-	u64 inflight;							\
-									\
-	nri_ring_totals(to_ring(dev), &sum, &inflight);			\
-	return sysfs_emit(buf, "%llu\n", sum.field);			\
-}									\
-static DEVICE_ATTR_RO(field)
+/* Ring totals: one show routine, the counter picked by its offset. */
+static ssize_t nri_ring_counter_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct dev_ext_attribute *ea = container_of(attr,
+						    struct dev_ext_attribute,
+						    attr);
+	struct nri_stats sum;
+	u64 inflight;
+
+	nri_ring_totals(to_ring(dev), &sum, &inflight);
+	return sysfs_emit(buf, "%llu\n",
+			  *(u64 *)((char *)&sum + (uintptr_t)ea->var));
+}
+
+#define NRI_RING_COUNTER(_field)					\
+static struct dev_ext_attribute dev_attr_##_field = {			\
+	.attr = {							\
+		.attr = { .name = __stringify(_field), .mode = 0444 },	\
+		.show = nri_ring_counter_show,				\
+	},								\
+	.var = (void *)offsetof(struct nri_stats, _field),		\
+}
 
 NRI_RING_COUNTER(submitted);
 NRI_RING_COUNTER(completed);
@@ -171,16 +183,16 @@ static struct attribute *nri_ring_attrs[] = {
 	&dev_attr_numa_node.attr,
 	&dev_attr_state.attr,
 	&dev_attr_nr_queues.attr,
-	&dev_attr_submitted.attr,
-	&dev_attr_completed.attr,
-	&dev_attr_errors.attr,
-	&dev_attr_invalid_descs.attr,
-	&dev_attr_bytes_read.attr,
-	&dev_attr_bytes_written.attr,
+	&dev_attr_submitted.attr.attr,
+	&dev_attr_completed.attr.attr,
+	&dev_attr_errors.attr.attr,
+	&dev_attr_invalid_descs.attr.attr,
+	&dev_attr_bytes_read.attr.attr,
+	&dev_attr_bytes_written.attr.attr,
 	&dev_attr_inflight.attr,
-	&dev_attr_sq_empty_kicks.attr,
-	&dev_attr_cq_full_events.attr,
-	&dev_attr_remote_submits.attr,
+	&dev_attr_sq_empty_kicks.attr.attr,
+	&dev_attr_cq_full_events.attr.attr,
+	&dev_attr_remote_submits.attr.attr,
 	&dev_attr_stat.attr,
 	NULL,
 };
@@ -199,6 +211,9 @@ const struct attribute_group *nri_ring_groups[] = {
 struct nri_queue_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct nri_queue *q, char *buf);
+	ssize_t (*show_counter)(struct nri_queue *q,
+				const struct nri_queue_attr *a, char *buf);
+	size_t offset;		/* counters: into struct nri_stats */
 };
 
 static ssize_t nri_queue_attr_show(struct kobject *kobj,
@@ -206,8 +221,11 @@ static ssize_t nri_queue_attr_show(struct kobject *kobj,
 {
 	struct nri_queue_attr *a = container_of(attr, struct nri_queue_attr,
 						attr);
+	struct nri_queue *q = container_of(kobj, struct nri_queue, kobj);
 
-	return a->show(container_of(kobj, struct nri_queue, kobj), buf);
+	if (a->show_counter)
+		return a->show_counter(q, a, buf);
+	return a->show(q, buf);
 }
 
 static const struct sysfs_ops nri_queue_sysfs_ops = {
@@ -275,16 +293,23 @@ static ssize_t nri_queue_data_size_show(struct nri_queue *q, char *buf)
 }
 NRI_QUEUE_ATTR(data_size);
 
-#define NRI_QUEUE_COUNTER(field)					\
-static ssize_t nri_queue_##field##_show(struct nri_queue *q, char *buf) \
-{									\
-	struct nri_stats st;						\
-	u32 inflight;							\
-									\
-	nri_queue_stats(q, &st, &inflight);				\
-	return sysfs_emit(buf, "%llu\n", (u64)st.field);		\
-}									\
-NRI_QUEUE_ATTR(field)
+static ssize_t nri_queue_counter_show(struct nri_queue *q,
+				      const struct nri_queue_attr *a,
+				      char *buf)
+{
+	struct nri_stats st;
+	u32 inflight;
+
+	nri_queue_stats(q, &st, &inflight);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + a->offset));
+}
+
+#define NRI_QUEUE_COUNTER(_field)					\
+static struct nri_queue_attr nri_queue_attr_##_field = {		\
+	.attr = { .name = __stringify(_field), .mode = 0444 },		\
+	.show_counter = nri_queue_counter_show,				\
+	.offset = offsetof(struct nri_stats, _field),			\
+}
 
 NRI_QUEUE_COUNTER(submitted);
 NRI_QUEUE_COUNTER(completed);

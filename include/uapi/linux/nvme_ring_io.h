@@ -33,6 +33,7 @@
 #ifndef _UAPI_LINUX_NVME_RING_IO_H
 #define _UAPI_LINUX_NVME_RING_IO_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
@@ -53,10 +54,10 @@
  *	set is handed to a worker on the queue's CPUs.
  * NVME_RING_IO_F_LBA_WINDOW: commands are confined to an LBA window.
  */
-#define NVME_RING_IO_F_MULTI_QUEUE	(1ULL << 0)
-#define NVME_RING_IO_F_CQE_STATUS	(1ULL << 1)
-#define NVME_RING_IO_F_REMOTE_SUBMIT	(1ULL << 2)
-#define NVME_RING_IO_F_LBA_WINDOW	(1ULL << 3)
+#define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
+#define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
+#define NVME_RING_IO_F_REMOTE_SUBMIT	_BITULL(2)
+#define NVME_RING_IO_F_LBA_WINDOW	_BITULL(3)
 #define NVME_RING_IO_F_ALL		(NVME_RING_IO_F_MULTI_QUEUE |	\
 					 NVME_RING_IO_F_CQE_STATUS |	\
 					 NVME_RING_IO_F_REMOTE_SUBMIT |	\
@@ -65,14 +66,14 @@
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
 #define NVME_RING_IO_MAX_ENTRIES	32768
-#define NVME_RING_IO_MAX_DATA_SIZE	(1ULL << 30)	/* per queue */
+#define NVME_RING_IO_MAX_DATA_SIZE	_BITULL(30)	/* per queue */
 #define NVME_RING_IO_MAX_QUEUES		256
 
 /*
  * mmap() offset of queue q: q * NVME_RING_IO_MMAP_STRIDE. The length must
  * not exceed the queue's mmap_size.
  */
-#define NVME_RING_IO_MMAP_STRIDE	(1ULL << 40)
+#define NVME_RING_IO_MMAP_STRIDE	_BITULL(40)
 
 /* Offsets of one ring (SQ or CQ) inside the queue's region. */
 struct nvme_ring_offsets {
@@ -140,11 +141,11 @@ struct nvme_ring_cqe {
  *	err says why. When the slot offset itself is invalid the slot is not
  *	written, and NVME_RING_CQE_F_BAD_SLOT is also set.
  */
-#define NVME_RING_CQE_F_REJECTED	(1U << 0)
-#define NVME_RING_CQE_F_BAD_SLOT	(1U << 1)
+#define NVME_RING_CQE_F_REJECTED	_BITUL(0)
+#define NVME_RING_CQE_F_BAD_SLOT	_BITUL(1)
 
 /* Ring flags words (sq.flags, cq.flags), reserved for need-wakeup. */
-#define NVME_RING_FLAG_NEED_WAKEUP	(1U << 0)
+#define NVME_RING_FLAG_NEED_WAKEUP	_BITUL(0)
 
 /*
  * NVME_RING_IO_SETUP, on /dev/nvme_ring_io: create an anonymous one-queue
@@ -167,8 +168,8 @@ struct nvme_ring_setup {
 	__u64	resv[4];	/* must be 0 */
 };
 
-#define NVME_RING_SETUP_F_NUMA_NODE	(1U << 0)
-#define NVME_RING_SETUP_F_HUGEPAGES	(1U << 1)	/* fail without 2 MiB pages */
+#define NVME_RING_SETUP_F_NUMA_NODE	_BITUL(0)
+#define NVME_RING_SETUP_F_HUGEPAGES	_BITUL(1)	/* fail without 2 MiB pages */
 #define NVME_RING_SETUP_F_ALL		(NVME_RING_SETUP_F_NUMA_NODE |	\
 					 NVME_RING_SETUP_F_HUGEPAGES)
 
