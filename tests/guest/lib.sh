@@ -18,6 +18,8 @@ info() {
 # skip MSG: the test cannot run here; says why, loudly.
 skip() {
 	echo "SKIP: $*"
+	# The guest init reports the reason from here.
+	echo "$*" >/tmp/.nri-skip 2>/dev/null
 	exit 77
 }
 
