@@ -372,7 +372,7 @@ static int nri_submit_locked(struct nri_queue *q, u32 max)
 	struct nri_cmd *cmds[NRI_BATCH];
 	struct blk_plug plug;
 	u32 prod, pending, done = 0;
-	int n, i;
+	int n = 0, i;
 
 	if (!nri_ring_live(ring))
 		return -ENODEV;
@@ -410,7 +410,8 @@ static int nri_submit_locked(struct nri_queue *q, u32 max)
 		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
 	}
 	blk_finish_plug(&plug);
-	return done;
+	/* a corrupt CQ consumer is reported, unless some went through */
+	return n < 0 && !done ? n : done;
 }
 
 struct nri_remote {

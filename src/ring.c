@@ -146,20 +146,26 @@ void nri_queue_stats(struct nri_queue *q, struct nri_stats *st, u32 *inflight)
 
 static void nri_queue_free_mem(struct nri_queue *q)
 {
-	unsigned long i;
+	unsigned long c, j;
 
 	if (q->base)
 		vunmap(q->base);
 	if (q->pages) {
 		/*
-		 * Drop our reference on every chunk head and every order-0
-		 * page; client mappings hold their own.
+		 * Drop our reference on each chunk: once on a 2 MiB compound
+		 * page (its tails are not pages of their own), once per page
+		 * otherwise. Client mappings hold references of their own.
 		 */
-		for (i = 0; i < q->nr_pages; i++) {
-			struct page *p = q->pages[i];
+		for (c = 0; c < q->nr_chunks; c++) {
+			struct page **pp = q->pages + (c << NRI_CHUNK_ORDER);
 
-			if (p && (!PageCompound(p) || PageHead(p)))
-				put_page(p);
+			if (pp[0] && PageHead(pp[0])) {
+				put_page(pp[0]);
+				continue;
+			}
+			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++)
+				if (pp[j])
+					put_page(pp[j]);
 		}
 		kvfree(q->pages);
 	}

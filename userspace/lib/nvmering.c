@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * libnvmering: the userspace half of the nvme_ring_io ring protocol.
+ *
+ * Ordering (letters as in the kernel's src/dataplane.c):
+ *   (A) release store of sq.producer after the descriptors and slots
+ *   (B) acquire load of sq.consumer before reusing SQ entries
+ *   (C) acquire load of cq.producer before reading CQ entries and slots
+ *   (D) release store of cq.consumer after reading them
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <numa.h>
+#include <numaif.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "nvmering.h"
+
+#define load_acquire(p) \
+	atomic_load_explicit((_Atomic uint32_t *)(p), memory_order_acquire)
+#define store_release(p, v) \
+	atomic_store_explicit((_Atomic uint32_t *)(p), (v), memory_order_release)
+
+static int map_queue(struct nvmering *r)
+{
+	struct nvme_ring_layout *l = &r->qinfo.layout;
+	void *m;
+
+	m = mmap(NULL, l->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 r->fd, (off_t)l->mmap_offset);
+	if (m == MAP_FAILED)
+		return -errno;
+	r->map = m;
+	r->map_size = l->mmap_size;
+	r->sq_prod = (uint32_t *)(r->map + l->sq.producer);
+	r->sq_cons = (uint32_t *)(r->map + l->sq.consumer);
+	r->sq_flags = (uint32_t *)(r->map + l->sq.flags);
+	r->cq_prod = (uint32_t *)(r->map + l->cq.producer);
+	r->cq_cons = (uint32_t *)(r->map + l->cq.consumer);
+	r->cq_flags = (uint32_t *)(r->map + l->cq.flags);
+	r->sq_desc = (uint64_t *)(r->map + l->sq.desc);
+	r->cqes = (struct nvme_ring_cqe *)(r->map + l->cq.desc);
+	r->data = r->map + l->data_off;
+	r->data_size = l->data_size;
+	r->sq_mask = r->info.sq_entries - 1;
+	r->cq_mask = r->info.cq_entries - 1;
+	/* pick up where an earlier user of this queue left the indices */
+	r->sq_tail = load_acquire(r->sq_prod);
+	r->cq_head = load_acquire(r->cq_cons);
+	return 0;
+}
+
+int nvmering_refresh(struct nvmering *r)
+{
+	r->qinfo.queue = r->queue;
+	if (ioctl(r->fd, NVME_RING_IO_GET_INFO, &r->info) < 0)
+		return -errno;
+	memset(&r->qinfo, 0, sizeof(r->qinfo));
+	r->qinfo.queue = r->queue;
+	if (ioctl(r->fd, NVME_RING_IO_GET_QUEUE_INFO, &r->qinfo) < 0)
+		return -errno;
+	return 0;
+}
+
+int nvmering_attach(struct nvmering *r, int fd, int queue)
+{
+	int ret;
+
+	r->fd = fd;
+	if (ioctl(fd, NVME_RING_IO_GET_INFO, &r->info) < 0)
+		return -errno;
+	if (r->info.abi_version != NVME_RING_IO_ABI_VERSION)
+		return -EPROTO;
+	if (queue >= 0) {
+		uint32_t q = (uint32_t)queue;
+
+		if (ioctl(fd, NVME_RING_IO_SET_QUEUE, &q) < 0)
+			return -errno;
+	}
+	if (ioctl(fd, NVME_RING_IO_GET_INFO, &r->info) < 0)
+		return -errno;
+	r->queue = r->info.queue;
+	ret = nvmering_refresh(r);
+	if (ret)
+		return ret;
+	return map_queue(r);
+}
+
+int nvmering_open(struct nvmering *r, const char *name_or_path, int queue)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (strchr(name_or_path, '/'))
+		snprintf(path, sizeof(path), "%s", name_or_path);
+	else
+		snprintf(path, sizeof(path), "/dev/%s/%s",
+			 NVME_RING_IO_DEV_DIR, name_or_path);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r->own_fd = true;
+	ret = nvmering_attach(r, fd, queue);
+	if (ret) {
+		close(fd);
+		r->fd = -1;
+	}
+	return ret;
+}
+
+int nvmering_setup(struct nvmering *r, int nvme_fd,
+		   const struct nvme_ring_setup *setup)
+{
+	struct nvme_ring_setup s;
+	int fd, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (setup) {
+		s = *setup;
+	} else {
+		memset(&s, 0, sizeof(s));
+		s.uring_fd = -1;
+	}
+	s.nvme_fd = nvme_fd;
+	fd = open("/dev/" NVME_RING_IO_MISC_NAME, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, NVME_RING_IO_SETUP, &s) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	r->own_fd = true;
+	ret = nvmering_attach(r, fd, -1);
+	if (ret) {
+		close(fd);
+		r->fd = -1;
+	}
+	return ret;
+}
+
+void nvmering_close(struct nvmering *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_size);
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->fd = -1;
+}
+
+int nvmering_pin(struct nvmering *r)
+{
+	cpu_set_t set;
+	unsigned int cpu;
+
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < 256; cpu++)
+		if (r->qinfo.cpus[cpu / 64] & (1ULL << (cpu % 64)))
+			CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return -errno;
+	if (numa_available() >= 0 && r->info.numa_node >= 0) {
+		struct bitmask *nodes = numa_allocate_nodemask();
+
+		numa_bitmask_setbit(nodes, (unsigned int)r->info.numa_node);
+		numa_set_membind(nodes);
+		numa_free_nodemask(nodes);
+	}
+	return 0;
+}
+
+uint64_t nvmering_buf_off(const struct nvmering *r, uint32_t nslots,
+			  uint32_t i, uint32_t buf_size)
+{
+	uint64_t base = ((uint64_t)nslots * NVME_RING_SLOT_SIZE + 4095) &
+			~4095ULL;
+
+	(void)r;
+	return base + (uint64_t)i * buf_size;
+}
+
+void nvmering_prep_raw(struct nvmering *r, uint64_t slot, const void *sqe64,
+		       uint64_t buf_off, uint32_t buf_len)
+{
+	struct nvme_ring_slot *s = nvmering_slot(r, slot);
+	uint64_t user_data = s->user_data;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->cmd, sqe64, sizeof(s->cmd));
+	s->user_data = user_data;
+	s->data_off = buf_len ? buf_off : 0;
+	s->data_len = buf_len;
+}
+
+/* NVMe SQE, the fields we set: opcode, CDW10-12. */
+static void sqe_rw(uint8_t *sqe, uint8_t opcode, uint64_t slba, uint32_t nlb)
+{
+	uint32_t cdw10 = (uint32_t)slba, cdw11 = (uint32_t)(slba >> 32);
+	uint32_t cdw12 = (nlb - 1) & 0xffff;
+
+	memset(sqe, 0, 64);
+	sqe[0] = opcode;
+	memcpy(sqe + 40, &cdw10, 4);
+	memcpy(sqe + 44, &cdw11, 4);
+	memcpy(sqe + 48, &cdw12, 4);
+}
+
+static uint32_t lba_bytes(const struct nvmering *r)
+{
+	return 1U << r->info.lba_shift;
+}
+
+void nvmering_prep_rw(struct nvmering *r, uint64_t slot, uint8_t opcode,
+		      uint64_t buf_off, uint64_t slba, uint32_t nlb)
+{
+	uint8_t sqe[64];
+
+	sqe_rw(sqe, opcode, slba, nlb);
+	nvmering_prep_raw(r, slot, sqe, buf_off, nlb * lba_bytes(r));
+}
+
+void nvmering_prep_read(struct nvmering *r, uint64_t slot, uint64_t buf_off,
+			uint64_t slba, uint32_t nlb)
+{
+	nvmering_prep_rw(r, slot, 0x02, buf_off, slba, nlb);
+}
+
+void nvmering_prep_write(struct nvmering *r, uint64_t slot, uint64_t buf_off,
+			 uint64_t slba, uint32_t nlb)
+{
+	nvmering_prep_rw(r, slot, 0x01, buf_off, slba, nlb);
+}
+
+void nvmering_prep_flush(struct nvmering *r, uint64_t slot)
+{
+	uint8_t sqe[64] = { 0x00 };
+
+	nvmering_prep_raw(r, slot, sqe, 0, 0);
+}
+
+void nvmering_prep_write_zeroes(struct nvmering *r, uint64_t slot,
+				uint64_t slba, uint32_t nlb)
+{
+	uint8_t sqe[64];
+
+	sqe_rw(sqe, 0x08, slba, nlb);
+	nvmering_prep_raw(r, slot, sqe, 0, 0);
+}
+
+uint32_t nvmering_sq_space(const struct nvmering *r)
+{
+	uint32_t cons = load_acquire(r->sq_cons);		/* (B) */
+
+	return r->sq_mask + 1 - (r->sq_tail - cons);
+}
+
+int nvmering_sq_push(struct nvmering *r, uint64_t slot)
+{
+	if (!nvmering_sq_space(r))
+		return -EAGAIN;
+	r->sq_desc[r->sq_tail & r->sq_mask] = slot;
+	r->sq_tail++;
+	return 0;
+}
+
+void nvmering_sq_publish(struct nvmering *r)
+{
+	store_release(r->sq_prod, r->sq_tail);			/* (A) */
+}
+
+int nvmering_submit(struct nvmering *r, uint32_t max)
+{
+	struct nvme_ring_submit s = { .max_submit = max };
+	int ret;
+
+	nvmering_sq_publish(r);
+	ret = ioctl(r->fd, NVME_RING_IO_SUBMIT, &s);
+	return ret < 0 ? -errno : ret;
+}
+
+uint32_t nvmering_cq_ready(const struct nvmering *r)
+{
+	return load_acquire(r->cq_prod) - r->cq_head;		/* (C) */
+}
+
+uint32_t nvmering_peek_cqes(struct nvmering *r, struct nvme_ring_cqe *out,
+			    uint32_t n)
+{
+	uint32_t ready = nvmering_cq_ready(r), i;
+
+	if (n > ready)
+		n = ready;
+	for (i = 0; i < n; i++)
+		out[i] = r->cqes[(r->cq_head + i) & r->cq_mask];
+	return n;
+}
+
+void nvmering_cq_advance(struct nvmering *r, uint32_t n)
+{
+	r->cq_head += n;
+	store_release(r->cq_cons, r->cq_head);			/* (D) */
+}
+
+int nvmering_wait(struct nvmering *r, uint32_t min, uint32_t timeout_ms)
+{
+	struct nvme_ring_complete c = {
+		.min_complete = min,
+		.timeout_ms = timeout_ms,
+	};
+
+	if (nvmering_cq_ready(r) >= min)
+		return 0;
+	if (ioctl(r->fd, NVME_RING_IO_COMPLETE, &c) < 0)
+		return -errno;
+	return nvmering_cq_ready(r) >= min ? 0 : -ETIME;
+}
+
+int nvmering_wait_cqe(struct nvmering *r, struct nvme_ring_cqe *cqe,
+		      uint32_t timeout_ms)
+{
+	int ret = nvmering_wait(r, 1, timeout_ms);
+
+	if (ret)
+		return ret;
+	nvmering_peek_cqes(r, cqe, 1);
+	nvmering_cq_advance(r, 1);
+	return 0;
+}
+
+const char *nvmering_status_str(uint16_t status)
+{
+	unsigned int sct = (status >> 8) & 0x7, sc = status & 0xff;
+
+	if (!status)
+		return "Success";
+	if (sct == 0) {
+		switch (sc) {
+		case 0x01: return "Invalid Command Opcode";
+		case 0x02: return "Invalid Field in Command";
+		case 0x04: return "Data Transfer Error";
+		case 0x06: return "Internal Error";
+		case 0x07: return "Command Abort Requested";
+		case 0x0b: return "Invalid Namespace or Format";
+		case 0x80: return "LBA Out of Range";
+		case 0x81: return "Capacity Exceeded";
+		case 0x82: return "Namespace Not Ready";
+		default: break;
+		}
+	} else if (sct == 1) {
+		return "Command Specific Error";
+	} else if (sct == 2) {
+		switch (sc) {
+		case 0x80: return "Write Fault";
+		case 0x81: return "Unrecovered Read Error";
+		case 0x85: return "Compare Failure";
+		case 0x86: return "Access Denied";
+		default: return "Media or Data Integrity Error";
+		}
+	} else if (sct == 3) {
+		switch (sc) {
+		case 0x70: return "Host Pathing Error";
+		case 0x71: return "Command Aborted By Host";
+		default: return "Path Related Status";
+		}
+	}
+	return "Vendor Specific or Unknown Status";
+}

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nri-io: a small scriptable I/O client for nvme_ring_io rings, used by the
+ * guest tests. It writes and verifies patterns through a ring, generates
+ * the same patterns for an independent path (dd), and feeds the kernel the
+ * malformed commands and indices it must refuse.
+ *
+ *   nri-io [options] gen                  pattern bytes to stdout
+ *   nri-io [options] write RING           write the pattern through RING
+ *   nri-io [options] verify RING          read through RING and compare
+ *   nri-io [options] errors RING          every refused-command case
+ *   nri-io [options] garbage RING         corrupt indices, expect refusal
+ *   nri-io [options] info RING            print what the kernel reports
+ *
+ * RING is a ring name, a /dev path, or "setup:/dev/nvmeXnY" for an
+ * anonymous ring made with NVME_RING_IO_SETUP on that namespace.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "nvmering.h"
+
+static struct {
+	uint64_t lba;
+	uint64_t nlb;		/* LBAs in all */
+	uint32_t bs;		/* LBAs per command */
+	uint32_t depth;
+	uint32_t seed;
+	uint32_t lba_size;
+	int queue;
+	int pin;
+	int rdonly;
+} opt = {
+	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
+	.queue = -1,
+};
+
+static int nvme_fd = -1;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "nri-io: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+/* Byte pattern of one LBA: 64-bit words of (seed, lba, word index). */
+static void fill_lba(uint8_t *p, uint64_t lba, uint32_t size)
+{
+	uint32_t i;
+
+	for (i = 0; i < size / 8; i++) {
+		uint64_t w = ((uint64_t)opt.seed << 48) ^ (lba << 12) ^ i ^
+			     0x5a5a000000000000ULL;
+
+		memcpy(p + i * 8, &w, 8);
+	}
+}
+
+static int ring_open(struct nvmering *r, const char *name)
+{
+	int ret;
+
+	if (!strncmp(name, "setup:", 6)) {
+		struct nvme_ring_setup s = {
+			.sq_entries = 256, .cq_entries = 256,
+			.data_size = 4 << 20, .uring_fd = -1,
+		};
+
+		nvme_fd = open(name + 6, opt.rdonly ? O_RDONLY : O_RDWR);
+		if (nvme_fd < 0)
+			die(name + 6, errno);
+		ret = nvmering_setup(r, nvme_fd, &s);
+	} else {
+		ret = nvmering_open(r, name, opt.queue);
+	}
+	if (ret)
+		die(name, ret);
+	if (opt.pin) {
+		ret = nvmering_pin(r);
+		if (ret)
+			die("pin", ret);
+	}
+	opt.lba_size = 1U << r->info.lba_shift;
+	return 0;
+}
+
+/*
+ * Run the whole range as commands of opt.bs LBAs, opt.depth at a time.
+ * Buffers follow the slots in the data area, one per slot.
+ */
+static int run_io(struct nvmering *r, int write)
+{
+	uint32_t depth = opt.depth, bsz = opt.bs * opt.lba_size;
+	uint64_t next = 0, done = 0, ncmd = (opt.nlb + opt.bs - 1) / opt.bs;
+	uint32_t inflight = 0, free_top = depth, i;
+	uint32_t *free_slots = calloc(depth, sizeof(*free_slots));
+	int bad = 0;
+
+	if (!free_slots)
+		die("calloc", ENOMEM);
+	if (nvmering_buf_off(r, depth, depth, bsz) > r->data_size) {
+		fprintf(stderr, "nri-io: depth %u x %u bytes does not fit the %" PRIu64 "-byte data area\n",
+			depth, bsz, r->data_size);
+		exit(1);
+	}
+	for (i = 0; i < depth; i++)
+		free_slots[i] = i;
+
+	while (done < ncmd) {
+		while (next < ncmd && free_top && nvmering_sq_space(r)) {
+			uint32_t s = free_slots[--free_top];
+			uint64_t slot = nvmering_slot_off(r, s);
+			uint64_t buf = nvmering_buf_off(r, depth, s, bsz);
+			uint64_t lba = opt.lba + next * opt.bs;
+			uint32_t n = opt.bs, k;
+
+			if (next * opt.bs + n > opt.nlb)
+				n = opt.nlb - next * opt.bs;
+			if (write) {
+				for (k = 0; k < n; k++)
+					fill_lba(nvmering_buf(r, buf) +
+						 k * opt.lba_size, lba + k,
+						 opt.lba_size);
+				nvmering_prep_write(r, slot, buf, lba, n);
+			} else {
+				memset(nvmering_buf(r, buf), 0xee,
+				       n * opt.lba_size);
+				nvmering_prep_read(r, slot, buf, lba, n);
+			}
+			nvmering_slot(r, slot)->user_data = lba;
+			nvmering_sq_push(r, slot);
+			next++;
+			inflight++;
+		}
+		if (nvmering_submit(r, 0) < 0)
+			die("submit", errno);
+		if (nvmering_wait(r, 1, 10000))
+			die("wait for completion", ETIMEDOUT);
+
+		struct nvme_ring_cqe cqes[64];
+		uint32_t n = nvmering_peek_cqes(r, cqes, 64);
+
+		for (i = 0; i < n; i++) {
+			struct nvme_ring_slot *sl =
+				nvmering_slot(r, cqes[i].slot);
+			uint32_t s = cqes[i].slot / NVME_RING_SLOT_SIZE;
+			uint64_t lba = sl->user_data;
+
+			if (cqes[i].status || cqes[i].err) {
+				fprintf(stderr, "nri-io: LBA %" PRIu64 ": status 0x%x (%s) err %d\n",
+					lba, cqes[i].status,
+					nvmering_status_str(cqes[i].status),
+					cqes[i].err);
+				bad++;
+			} else if (!write) {
+				uint8_t *got = nvmering_buf(r, sl->data_off);
+				uint8_t want[4096];
+				uint32_t k;
+
+				for (k = 0; k < sl->data_len / opt.lba_size; k++) {
+					fill_lba(want, lba + k, opt.lba_size);
+					if (memcmp(got + k * opt.lba_size, want,
+						   opt.lba_size)) {
+						fprintf(stderr, "nri-io: LBA %" PRIu64 ": data mismatch\n",
+							lba + k);
+						bad++;
+						break;
+					}
+				}
+			}
+			free_slots[free_top++] = s;
+			inflight--;
+			done++;
+		}
+		nvmering_cq_advance(r, n);
+	}
+	free(free_slots);
+	printf("%s %" PRIu64 " LBAs from %" PRIu64 " on queue %u: %s\n",
+	       write ? "wrote" : "verified", opt.nlb, opt.lba, r->queue,
+	       bad ? "FAILED" : "ok");
+	return bad ? 1 : 0;
+}
+
+/* Submit one prepared slot and return its CQE. */
+static struct nvme_ring_cqe one(struct nvmering *r, uint64_t slot)
+{
+	struct nvme_ring_cqe cqe;
+	int ret;
+
+	if (nvmering_sq_push(r, slot))
+		die("SQ full", EAGAIN);
+	ret = nvmering_submit(r, 0);
+	if (ret < 0)
+		die("submit", ret);
+	ret = nvmering_wait_cqe(r, &cqe, 5000);
+	if (ret)
+		die("completion", ret);
+	return cqe;
+}
+
+static int check(const char *name, struct nvme_ring_cqe c, int want_err,
+		 int want_rejected)
+{
+	int ok = c.err == want_err &&
+		 !!(c.flags & NVME_RING_CQE_F_REJECTED) == want_rejected &&
+		 (want_err ? c.status != 0 : c.status == 0);
+
+	printf("%-28s err %4d status 0x%04x flags 0x%x  %s\n", name, c.err,
+	       c.status, c.flags, ok ? "ok" : "UNEXPECTED");
+	return !ok;
+}
+
+static int run_errors(struct nvmering *r)
+{
+	uint64_t slot = nvmering_slot_off(r, 0);
+	uint64_t buf = nvmering_buf_off(r, 4, 0, 4096);
+	struct nvme_ring_slot *s = nvmering_slot(r, slot);
+	uint64_t end = r->info.lba_start + r->info.lba_count;
+	struct nvme_ring_cqe c;
+	int bad = 0;
+
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	bad |= check("good read", one(r, slot), 0, 0);
+
+	/* descriptor not pointing at a slot */
+	c = one(r, r->data_size + 4096);
+	bad |= check("slot outside data area", c, -EFAULT, 1);
+	bad |= !(c.flags & NVME_RING_CQE_F_BAD_SLOT);
+	bad |= check("misaligned slot", one(r, 100), -EFAULT, 1);
+
+	nvmering_prep_read(r, slot, buf, end, 1);
+	bad |= check("LBA past the window", one(r, slot), -ERANGE, 1);
+	nvmering_prep_read(r, slot, buf, end - 1, 2);
+	bad |= check("LBA range crossing end", one(r, slot), -ERANGE, 1);
+	if (r->info.lba_start) {
+		nvmering_prep_read(r, slot, buf, r->info.lba_start - 1, 1);
+		bad |= check("LBA before the window", one(r, slot), -ERANGE, 1);
+	}
+
+	nvmering_prep_read(r, slot, r->data_size - 256, r->info.lba_start, 1);
+	s->data_len = 512;
+	bad |= check("buffer past data area", one(r, slot),
+		     opt.lba_size == 512 ? -EFAULT : -EINVAL, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	s->data_off = ~0ULL - 100;
+	bad |= check("buffer offset overflow", one(r, slot), -EFAULT, 1);
+
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 2);
+	s->data_len = opt.lba_size;
+	bad |= check("length != NLB", one(r, slot), -EINVAL, 1);
+
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	memset(s->cmd + 24, 0xab, 8);	/* PRP1 */
+	bad |= check("PRP from userspace", one(r, slot), -EINVAL, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	memset(s->cmd + 16, 0xcd, 8);	/* MPTR */
+	bad |= check("metadata pointer", one(r, slot), -EINVAL, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	s->meta_len = 8;
+	bad |= check("metadata buffer", one(r, slot), -EINVAL, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	s->cmd[1] = 0x40;		/* PSDT: SGL */
+	bad |= check("SGL/fused flags", one(r, slot), -EINVAL, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	s->resv1 = 1;
+	bad |= check("reserved field", one(r, slot), -EINVAL, 1);
+
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	s->cmd[4] = 0x55;		/* NSID: forced, not refused */
+	bad |= check("foreign NSID (forced)", one(r, slot), 0, 0);
+
+	{
+		uint8_t sqe[64] = { 0x7f };	/* fabrics */
+
+		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		bad |= check("fabrics opcode", one(r, slot), -EPERM, 1);
+		sqe[0] = 0x06;			/* admin "identify" number */
+		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		bad |= check("opcode not allowed", one(r, slot), -EPERM, 1);
+	}
+
+	nvmering_prep_rw(r, slot, 0x02, buf, r->info.lba_start, 1);
+	s->data_len = r->info.max_transfer + opt.lba_size;
+	s->cmd[48] = (uint8_t)(s->data_len / opt.lba_size - 1);
+	s->cmd[49] = (uint8_t)((s->data_len / opt.lba_size - 1) >> 8);
+	bad |= check("above max transfer", one(r, slot), -E2BIG, 1);
+
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
+	bad |= check("good read again", one(r, slot), 0, 0);
+	return bad;
+}
+
+/* Corrupt the shared indices: the kernel must refuse, not follow. */
+static int run_garbage(struct nvmering *r)
+{
+	struct nvme_ring_submit sub = { 0 };
+	uint32_t saved = *r->sq_prod;
+	int ret, bad = 0;
+
+	*r->sq_prod = saved + r->sq_mask + 100;
+	ret = ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub);
+	printf("SQ producer far ahead: %s\n",
+	       ret < 0 && errno == EINVAL ? "refused (ok)" : "ACCEPTED");
+	bad |= !(ret < 0 && errno == EINVAL);
+	*r->sq_prod = saved;
+
+	saved = *r->cq_cons;
+	*r->cq_cons = saved + 1000;
+	{
+		uint64_t slot = nvmering_slot_off(r, 0);
+
+		nvmering_prep_flush(r, slot);
+		nvmering_sq_push(r, slot);
+		nvmering_sq_publish(r);
+	}
+	ret = ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub);
+	printf("CQ consumer ahead of producer: %s\n",
+	       ret < 0 && errno == EINVAL ? "refused (ok)" : "ACCEPTED");
+	bad |= !(ret < 0 && errno == EINVAL);
+	*r->cq_cons = saved;
+
+	/* the pending flush goes through once the indices are sane again */
+	{
+		struct nvme_ring_cqe cqe;
+
+		ret = nvmering_submit(r, 0);
+		if (ret == 1 && !nvmering_wait_cqe(r, &cqe, 5000) &&
+		    !cqe.status && !cqe.err) {
+			printf("recovered after repair: ok\n");
+		} else {
+			printf("recovered after repair: FAILED (%d)\n", ret);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static int run_info(struct nvmering *r)
+{
+	struct nvme_ring_info *i = &r->info;
+	unsigned int cpu;
+
+	printf("abi %u queues %u queue %u nsid %u lba_shift %u max_transfer %u\n",
+	       i->abi_version, i->nr_queues, i->queue, i->nsid, i->lba_shift,
+	       i->max_transfer);
+	printf("sq_entries %u cq_entries %u data_size %llu mmap_size %llu\n",
+	       i->sq_entries, i->cq_entries, (unsigned long long)r->data_size,
+	       r->qinfo.layout.mmap_size);
+	printf("lba_start %llu lba_count %llu node %d mem_node %d hctx %u nvme_qid %u huge_pages %u\n",
+	       i->lba_start, i->lba_count, i->numa_node, r->qinfo.numa_node,
+	       r->qinfo.hctx, r->qinfo.nvme_qid, r->qinfo.huge_pages);
+	printf("cpus");
+	for (cpu = 0; cpu < 256; cpu++)
+		if (r->qinfo.cpus[cpu / 64] & (1ULL << (cpu % 64)))
+			printf(" %u", cpu);
+	printf("\nsubmitted %llu completed %llu errors %llu invalid %llu inflight %llu\n",
+	       i->stats.submitted, i->stats.completed, i->stats.errors,
+	       i->stats.invalid_descs, i->stats.inflight);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
+		"              [--lba-size B] [--queue Q] [--pin] [--rdonly]\n"
+		"              gen | write RING | verify RING | errors RING |\n"
+		"              garbage RING | info RING\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "lba", 1, NULL, 'l' }, { "nlb", 1, NULL, 'n' },
+		{ "bs", 1, NULL, 'b' }, { "depth", 1, NULL, 'd' },
+		{ "seed", 1, NULL, 's' }, { "lba-size", 1, NULL, 'z' },
+		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
+		{ "rdonly", 0, NULL, 'r' }, { NULL, 0, NULL, 0 },
+	};
+	struct nvmering r;
+	const char *cmd;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'l': opt.lba = strtoull(optarg, NULL, 0); break;
+		case 'n': opt.nlb = strtoull(optarg, NULL, 0); break;
+		case 'b': opt.bs = strtoul(optarg, NULL, 0); break;
+		case 'd': opt.depth = strtoul(optarg, NULL, 0); break;
+		case 's': opt.seed = strtoul(optarg, NULL, 0); break;
+		case 'z': opt.lba_size = strtoul(optarg, NULL, 0); break;
+		case 'q': opt.queue = atoi(optarg); break;
+		case 'p': opt.pin = 1; break;
+		case 'r': opt.rdonly = 1; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc || !opt.bs || !opt.depth || opt.lba_size < 512 ||
+	    opt.lba_size > 4096)
+		usage();
+	cmd = argv[optind];
+
+	if (!strcmp(cmd, "gen")) {
+		uint8_t buf[4096];
+		uint64_t k;
+
+		for (k = 0; k < opt.nlb; k++) {
+			fill_lba(buf, opt.lba + k, opt.lba_size);
+			if (fwrite(buf, opt.lba_size, 1, stdout) != 1)
+				die("stdout", errno);
+		}
+		return 0;
+	}
+	if (optind + 1 >= argc)
+		usage();
+	ring_open(&r, argv[optind + 1]);
+
+	if (!strcmp(cmd, "write"))
+		ret = run_io(&r, 1);
+	else if (!strcmp(cmd, "verify"))
+		ret = run_io(&r, 0);
+	else if (!strcmp(cmd, "errors"))
+		ret = run_errors(&r);
+	else if (!strcmp(cmd, "garbage"))
+		ret = run_garbage(&r);
+	else if (!strcmp(cmd, "info"))
+		ret = run_info(&r);
+	else
+		usage();
+	nvmering_close(&r);
+	if (nvme_fd >= 0)
+		close(nvme_fd);
+	return ret;
+}
