@@ -193,3 +193,55 @@ dmesg_clean() {
 	bad=$(dmesg | grep -E "$NRI_TROUBLE" | head -n 1)
 	[ -z "$bad" ] || fail "kernel log: $bad"
 }
+
+# ---- rings ----
+
+NRI_CFS=/sys/kernel/config/nvme_ring_io
+NRI_SYS=/sys/class/nvme_ring_io
+
+# ring_make NAME [ATTR=VALUE ...]: mkdir the ring and set attributes (not
+# enabled). The device defaults to the first namespace.
+ring_make() {
+	local name=$1 kv
+	shift
+	require_module
+	mkdir "$NRI_CFS/$name" || fail "mkdir $NRI_CFS/$name failed"
+	echo "/dev/$(first_ns)" >"$NRI_CFS/$name/device" ||
+		fail "$name: setting device failed"
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$NRI_CFS/$name/${kv%%=*}" ||
+			fail "$name: writing '${kv#*=}' to ${kv%%=*} failed"
+	done
+}
+
+# ring_up NAME [ATTR=VALUE ...]: ring_make, then enable.
+ring_up() {
+	ring_make "$@"
+	echo 1 >"$NRI_CFS/$1/enable" || fail "$1: enable failed"
+	[ -c "/dev/nvme_ring/$1" ] || fail "/dev/nvme_ring/$1 did not appear"
+}
+
+# ring_down NAME: disable and remove (quietly ignores a missing ring).
+ring_down() {
+	[ -d "$NRI_CFS/$1" ] || return 0
+	echo 0 >"$NRI_CFS/$1/enable" 2>/dev/null
+	rmdir "$NRI_CFS/$1" || fail "rmdir $NRI_CFS/$1 failed"
+}
+
+# ring_queues NAME: queue numbers of an enabled ring, one per line.
+ring_queues() {
+	local d
+	for d in "$NRI_SYS/$1"/queues/*; do
+		[ -d "$d" ] && basename "$d"
+	done | sort -n
+}
+
+# qattr NAME Q ATTR: one queue attribute.
+qattr() {
+	cat "$NRI_SYS/$1/queues/$2/$3"
+}
+
+# require_tool NAME: skip when a userspace tool is not in the image.
+require_tool() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 is not in the image"
+}
