@@ -12,7 +12,7 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: all module deps clean
+.PHONY: all module userspace unit lint check demo bench deps clean
 
 all: module
 
@@ -23,12 +23,53 @@ build/kernel.mk: scripts/kernel-env.sh
 $(KSRC_CACHE)/.stamp: build/kernel.mk
 	scripts/extract-ksrc.sh $(KSRC_TAR) $(KSRC_CACHE)
 
+# Several people may build in one tree at once: kbuild runs under a lock.
 module: build/kernel.mk $(KSRC_CACHE)/.stamp
-	$(MAKE) $(KBUILD_ARGS) modules
+	flock $(BUILD)/.kbuild.lock $(MAKE) $(KBUILD_ARGS) modules
+
+# userspace/Makefile builds into build/userspace/{bin,lib}.
+userspace:
+	@if [ -f userspace/Makefile ]; then \
+		$(MAKE) -C userspace; \
+	else \
+		echo "userspace: no userspace/Makefile, nothing to build"; \
+	fi
+
+# Host unit tests of the userspace code.
+unit: userspace
+	@if [ -f userspace/Makefile ] && grep -q '^test:' userspace/Makefile; then \
+		$(MAKE) -C userspace test; \
+	else \
+		echo "unit: no 'test' target in userspace/Makefile, no unit tests"; \
+	fi
+
+# checkpatch, W=1, sparse and shellcheck; fails on any warning.
+lint: build/kernel.mk $(KSRC_CACHE)/.stamp
+	scripts/lint.sh
+
+# Everything: builds, lint, unit tests, guest tests in the VM topologies,
+# harness self-tests. The last line of output is the summary.
+check: build/kernel.mk $(KSRC_CACHE)/.stamp
+	scripts/check.sh
+
+# Boot the VM and show the module and the NVMe/NUMA topology.
+demo: deps
+	$(MAKE) module userspace
+	scripts/vm-test.sh --show tests/demo/demo.sh
+
+# Benchmarks: tests/bench/*.sh, run in one VM boot.
+bench: module userspace
+	@set -- tests/bench/*.sh; \
+	if [ ! -f "$$1" ]; then \
+		echo "bench: SKIPPED: no benchmark scripts in tests/bench/"; \
+	else \
+		scripts/vm-test.sh --show "$$@"; \
+	fi
 
 deps:
 	scripts/install-deps.sh
 
 clean:
-	-[ -z "$(KDIR)" ] || $(MAKE) $(KBUILD_ARGS) clean
+	-[ -z "$(KDIR)" ] || flock $(BUILD)/.kbuild.lock $(MAKE) $(KBUILD_ARGS) clean
+	-[ ! -f userspace/Makefile ] || $(MAKE) -C userspace clean
 	rm -rf build

@@ -59,6 +59,8 @@ copy_with_libs() {
 	install -D -m 0755 "$bin" "$root$dst"
 	# ldd fails on static binaries: that is fine, they need nothing.
 	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		# Our own libraries are installed into /usr/lib separately.
+		case $lib in "${OWN_LIBS:-/nonexistent}"/*) continue ;; esac
 		[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
 	done
 }
@@ -153,7 +155,13 @@ flock -u 9
 run=$(mktemp -d "$vmdir/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 root=$run/root
-mkdir -p "$root/tests" "$root/etc" "$root/usr/bin" "$root/extra"
+mkdir -p "$root"/{tests,etc,usr/bin,usr/sbin,usr/lib,usr/lib64,extra}
+# The same merged-/usr links as the base: a real /lib folder here would
+# replace the base's /lib link when the kernel unpacks this archive.
+ln -s usr/bin "$root/bin"
+ln -s usr/sbin "$root/sbin"
+ln -s usr/lib "$root/lib"
+ln -s usr/lib64 "$root/lib64"
 
 install -m 0755 "$top/scripts/vm-init.sh" "$root/init"
 
@@ -182,18 +190,15 @@ if [ -d "$ubuild/lib" ]; then
 		[ -e "$f" ] || continue
 		cp -a "$f" "$root/usr/lib/"
 	done
-	mkdir -p "$root/etc"
-	echo /usr/lib >"$root/etc/ld.so.conf"
 fi
 if [ -d "$ubuild/bin" ]; then
 	for f in "$ubuild"/bin/*; do
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then
 			continue
 		fi
-		LD_LIBRARY_PATH=$ubuild/lib copy_with_libs "$f" "$root" "/usr/bin/${f##*/}"
+		LD_LIBRARY_PATH=$ubuild/lib OWN_LIBS=$ubuild/lib \
+			copy_with_libs "$f" "$root" "/usr/bin/${f##*/}"
 	done
-	# Our libraries are in /usr/lib of the image, not where ldd found them.
-	find "$root" -path "*$ubuild*" -delete 2>/dev/null || true
 fi
 
 # Tests: one folder, lib.sh next to them, LIST keeps the order.

@@ -5,7 +5,8 @@
 # guest test scripts in it, in order. Prints TAP: one line per script, then
 # the plan; exits 0 only when every script passed or skipped.
 #
-# Usage: vm-test.sh TEST_FILE...
+# Usage: vm-test.sh [--show] TEST_FILE...
+#   --show   print every test's console output, not only a failed one's
 #
 # A test is a bash script that exits 0 (pass), 77 (skip, printing
 # "SKIP: reason") or anything else (fail). It may source lib.sh from its own
@@ -47,7 +48,12 @@ die() {
 	exit 2
 }
 
-[ "$#" -ge 1 ] || die "usage: vm-test.sh TEST_FILE..."
+show=0
+if [ "${1:-}" = --show ]; then
+	show=1
+	shift
+fi
+[ "$#" -ge 1 ] || die "usage: vm-test.sh [--show] TEST_FILE..."
 eval "$("$top/scripts/kernel-env.sh")"
 [ -r "$KIMAGE" ] || die "kernel image $KIMAGE is missing: run 'make deps'"
 
@@ -169,7 +175,7 @@ tr -d '\r' <"$log" >"$work/console"
 
 section() {
 	awk -v n="$1" '$0 == "NRI-BEGIN " n { on = 1 } on { print "#   " $0 } $0 == "NRI-END " n { on = 0 }' \
-		"$work/console" | tail -n 60
+		"$work/console" | tail -n "${2:-60}"
 }
 
 failed=0
@@ -192,9 +198,11 @@ for t in "${tests[@]}"; do
 	case $verdict in
 	pass)
 		echo "ok $i - $name"
+		[ "$show" = 0 ] || section "$name" 100000
 		;;
 	skip)
 		echo "ok $i - $name # SKIP ${reason#SKIP: }"
+		[ "$show" = 0 ] || section "$name" 100000
 		;;
 	fail)
 		failed=1

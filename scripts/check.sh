@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 'make check': build, lint, unit tests, guest tests, harness self-tests.
+# Every step is reported as it finishes; the last line of output is the
+# summary "N passed, N failed, N skipped", each item being one of:
+#   build/module, build/userspace          the builds
+#   lint/checkpatch, lint/W=1, lint/sparse, lint/shellcheck
+#   unit/...                               'make -C userspace test': each TAP
+#                                          line it prints, or one item if none
+#   guest/<test>                           tests/guest/*.sh in the default VM
+#                                          (4 CPUs, 2 nodes, 1 NVMe)
+#   3node/<test>                           tests/guest/*.sh with a line
+#                                          "# TOPOLOGY: any", in a VM with 6
+#                                          CPUs, 3 nodes, 3 NVMe queues
+#   harness/<case>                         tests/harness/run.sh
+# Exits non-zero if anything failed.
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+log=$top/build/check
+rm -rf "$log"
+mkdir -p "$log"
+
+passed=0
+failed=0
+skipped=0
+failures=()
+t0=$(date +%s)
+
+item() {
+	local verdict=$1 name=$2 why=${3:-}
+	case $verdict in
+	pass) passed=$((passed + 1)) ;;
+	skip) skipped=$((skipped + 1)) ;;
+	*)
+		failed=$((failed + 1))
+		failures+=("$name${why:+ ($why)}")
+		;;
+	esac
+	printf '%-6s %s%s\n' "$verdict" "$name" "${why:+  # $why}"
+}
+
+# tap_items PREFIX FILE: one item per TAP line of FILE.
+tap_items() {
+	local prefix=$1 file=$2 line name why
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*)
+			name=${line#ok * - }
+			why=${name#*# SKIP}
+			item skip "$prefix${name%% # SKIP*}" "${why# }"
+			;;
+		"ok "*)
+			name=${line#ok * - }
+			item pass "$prefix$name"
+			;;
+		"not ok "*)
+			name=${line#not ok * - }
+			why=
+			case $name in *" # "*) why=${name#* # } ;; esac
+			item fail "$prefix${name%% # *}" "$why"
+			;;
+		esac
+	done <"$file"
+}
+
+# step NAME LOGFILE CMD...: run CMD with output in LOGFILE, show it on failure.
+step() {
+	local name=$1 out=$2
+	shift 2
+	echo "--- $name"
+	"$@" >"$out" 2>&1
+	local rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$out"
+	fi
+	return "$rc"
+}
+
+module_ok=1
+if step build/module "$log/module.log" make --no-print-directory module; then
+	item pass build/module
+else
+	module_ok=0
+	item fail build/module "see build/check/module.log"
+fi
+
+if [ -f userspace/Makefile ]; then
+	if step build/userspace "$log/userspace.log" make --no-print-directory userspace; then
+		item pass build/userspace
+	else
+		item fail build/userspace "see build/check/userspace.log"
+	fi
+else
+	item skip build/userspace "no userspace/Makefile"
+fi
+
+step lint "$log/lint.log" scripts/lint.sh --tap
+tap_items "" "$log/lint.log"
+
+if [ -f userspace/Makefile ] && grep -q '^test:' userspace/Makefile; then
+	step unit "$log/unit.log" make --no-print-directory -C userspace test
+	rc=$?
+	if grep -Eq '^(not )?ok [0-9]' "$log/unit.log"; then
+		tap_items unit/ "$log/unit.log"
+		[ "$rc" -eq 0 ] || item fail unit/suite "make -C userspace test exited $rc"
+	elif [ "$rc" -eq 0 ]; then
+		item pass unit/userspace
+	else
+		item fail unit/userspace "see build/check/unit.log"
+	fi
+else
+	item skip unit "no 'test' target in userspace/Makefile"
+fi
+
+if [ "$module_ok" = 1 ]; then
+	shopt -s nullglob
+	guest=(tests/guest/[0-9]*.sh)
+	topo=()
+	for t in "${guest[@]}"; do
+		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
+	done
+
+	step "guest (default topology)" "$log/guest.log" scripts/vm-test.sh "${guest[@]}"
+	tap_items guest/ "$log/guest.log"
+	grep -q '^1\.\.' "$log/guest.log" || item fail guest "vm-test.sh did not finish"
+
+	if [ "${#topo[@]}" -gt 0 ]; then
+		step "guest (3 nodes)" "$log/3node.log" \
+			env VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 scripts/vm-test.sh "${topo[@]}"
+		tap_items 3node/ "$log/3node.log"
+		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
+	fi
+
+	step harness "$log/harness.log" tests/harness/run.sh
+	tap_items "" "$log/harness.log"
+	grep -q '^1\.\.' "$log/harness.log" || item fail harness "tests/harness/run.sh did not finish"
+else
+	item fail guest "not run: the module did not build"
+fi
+
+echo
+echo "make check: $(($(date +%s) - t0)) s, logs in build/check/ and build/vm/logs/"
+if [ "${#failures[@]}" -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
