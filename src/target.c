@@ -57,8 +57,12 @@ static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
 		return disk->private_data;
 	}
 
+	/*
+	 * A generic namespace node: its cdev's parent is the "nvme-generic"
+	 * class device, whose own parent is the controller ("nvme" class) for
+	 * a per-path namespace, or the subsystem for a multipath head.
+	 */
 	if (S_ISCHR(inode->i_mode) && inode->i_cdev &&
-	    nri_owned_by_nvme(inode->i_cdev->owner) &&
 	    inode->i_cdev->kobj.parent) {
 		struct device *dev = kobj_to_dev(inode->i_cdev->kobj.parent);
 
