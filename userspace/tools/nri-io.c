@@ -10,6 +10,8 @@
  *   nri-io [options] verify RING          read through RING and compare
  *   nri-io [options] errors RING          every refused-command case
  *   nri-io [options] garbage RING         corrupt indices, expect refusal
+ *   nri-io [options] flow RING            back-pressure, poll, waiting
+ *   nri-io ioctl-errors RING NSDEV        bad ioctl and mmap arguments
  *   nri-io [options] info RING            print what the kernel reports
  *
  * RING is a ring name, a /dev path, or "setup:/dev/nvmeXnY" for an
@@ -23,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nvmering.h"
@@ -37,6 +42,7 @@ static struct {
 	uint32_t lba_size;
 	int queue;
 	int pin;
+	int hold;
 	int rdonly;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
@@ -343,6 +349,198 @@ static int run_garbage(struct nvmering *r)
 	return bad;
 }
 
+static int expect_errno(const char *what, int ret, int want)
+{
+	int ok = ret < 0 && errno == want;
+
+	printf("%-40s %s\n", what, ok ? "ok" :
+	       ret >= 0 ? "ACCEPTED" : strerror(errno));
+	return !ok;
+}
+
+/* Bad ioctl and mmap arguments: each refused with its errno. */
+static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
+{
+	struct nvme_ring_setup su;
+	struct nvme_ring_submit sub;
+	struct nvme_ring_complete co;
+	struct nvme_ring_queue_info qi;
+	uint32_t q;
+	void *m;
+	int bad = 0, fd, nfd, ret;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.flags = 1;
+	bad |= expect_errno("SUBMIT flags", ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
+	memset(&sub, 0, sizeof(sub));
+	sub.resv = 1;
+	bad |= expect_errno("SUBMIT resv", ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
+	bad |= expect_errno("SUBMIT bad pointer", ioctl(r->fd, NVME_RING_IO_SUBMIT, (void *)8), EFAULT);
+	memset(&co, 0, sizeof(co));
+	co.resv[1] = 1;
+	bad |= expect_errno("COMPLETE resv", ioctl(r->fd, NVME_RING_IO_COMPLETE, &co), EINVAL);
+	bad |= expect_errno("GET_INFO bad pointer", ioctl(r->fd, NVME_RING_IO_GET_INFO, (void *)8), EFAULT);
+	q = r->info.nr_queues;
+	bad |= expect_errno("SET_QUEUE out of range", ioctl(r->fd, NVME_RING_IO_SET_QUEUE, &q), EINVAL);
+	memset(&qi, 0, sizeof(qi));
+	qi.queue = 100000;
+	bad |= expect_errno("GET_QUEUE_INFO out of range", ioctl(r->fd, NVME_RING_IO_GET_QUEUE_INFO, &qi), EINVAL);
+	bad |= expect_errno("unknown ioctl", ioctl(r->fd, _IO(NVME_RING_IO_MAGIC, 0x7f)), ENOTTY);
+	memset(&su, 0, sizeof(su));
+	bad |= expect_errno("SETUP on a named ring", ioctl(r->fd, NVME_RING_IO_SETUP, &su), ENOTTY);
+
+	m = mmap(NULL, r->map_size + 4096, PROT_READ, MAP_SHARED, r->fd, 0);
+	bad |= expect_errno("mmap longer than the queue", m == MAP_FAILED ? -1 : 0, EINVAL);
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, r->fd, 0);
+	bad |= expect_errno("mmap MAP_PRIVATE", m == MAP_FAILED ? -1 : 0, EINVAL);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r->fd,
+		 (off_t)(NVME_RING_IO_MMAP_STRIDE * r->info.nr_queues));
+	bad |= expect_errno("mmap of a queue that does not exist", m == MAP_FAILED ? -1 : 0, EINVAL);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, r->fd,
+		 (off_t)(r->map_size + 4096));
+	bad |= expect_errno("mmap offset past the queue", m == MAP_FAILED ? -1 : 0, EINVAL);
+
+	fd = open("/dev/" NVME_RING_IO_MISC_NAME, O_RDWR);
+	if (fd < 0)
+		die("/dev/" NVME_RING_IO_MISC_NAME, errno);
+	memset(&sub, 0, sizeof(sub));
+	bad |= expect_errno("SUBMIT before SETUP", ioctl(fd, NVME_RING_IO_SUBMIT, &sub), ENXIO);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	bad |= expect_errno("mmap before SETUP", m == MAP_FAILED ? -1 : 0, ENXIO);
+	nfd = open(nsdev, O_RDWR);
+	if (nfd < 0)
+		die(nsdev, errno);
+	memset(&su, 0, sizeof(su));
+	su.nvme_fd = nfd;
+	su.flags = 0x80;
+	bad |= expect_errno("SETUP unknown flag", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.flags = 0;
+	su.resv[3] = 1;
+	bad |= expect_errno("SETUP resv", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.resv[3] = 0;
+	su.nvme_fd = -1;
+	bad |= expect_errno("SETUP nvme_fd -1", ioctl(fd, NVME_RING_IO_SETUP, &su), EBADF);
+	su.nvme_fd = open("/dev/null", O_RDWR);
+	bad |= expect_errno("SETUP nvme_fd /dev/null", ioctl(fd, NVME_RING_IO_SETUP, &su), ENODEV);
+	close(su.nvme_fd);
+	su.nvme_fd = nfd;
+	su.sq_entries = 3;
+	bad |= expect_errno("SETUP sq_entries 3", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.sq_entries = 1U << 20;
+	bad |= expect_errno("SETUP sq_entries 2^20", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.sq_entries = 0;
+	su.data_size = 1ULL << 40;
+	bad |= expect_errno("SETUP data_size 1 TiB", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.data_size = 0;
+	su.flags = NVME_RING_SETUP_F_NUMA_NODE;
+	su.numa_node = 1000;
+	bad |= expect_errno("SETUP numa_node 1000", ioctl(fd, NVME_RING_IO_SETUP, &su), EINVAL);
+	su.flags = 0;
+	ret = ioctl(fd, NVME_RING_IO_SETUP, &su);
+	printf("%-40s %s\n", "SETUP defaults", ret == 0 ? "ok" : strerror(errno));
+	bad |= ret != 0;
+	bad |= expect_errno("SETUP twice", ioctl(fd, NVME_RING_IO_SETUP, &su), EBUSY);
+	close(nfd);
+	close(fd);
+	printf("ioctl-errors: %s\n", bad ? "FAILED" : "ok");
+	return bad;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Flow control and notification: COMPLETE's timeout, poll(), and a CQ
+ * smaller than the batch: the kernel takes no more than the CQ can hold,
+ * and every command completes exactly once.
+ */
+static int run_flow(struct nvmering *r)
+{
+	uint32_t n = r->sq_mask + 1, i, seen = 0, cqn = r->cq_mask + 1;
+	uint8_t *count = calloc(n, 1);
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	struct nvme_ring_complete c = { .min_complete = 1, .timeout_ms = 300 };
+	double t0;
+	int ret, bad = 0, rounds = 0;
+
+	if (!count)
+		die("calloc", ENOMEM);
+	t0 = now_ms();
+	ret = ioctl(r->fd, NVME_RING_IO_COMPLETE, &c);
+	printf("idle COMPLETE: ret %d available %u after %.0f ms\n", ret,
+	       c.available, now_ms() - t0);
+	bad |= ret != 0 || c.available != 0 || now_ms() - t0 < 250;
+
+	ret = poll(&pfd, 1, 0);
+	printf("idle poll: %d\n", ret);
+	bad |= ret != 0;
+
+	c.min_complete = cqn + 1;
+	ret = ioctl(r->fd, NVME_RING_IO_COMPLETE, &c);
+	printf("min_complete above CQ size: %s\n",
+	       ret < 0 && errno == EINVAL ? "refused (ok)" : "ACCEPTED");
+	bad |= !(ret < 0 && errno == EINVAL);
+
+	/* fill the whole SQ, more than the CQ holds */
+	for (i = 0; i < n; i++) {
+		uint64_t slot = nvmering_slot_off(r, i);
+
+		nvmering_prep_read(r, slot, nvmering_buf_off(r, n, i, 4096),
+				   r->info.lba_start + i, 1);
+		nvmering_slot(r, slot)->user_data = i;
+		if (nvmering_sq_push(r, slot))
+			die("SQ full", EAGAIN);
+	}
+	ret = nvmering_submit(r, 0);
+	printf("submitted %d of %u with a %u-entry CQ\n", ret, n, cqn);
+	bad |= ret < 0 || (uint32_t)ret > cqn;
+
+	ret = poll(&pfd, 1, 5000);
+	printf("poll after submit: %d revents 0x%x\n", ret, pfd.revents);
+	bad |= ret != 1 || !(pfd.revents & POLLIN);
+
+	while (seen < n && rounds++ < 10000) {
+		struct nvme_ring_cqe cq[64];
+		uint32_t k, got;
+
+		nvmering_submit(r, 0);
+		if (nvmering_wait(r, 1, 5000))
+			break;
+		got = nvmering_peek_cqes(r, cq, 64);
+		for (k = 0; k < got; k++) {
+			uint64_t ud = nvmering_slot(r, cq[k].slot)->user_data;
+
+			if (cq[k].status || cq[k].err || ud >= n)
+				bad = 1;
+			else
+				count[ud]++;
+		}
+		nvmering_cq_advance(r, got);
+		seen += got;
+	}
+	for (i = 0; i < n; i++)
+		if (count[i] != 1) {
+			printf("command %u completed %u times\n", i, count[i]);
+			bad = 1;
+		}
+	nvmering_refresh(r);
+	printf("completed %u; queue counters: submitted %llu completed %llu inflight %llu cq_full_events %llu\n",
+	       seen, r->qinfo.stats.submitted, r->qinfo.stats.completed,
+	       r->qinfo.stats.inflight, r->qinfo.stats.cq_full_events);
+	bad |= seen != n || r->qinfo.stats.inflight ||
+	       r->qinfo.stats.submitted != r->qinfo.stats.completed;
+	if (cqn < n)
+		bad |= !r->qinfo.stats.cq_full_events;
+	free(count);
+	printf("flow: %s\n", bad ? "FAILED" : "ok");
+	return bad;
+}
+
 static int run_info(struct nvmering *r)
 {
 	struct nvme_ring_info *i = &r->info;
@@ -371,9 +569,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
-		"              [--lba-size B] [--queue Q] [--pin] [--rdonly]\n"
+		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
 		"              gen | write RING | verify RING | errors RING |\n"
-		"              garbage RING | info RING\n");
+		"              garbage RING | flow RING | info RING |\n"
+		"              ioctl-errors RING NSDEV\n");
 	exit(2);
 }
 
@@ -384,7 +583,8 @@ int main(int argc, char **argv)
 		{ "bs", 1, NULL, 'b' }, { "depth", 1, NULL, 'd' },
 		{ "seed", 1, NULL, 's' }, { "lba-size", 1, NULL, 'z' },
 		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
-		{ "rdonly", 0, NULL, 'r' }, { NULL, 0, NULL, 0 },
+		{ "rdonly", 0, NULL, 'r' }, { "hold", 1, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
 	const char *cmd;
@@ -401,6 +601,7 @@ int main(int argc, char **argv)
 		case 'q': opt.queue = atoi(optarg); break;
 		case 'p': opt.pin = 1; break;
 		case 'r': opt.rdonly = 1; break;
+		case 'H': opt.hold = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -423,6 +624,8 @@ int main(int argc, char **argv)
 	if (optind + 1 >= argc)
 		usage();
 	ring_open(&r, argv[optind + 1]);
+	if (opt.hold > 0)
+		sleep(opt.hold);
 
 	if (!strcmp(cmd, "write"))
 		ret = run_io(&r, 1);
@@ -432,6 +635,10 @@ int main(int argc, char **argv)
 		ret = run_errors(&r);
 	else if (!strcmp(cmd, "garbage"))
 		ret = run_garbage(&r);
+	else if (!strcmp(cmd, "ioctl-errors") && optind + 2 < argc)
+		ret = run_ioctl_errors(&r, argv[optind + 2]);
+	else if (!strcmp(cmd, "flow"))
+		ret = run_flow(&r);
 	else if (!strcmp(cmd, "info"))
 		ret = run_info(&r);
 	else

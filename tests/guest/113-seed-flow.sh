@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DESCRIPTION: the original design's flow on /dev/nvme_ring_io (SETUP with
+# nvme_fd, mmap, SUBMIT, COMPLETE, GET_INFO) with data verification, its
+# rings in sysfs, and flow control: COMPLETE waits, poll(), a CQ smaller
+# than the SQ, every command completed exactly once.
+# TOPOLOGY: any
+. "$(dirname "$0")/lib.sh"
+
+require_module
+require_tool nri-io
+ns=$(first_ns)
+[ -c /dev/nvme_ring_io ] || fail "/dev/nvme_ring_io is missing"
+trap 'ring_down fl' EXIT
+
+nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 write "setup:/dev/$ns" || fail "SETUP ring write"
+nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 verify "setup:/dev/$ns" || fail "SETUP ring verify"
+ng=/dev/ng${ns#nvme}
+if [ -c "$ng" ]; then
+	nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 verify "setup:$ng" || fail "SETUP on $ng"
+fi
+nri-io info "setup:/dev/$ns" | grep -q "queues 1 " || fail "anonymous ring has one queue"
+
+# an anonymous ring shows in sysfs while its file is open, and goes with it
+nri-io --hold 3 info "setup:/dev/$ns" >/dev/null &
+sleep 1
+anon=$(find "$NRI_SYS/" -maxdepth 1 -name 'anon.*' | head -n 1)
+[ -n "$anon" ] || fail "anonymous ring not in $NRI_SYS"
+[ "$(cat "$anon/state")" = live ] || fail "anonymous ring state"
+[ -d "$anon/queues/0" ] || fail "anonymous ring has no queues/0"
+[ "$(cat "$anon/device")" = nvme_fd ] || fail "anonymous ring device: $(cat "$anon/device")"
+wait
+[ ! -e "$anon" ] || fail "anonymous ring outlived its file"
+
+# flow control on a named ring with a CQ smaller than the SQ
+ring_up fl sq_entries=64 cq_entries=8
+nri-io flow fl || fail "flow control"
+[ "$(cat "$NRI_SYS/fl/cq_full_events")" -gt 0 ] || fail "cq_full_events did not move"
+[ "$(cat "$NRI_SYS/fl/inflight")" = 0 ] || fail "inflight after the run"
+[ "$(cat "$NRI_SYS/fl/submitted")" = "$(cat "$NRI_SYS/fl/completed")" ] || fail "submitted != completed"
+echo 0 >"$NRI_CFS/fl/enable"
+ring_up fl2 sq_entries=8 cq_entries=64
+nri-io flow fl2 || fail "flow control, CQ larger than SQ"
+ring_down fl2
+pass
