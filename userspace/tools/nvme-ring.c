@@ -200,33 +200,51 @@ static bool ring_live_sysfs(const char *name)
 }
 
 /*
- * The kernel explains refused configfs writes in its log as
- * "nvme_ring_io: NAME: attr: reason". Find the newest such line.
+ * The kernel explains refused configfs writes in its log
+ * ("nvme_ring_io: NAME: attr: reason"). klog_mark() opens /dev/kmsg at its
+ * end before a write; kernel_reason() then returns the module's newest
+ * message logged since.
  */
-static bool kernel_reason(const char *name, char *out, size_t size)
+static int klog_mark(void)
 {
-	char pat[96], *buf, *p, *line, *found = NULL;
-	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (len <= 0)
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static bool kernel_reason(int fd, char *out, size_t size)
+{
+	char rec[1024];
+	bool found = false;
+	ssize_t n;
+
+	if (fd < 0)
 		return false;
-	buf = malloc((size_t)len + 1);
-	if (!buf)
-		return false;
-	len = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
-	if (len <= 0) {
-		free(buf);
-		return false;
+	for (;;) {
+		char *msg, *nl;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: skip */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = 0;
+		if (strncmp(msg, MODULE_NAME ": ", strlen(MODULE_NAME) + 2))
+			continue;
+		snprintf(out, size, "%s", msg + strlen(MODULE_NAME) + 2);
+		found = true;
 	}
-	buf[len] = 0;
-	snprintf(pat, sizeof(pat), MODULE_NAME ": %s: ", name);
-	for (line = strtok_r(buf, "\n", &p); line; line = strtok_r(NULL, "\n", &p))
-		if (strstr(line, pat))
-			found = strstr(line, pat) + strlen(MODULE_NAME) + 2;
-	if (found)
-		snprintf(out, size, "%s", found);
-	free(buf);
-	return found != NULL;
+	close(fd);
+	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -578,7 +596,7 @@ static int cmd_create(int argc, char **argv)
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
 	uint64_t n;
-	int c, i, ret;
+	int c, i, ret, kfd;
 
 #define SETV(idx, v) do { snprintf(a[idx].val, sizeof(a[idx].val), "%s", v); a[idx].set = true; } while (0)
 	while ((c = getopt_long(argc, argv, "d:c:n:q:D:s:Hu:m:O:h", lo, NULL)) != -1) {
@@ -645,21 +663,27 @@ static int cmd_create(int argc, char **argv)
 		if (!a[i].set)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, a[i].attr);
+		kfd = klog_mark();
 		ret = write_str(path, a[i].val);
 		if (ret) {
 			err_msg("%s: %s '%s' refused (attribute %s): %s", name,
 				a[i].opt, a[i].val, a[i].attr, strerror(-ret));
-			if (kernel_reason(name, reason, sizeof(reason)))
+			if (kernel_reason(kfd, reason, sizeof(reason)))
 				fprintf(stderr, "  kernel: %s\n", reason);
 			hint("%s", attr_hint(i, ret));
 			goto undo;
 		}
+		if (kfd >= 0)
+			close(kfd);
 	}
 	snprintf(path, sizeof(path), "%s/enable", dir);
+	kfd = klog_mark();
 	ret = write_str(path, "1");
+	if (kfd >= 0 && !ret)
+		close(kfd);
 	if (ret) {
 		err_msg("%s: enabling the ring failed (attribute enable): %s", name, strerror(-ret));
-		if (kernel_reason(name, reason, sizeof(reason)))
+		if (kernel_reason(kfd, reason, sizeof(reason)))
 			fprintf(stderr, "  kernel: %s\n", reason);
 		hint("%s", enable_hint(ret));
 		goto undo;
@@ -1362,7 +1386,8 @@ static void usage_perf(FILE *f)
 "Options:\n"
 "  -r, --rw MODE             randread (default), randwrite, read, write, randrw\n"
 "  -b, --bs SIZE             bytes per command, a multiple of the LBA size (default 4k)\n"
-"  -d, --depth N             commands in flight per queue (default 32)\n"
+"  -d, --depth N             commands in flight per queue (default 32, or\n"
+"                            less when the ring's queues hold fewer)\n"
 "  -t, --time S              run S seconds (default 5)\n"
 "  -n, --ios N               run N commands in all instead, split across queues\n"
 "  -q, --queues LIST         only these queues, e.g. 0,2 (default: all)\n"
@@ -1764,7 +1789,8 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 			goto out;
 	}
 	res->started = 1;
-	if (o->verify && o->rw != RW_WRITE && o->rw != RW_RANDWRITE) {
+	/* every block of the slice gets the pattern, so every read can check */
+	if (o->verify) {
 		if (run_phase(&w, PH_FILL, w.blocks, 0))
 			goto out;
 	}
@@ -1834,8 +1860,12 @@ static void perf_row(bool json, const char *label, int64_t q, const char *cpus,
 		j_close('}');
 		return;
 	}
-	printf("%5s %-10s %4d %10" PRIu64 " %10.0f %9.2f %7" PRIu64 " %10" PRIu64 " %9.1f %9.1f\n",
-	       label, cpus, node, ios, iops, mibs, errors, mism, p50, p99);
+	char nodes[16] = "-";
+
+	if (q >= 0)
+		snprintf(nodes, sizeof(nodes), "%d", node);
+	printf("%5s %-10s %4s %10" PRIu64 " %10.0f %9.2f %7" PRIu64 " %10" PRIu64 " %9.1f %9.1f\n",
+	       label, cpus, nodes, ios, iops, mibs, errors, mism, p50, p99);
 }
 
 static int parse_queue_list(const char *s, uint64_t mask[4])
@@ -1886,6 +1916,7 @@ static int cmd_perf(int argc, char **argv)
 	uint64_t *tot_lat;
 	double max_secs = 0;
 	bool tty = isatty(STDOUT_FILENO), time_set = false, any_dead = false;
+	bool depth_set = false;
 	uint32_t q, idx, lbsz, max_depth;
 	int c, ret, failed = 0;
 	unsigned int k;
@@ -1909,6 +1940,7 @@ static int cmd_perf(int argc, char **argv)
 			if (parse_u64(optarg, &v) || !v || v > NVME_RING_IO_MAX_ENTRIES)
 				usage_error(usage_perf, "--depth '%s' is not a number from 1 to %u", optarg, NVME_RING_IO_MAX_ENTRIES);
 			o.depth = (uint32_t)v;
+			depth_set = true;
 			break;
 		case 't':
 			if (parse_double(optarg, &o.time) || o.time <= 0)
@@ -1968,6 +2000,11 @@ static int cmd_perf(int argc, char **argv)
 		nvmering_close(&r);
 		return 1;
 	}
+	/* the default depth shrinks to what the ring holds */
+	while (!depth_set && o.depth > 1 &&
+	       (o.depth > max_depth ||
+		nvmering_buf_off(&r, o.depth, o.depth, o.bs) > r.data_size))
+		o.depth /= 2;
 	if (o.depth > max_depth) {
 		err_msg("--depth %u is above the ring's %u SQ/CQ entries: lower --depth or recreate the ring with a larger --depth",
 			o.depth, max_depth);
@@ -2238,7 +2275,7 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "%s: unknown command '%s'\n", PROG, argv[1]);
-	usage_main(stderr);
+	fprintf(stderr, "%s: unknown command '%s'; try '%s --help'\n", PROG,
+		argv[1], PROG);
 	return EXIT_USAGE;
 }

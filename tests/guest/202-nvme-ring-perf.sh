@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DESCRIPTION: nvme-ring perf drives every queue of a ring (one pinned
+# client per queue): --verify writes patterns and checks every byte read
+# back, for read, write and mixed workloads; -o json reports every queue
+# with no errors and the ring's counters moved on every queue.
+# TOPOLOGY: any
+. "$(dirname "$0")/lib.sh"
+
+require_module
+require_tool nvme-ring
+ns=$(first_ns)
+name=nr202
+
+cleanup() {
+	[ -d "$NRI_CFS/$name" ] || return 0
+	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null
+	rmdir "$NRI_CFS/$name" 2>/dev/null
+}
+trap cleanup EXIT
+
+nvme-ring create "$name" --device "/dev/$ns" --depth 32 --data-size 2M ||
+	fail "create $name"
+nq=$(cat "$NRI_SYS/$name/nr_queues")
+info "$nq queue(s)"
+
+nvme-ring perf "$name" --rw randwrite --bs 4k --depth 8 --ios 2000 --size 1M --verify ||
+	fail "perf randwrite --verify"
+nvme-ring perf "$name" --rw randread --bs 4k --depth 16 --time 2 --size 1M --verify ||
+	fail "perf randread --verify"
+nvme-ring perf "$name" --rw randrw --bs 8k --depth 8 --time 1 --size 1M --verify -o json >/tmp/perf.json ||
+	{ cat /tmp/perf.json; fail "perf randrw --verify -o json"; }
+cat /tmp/perf.json
+grep -q '"result": "ok"' /tmp/perf.json || fail "json result is not ok"
+[ "$(grep -c '"queue": ' /tmp/perf.json)" -eq "$nq" ] || fail "json has not $nq queues"
+if grep -E '"(errors|mismatches)": [1-9]' /tmp/perf.json; then
+	fail "errors or mismatches reported"
+fi
+grep -qE '"verified_bytes": [1-9]' /tmp/perf.json || fail "nothing verified"
+nvme-ring perf "$name" --rw read --bs 16k --depth 4 --ios 400 ||
+	fail "perf read"
+
+# every queue did I/O, without errors
+for q in $(seq 0 $((nq - 1))); do
+	c=$(cat "$NRI_SYS/$name/queues/$q/completed")
+	[ "$c" -gt 0 ] || fail "queue $q completed nothing"
+	[ "$(cat "$NRI_SYS/$name/queues/$q/errors")" = 0 ] || fail "queue $q has errors"
+done
+[ "$(cat "$NRI_SYS/$name/inflight")" = 0 ] || fail "commands still in flight"
+
+# a command the ring refuses: perf fails and says so
+echo 0 >"$NRI_CFS/$name/enable" && echo read >"$NRI_CFS/$name/opcodes" &&
+	echo 1 >"$NRI_CFS/$name/enable" || fail "reconfigure $name read-only"
+rc=0
+nvme-ring perf "$name" --rw randwrite --ios 10 2>/tmp/err.txt || rc=$?
+[ "$rc" -ne 0 ] || fail "randwrite on a read-only ring succeeded"
+grep -q "does not allow write" /tmp/err.txt || fail "no clear message: $(cat /tmp/err.txt)"
+
+nvme-ring destroy "$name" >/dev/null || fail "destroy"
+dmesg_clean
+pass
