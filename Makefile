@@ -50,7 +50,12 @@ lint: build/kernel.mk $(KSRC_CACHE)/.stamp
 # Everything: builds, lint, unit tests, guest tests in the VM topologies,
 # harness self-tests. The last line of output is the summary.
 check: build/kernel.mk $(KSRC_CACHE)/.stamp
-	scripts/check.sh
+	@scripts/check.sh || $(CHECK_FAILED)
+
+# After a failed recipe make prints "make: *** [...] Error 1", which would
+# follow the summary. At the top level, stop make with SIGINT instead (exit
+# status 130, no message), so the summary stays the last line of output.
+CHECK_FAILED = if [ "$(MAKELEVEL)" = 0 ]; then kill -INT $$PPID; else exit 1; fi
 
 # Boot the VM and show the module and the NVMe/NUMA topology.
 demo: deps

@@ -236,7 +236,7 @@ case $qrc in
 	failed=1
 	echo "# vm-test: QEMU exited with status $qrc (no verdict from the guest)"
 	grep -Em 5 'Kernel panic|BUG:|Oops|No working init' "$work/console" | sed 's/^/#   /' || true
-	tail -n 20 "$work/console" | sed 's/^/#   /'
+	tail -n 5 "$work/console" | sed 's/^/#   /'
 	;;
 esac
 echo "# vm-test: $((end - start))s in the VM; console log $log"

@@ -394,7 +394,8 @@ static int nri_submit_locked(struct nri_queue *q, u32 max)
 	if (max && max < pending)
 		pending = max;
 
-	blk_start_plug(&plug);
+	/* one doorbell per batch; requests allocated in bulk */
+	blk_start_plug_nr_ios(&plug, min_t(u32, pending, NRI_BATCH));
 	while (done < pending) {
 		n = nri_reserve(q, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)

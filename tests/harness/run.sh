@@ -9,6 +9,8 @@
 #   kernel-warn  a test exiting 0 during which the kernel WARNs fails the run
 #   timeout      a test past TEST_TIMEOUT is killed, fails the run, and the
 #                next test still runs
+#   kernel-crash a test during which the kernel panics fails, so does every
+#                test that never ran, and the crash is shown
 #   skip         a test exiting 77 is reported as SKIP and the run passes
 #   vm-knobs     VM_NVME=2, VM_NVME_LBA, VM_NVME_BACKEND=null, VM_HUGEPAGES,
 #                VM_NVME_QUEUES, VM_CPUS/VM_NODES and run_as_user work
@@ -20,6 +22,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 sc=$top/tests/harness/scenarios
 out=$top/build/harness
 mkdir -p "$out"
+exec 5>"$top/build/.harness.lock"
+if ! flock -n 5; then
+	echo "# harness: another harness run is going on in this tree; waiting for it"
+	flock 5
+fi
 
 eval "$("$top/scripts/kernel-env.sh")"
 
@@ -80,6 +87,15 @@ if [ "$rc" -ne 0 ] && grep -q '^not ok 1 - hang # timed out' "$out/timeout.out" 
 	report ok timeout
 else
 	report fail timeout "vm-test.sh exited $rc, or without 'not ok 1 - hang # timed out' and 'ok 2 - after-hang'"
+fi
+
+run kernel-crash VM_NVME=0 -- "$sc/kernel-crash.sh" "$sc/after-hang.sh"
+if [ "$rc" -ne 0 ] && grep -q '^not ok 1 - kernel-crash # no result' "$out/kernel-crash.out" &&
+	grep -q '^not ok 2 - after-hang # no result' "$out/kernel-crash.out" &&
+	grep -q 'sysrq: Trigger a crash' "$out/kernel-crash.out"; then
+	report ok kernel-crash
+else
+	report fail kernel-crash "vm-test.sh exited $rc, or without 'not ok 1 - kernel-crash # no result', 'not ok 2 - after-hang # no result' and the crash message"
 fi
 
 run skip VM_NVME=0 -- "$sc/skip.sh"

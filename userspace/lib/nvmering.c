@@ -30,6 +30,33 @@
 #define store_release(p, v) \
 	atomic_store_explicit((_Atomic uint32_t *)(p), (v), memory_order_release)
 
+/*
+ * A queue has one user at a time. A new user takes it over as the last one
+ * left it: once the kernel has nothing of it in flight, entries the last
+ * user queued but never submitted are dropped, and completions it never
+ * reaped are consumed, so they cannot be mistaken for the new user's.
+ */
+static int take_over(struct nvmering *r)
+{
+	int i, ret;
+
+	for (i = 0; i < 200; i++) {
+		ret = nvmering_refresh(r);
+		if (ret)
+			return ret;
+		if (!r->qinfo.stats.inflight)
+			break;
+		usleep(5000);
+	}
+	if (r->qinfo.stats.inflight)
+		return -EBUSY;
+	r->sq_tail = load_acquire(r->sq_cons);
+	store_release(r->sq_prod, r->sq_tail);
+	r->cq_head = load_acquire(r->cq_prod);
+	store_release(r->cq_cons, r->cq_head);
+	return 0;
+}
+
 static int map_queue(struct nvmering *r)
 {
 	struct nvme_ring_layout *l = &r->qinfo.layout;
@@ -53,10 +80,7 @@ static int map_queue(struct nvmering *r)
 	r->data_size = l->data_size;
 	r->sq_mask = r->info.sq_entries - 1;
 	r->cq_mask = r->info.cq_entries - 1;
-	/* pick up where an earlier user of this queue left the indices */
-	r->sq_tail = load_acquire(r->sq_prod);
-	r->cq_head = load_acquire(r->cq_cons);
-	return 0;
+	return take_over(r);
 }
 
 int nvmering_refresh(struct nvmering *r)
