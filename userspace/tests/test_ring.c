@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of libnvmering's ring arithmetic, without a kernel: a queue
+ * region is faked in plain memory, struct nvmering is filled by hand as
+ * map_queue() would, and the test plays the kernel's side of the indices.
+ *
+ * Prints every failed check and a closing "N passed, N failed" line; exits
+ * non-zero when anything failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvmering.h"
+
+static unsigned int passed, failed;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);	\
+		printf(__VA_ARGS__);					\
+		putchar('\n');						\
+	}								\
+} while (0)
+
+#define CHECK_EQ(a, b) do {						\
+	uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b);		\
+	CHECK(_a == _b, "%" PRIu64 " (0x%" PRIx64 ") != %" PRIu64 " (0x%" PRIx64 ")", \
+	      _a, _a, _b, _b);						\
+} while (0)
+
+/* A fake queue region: indices page, SQ descriptors, CQ entries, data. */
+struct fake {
+	struct nvmering r;
+	uint8_t *mem;
+	size_t size;
+};
+
+#define DATA_SIZE	(256 * 1024)
+
+static void fake_init(struct fake *f, uint32_t sq_entries, uint32_t cq_entries,
+		      uint32_t start)
+{
+	size_t desc = 4096;
+	size_t cq = desc + (size_t)sq_entries * 8;
+	size_t data = (cq + (size_t)cq_entries * sizeof(struct nvme_ring_cqe) +
+		       4095) & ~(size_t)4095;
+
+	memset(f, 0, sizeof(*f));
+	f->size = data + DATA_SIZE;
+	f->mem = aligned_alloc(4096, f->size);
+	if (!f->mem) {
+		perror("aligned_alloc");
+		exit(2);
+	}
+	memset(f->mem, 0, f->size);
+
+	f->r.fd = -1;
+	f->r.map = f->mem;
+	f->r.map_size = f->size;
+	f->r.info.abi_version = NVME_RING_IO_ABI_VERSION;
+	f->r.info.sq_entries = sq_entries;
+	f->r.info.cq_entries = cq_entries;
+	f->r.info.lba_shift = 9;
+	/* the indices on their own cache lines, as the kernel lays them out */
+	f->r.sq_prod = (uint32_t *)(f->mem + 0);
+	f->r.sq_cons = (uint32_t *)(f->mem + 64);
+	f->r.sq_flags = (uint32_t *)(f->mem + 128);
+	f->r.cq_prod = (uint32_t *)(f->mem + 192);
+	f->r.cq_cons = (uint32_t *)(f->mem + 256);
+	f->r.cq_flags = (uint32_t *)(f->mem + 320);
+	f->r.sq_desc = (uint64_t *)(f->mem + desc);
+	f->r.cqes = (struct nvme_ring_cqe *)(f->mem + cq);
+	f->r.data = f->mem + data;
+	f->r.data_size = DATA_SIZE;
+	f->r.sq_mask = sq_entries - 1;
+	f->r.cq_mask = cq_entries - 1;
+	/* every index starts at `start`, as after a long run */
+	*f->r.sq_prod = *f->r.sq_cons = start;
+	*f->r.cq_prod = *f->r.cq_cons = start;
+	f->r.sq_tail = start;
+	f->r.cq_head = start;
+}
+
+static void fake_free(struct fake *f)
+{
+	free(f->mem);
+}
+
+/* The kernel's side: consume n SQ descriptors into out[]. */
+static uint32_t kernel_consume(struct fake *f, uint64_t *out, uint32_t n)
+{
+	uint32_t prod = *f->r.sq_prod, cons = *f->r.sq_cons, i;
+
+	for (i = 0; i < n && cons != prod; i++, cons++)
+		out[i] = f->r.sq_desc[cons & f->r.sq_mask];
+	*f->r.sq_cons = cons;
+	return i;
+}
+
+/* The kernel's side: post a CQE. */
+static void kernel_complete(struct fake *f, uint64_t slot, uint16_t status,
+			    int32_t err)
+{
+	uint32_t prod = *f->r.cq_prod;
+	struct nvme_ring_cqe *c = &f->r.cqes[prod & f->r.cq_mask];
+
+	c->slot = slot;
+	c->status = status;
+	c->flags = err ? NVME_RING_CQE_F_REJECTED : 0;
+	c->err = err;
+	*f->r.cq_prod = prod + 1;
+}
+
+static void test_sq_empty_full(uint32_t start)
+{
+	struct fake f;
+	uint32_t i;
+
+	fake_init(&f, 8, 8, start);
+	CHECK_EQ(nvmering_sq_space(&f.r), 8);
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(nvmering_sq_push(&f.r, nvmering_slot_off(&f.r, i)), 0);
+	CHECK_EQ(nvmering_sq_space(&f.r), 0);
+	CHECK_EQ(nvmering_sq_push(&f.r, 0), -EAGAIN);
+	/* nothing visible to the kernel before publish */
+	CHECK_EQ(*f.r.sq_prod, start);
+	nvmering_sq_publish(&f.r);
+	CHECK_EQ(*f.r.sq_prod, start + 8);
+	CHECK_EQ(f.r.sq_tail, start + 8);
+	/* still full until the kernel consumes */
+	CHECK_EQ(nvmering_sq_space(&f.r), 0);
+	fake_free(&f);
+}
+
+static void test_sq_wrap(uint32_t start)
+{
+	uint64_t got[16];
+	uint64_t want = 0, next = 0;
+	struct fake f;
+	uint32_t round, i, n;
+
+	fake_init(&f, 16, 16, start);
+	/* push/consume in uneven batches across the u32 wrap */
+	for (round = 0; round < 40; round++) {
+		uint32_t batch = 1 + (round * 7) % 16;
+		uint32_t space = nvmering_sq_space(&f.r);
+
+		CHECK(space <= 16, "space %u", space);
+		for (i = 0; i < batch && nvmering_sq_space(&f.r); i++)
+			CHECK_EQ(nvmering_sq_push(&f.r, (next++) * NVME_RING_SLOT_SIZE), 0);
+		CHECK_EQ(nvmering_sq_space(&f.r), space - i);
+		nvmering_sq_publish(&f.r);
+		CHECK_EQ(*f.r.sq_prod, f.r.sq_tail);
+		n = kernel_consume(&f, got, 1 + round % 16);
+		for (i = 0; i < n; i++)
+			CHECK_EQ(got[i], (want++) * NVME_RING_SLOT_SIZE);
+	}
+	/* drain and check order */
+	n = kernel_consume(&f, got, 16);
+	for (i = 0; i < n; i++)
+		CHECK_EQ(got[i], (want++) * NVME_RING_SLOT_SIZE);
+	CHECK_EQ(want, next);
+	CHECK_EQ(nvmering_sq_space(&f.r), 16);
+	CHECK_EQ(f.r.sq_tail, start + (uint32_t)next);
+	if (start > UINT32_MAX - 64)
+		CHECK(f.r.sq_tail < start, "tail 0x%x did not wrap from 0x%x",
+		      f.r.sq_tail, start);
+	fake_free(&f);
+}
+
+static void test_cq(uint32_t start)
+{
+	struct nvme_ring_cqe out[8];
+	struct fake f;
+	uint32_t i, n, seen = 0, posted = 0, round;
+
+	fake_init(&f, 8, 8, start);
+	CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	CHECK_EQ(nvmering_peek_cqes(&f.r, out, 8), 0);
+	for (round = 0; round < 30; round++) {
+		uint32_t post = 1 + round % 8;
+
+		for (i = 0; i < post; i++, posted++)
+			kernel_complete(&f, (uint64_t)posted * NVME_RING_SLOT_SIZE,
+					posted % 5 ? 0 : 0x0280, 0);
+		CHECK_EQ(nvmering_cq_ready(&f.r), posted - seen);
+		/* peek does not consume */
+		n = nvmering_peek_cqes(&f.r, out, 3);
+		CHECK_EQ(n, post < 3 ? post : 3);
+		CHECK_EQ(nvmering_cq_ready(&f.r), posted - seen);
+		CHECK_EQ(*f.r.cq_cons, start + seen);
+		n = nvmering_peek_cqes(&f.r, out, 8);
+		CHECK_EQ(n, post);
+		for (i = 0; i < n; i++) {
+			CHECK_EQ(out[i].slot, (uint64_t)(seen + i) * NVME_RING_SLOT_SIZE);
+			CHECK_EQ(out[i].status, (seen + i) % 5 ? 0 : 0x0280);
+		}
+		nvmering_cq_advance(&f.r, n);
+		seen += n;
+		CHECK_EQ(*f.r.cq_cons, start + seen);
+		CHECK_EQ(f.r.cq_head, start + seen);
+		CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	}
+	/* advance in two steps */
+	for (i = 0; i < 6; i++, posted++)
+		kernel_complete(&f, 0, 0, -EINVAL);
+	CHECK_EQ(nvmering_cq_ready(&f.r), 6);
+	nvmering_cq_advance(&f.r, 2);
+	CHECK_EQ(nvmering_cq_ready(&f.r), 4);
+	n = nvmering_peek_cqes(&f.r, out, 8);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(out[0].err, -EINVAL);
+	CHECK(out[0].flags & NVME_RING_CQE_F_REJECTED, "flags 0x%x", out[0].flags);
+	nvmering_cq_advance(&f.r, 4);
+	CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	CHECK_EQ(f.r.cq_head, start + posted);
+	fake_free(&f);
+}
+
+/* A full pipeline: push, kernel consumes and completes, reap; repeated. */
+static void test_roundtrip(uint32_t start)
+{
+	struct nvme_ring_cqe out[32];
+	uint64_t got[32];
+	struct fake f;
+	uint32_t round, i, n, k;
+	uint64_t issued = 0, reaped = 0;
+
+	fake_init(&f, 32, 32, start);
+	for (round = 0; round < 100; round++) {
+		uint32_t want = 1 + (round * 13) % 32;
+
+		for (i = 0; i < want && nvmering_sq_space(&f.r); i++, issued++)
+			nvmering_sq_push(&f.r, nvmering_slot_off(&f.r, (uint32_t)(issued % 32)));
+		nvmering_sq_publish(&f.r);
+		n = kernel_consume(&f, got, 32);
+		for (k = 0; k < n; k++)
+			kernel_complete(&f, got[k], 0, 0);
+		n = nvmering_peek_cqes(&f.r, out, 32);
+		for (k = 0; k < n; k++, reaped++)
+			CHECK_EQ(out[k].slot, nvmering_slot_off(&f.r, (uint32_t)(reaped % 32)));
+		nvmering_cq_advance(&f.r, n);
+	}
+	CHECK_EQ(issued, reaped);
+	CHECK_EQ(*f.r.sq_prod, *f.r.sq_cons);
+	CHECK_EQ(*f.r.cq_prod, *f.r.cq_cons);
+	CHECK_EQ(*f.r.sq_prod, start + (uint32_t)issued);
+	fake_free(&f);
+}
+
+static void test_offsets(void)
+{
+	struct fake f;
+	uint64_t s;
+
+	fake_init(&f, 8, 8, 0);
+	CHECK_EQ(nvmering_slot_off(&f.r, 0), 0);
+	CHECK_EQ(nvmering_slot_off(&f.r, 1), NVME_RING_SLOT_SIZE);
+	CHECK_EQ(nvmering_slot_off(&f.r, 100), 100 * NVME_RING_SLOT_SIZE);
+	CHECK_EQ(nvmering_slot_off(&f.r, 0xffffffffu),
+		 (uint64_t)0xffffffffu * NVME_RING_SLOT_SIZE);
+	/* buffers start at the first 4 KiB boundary after the slots */
+	CHECK_EQ(nvmering_buf_off(&f.r, 0, 0, 4096), 0);
+	CHECK_EQ(nvmering_buf_off(&f.r, 1, 0, 4096), 4096);
+	CHECK_EQ(nvmering_buf_off(&f.r, 32, 0, 4096), 4096);
+	CHECK_EQ(nvmering_buf_off(&f.r, 33, 0, 4096), 8192);
+	CHECK_EQ(nvmering_buf_off(&f.r, 32, 3, 4096), 4096 + 3 * 4096);
+	CHECK_EQ(nvmering_buf_off(&f.r, 256, 255, 65536), 32768 + 255ULL * 65536);
+	CHECK_EQ(nvmering_buf_off(&f.r, 0xffffffffu, 1, 0xffffffffu),
+		 (((uint64_t)0xffffffffu * 128 + 4095) & ~4095ULL) + 0xffffffffULL);
+	CHECK_EQ(nvmering_buf_off(&f.r, 64, 1, 4096) % 4096, 0);
+	/* slots are 64-byte aligned and the struct is the ABI's size */
+	CHECK_EQ(sizeof(struct nvme_ring_slot), NVME_RING_SLOT_SIZE);
+	CHECK_EQ(sizeof(struct nvme_ring_cqe), 16);
+	CHECK_EQ(nvmering_slot_off(&f.r, 3) % 64, 0);
+	/* slot and buffer pointers land in the data area */
+	s = nvmering_slot_off(&f.r, 2);
+	CHECK(nvmering_slot(&f.r, s) == (struct nvme_ring_slot *)(f.r.data + 256), "slot pointer");
+	CHECK((uint8_t *)nvmering_buf(&f.r, 8192) == f.r.data + 8192, "buffer pointer");
+	fake_free(&f);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void test_prep(void)
+{
+	struct nvme_ring_slot *s;
+	struct fake f;
+	uint64_t slot, buf;
+	uint8_t sqe[64];
+
+	fake_init(&f, 8, 8, 0);
+	slot = nvmering_slot_off(&f.r, 1);
+	buf = nvmering_buf_off(&f.r, 8, 0, 4096);
+	s = nvmering_slot(&f.r, slot);
+	memset(s, 0xff, sizeof(*s));
+	s->user_data = 0x1234;
+
+	nvmering_prep_read(&f.r, slot, buf, 0x123456789aULL, 8);
+	CHECK_EQ(s->cmd[0], 0x02);
+	CHECK_EQ(le32(s->cmd + 40), 0x3456789a);
+	CHECK_EQ(le32(s->cmd + 44), 0x12);
+	CHECK_EQ(le32(s->cmd + 48), 7);
+	CHECK_EQ(le32(s->cmd + 4), 0);		/* NSID: the kernel's */
+	CHECK_EQ(le32(s->cmd + 24), 0);		/* PRP1 */
+	CHECK_EQ(s->data_off, buf);
+	CHECK_EQ(s->data_len, 8 * 512);
+	CHECK_EQ(s->user_data, 0x1234);	/* kept */
+	CHECK_EQ(s->meta_len, 0);
+	CHECK_EQ(s->resv1, 0);
+	CHECK_EQ(s->status, 0);
+	CHECK_EQ(s->err, 0);
+
+	f.r.info.lba_shift = 12;
+	nvmering_prep_write(&f.r, slot, buf, 7, 2);
+	CHECK_EQ(s->cmd[0], 0x01);
+	CHECK_EQ(le32(s->cmd + 40), 7);
+	CHECK_EQ(le32(s->cmd + 48), 1);
+	CHECK_EQ(s->data_len, 8192);
+
+	nvmering_prep_write_zeroes(&f.r, slot, 100, 16);
+	CHECK_EQ(s->cmd[0], 0x08);
+	CHECK_EQ(le32(s->cmd + 48), 15);
+	CHECK_EQ(s->data_len, 0);
+	CHECK_EQ(s->data_off, 0);
+
+	nvmering_prep_flush(&f.r, slot);
+	CHECK_EQ(s->cmd[0], 0x00);
+	CHECK_EQ(s->data_len, 0);
+
+	memset(sqe, 0, sizeof(sqe));
+	sqe[0] = 0x05;		/* compare */
+	sqe[52] = 0xaa;
+	nvmering_prep_raw(&f.r, slot, sqe, buf, 512);
+	CHECK(!memcmp(s->cmd, sqe, 64), "raw SQE copied");
+	CHECK_EQ(s->data_off, buf);
+	CHECK_EQ(s->data_len, 512);
+	nvmering_prep_raw(&f.r, slot, sqe, buf, 0);
+	CHECK_EQ(s->data_off, 0);	/* no buffer, no offset */
+	fake_free(&f);
+}
+
+static void test_status(void)
+{
+	static const struct { uint16_t st; const char *want; } t[] = {
+		{ 0x0000, "Success" },
+		{ 0x0001, "Invalid Command Opcode" },
+		{ 0x0002, "Invalid Field in Command" },
+		{ 0x0080, "LBA Out of Range" },
+		{ 0x0081, "Capacity Exceeded" },
+		{ 0x0280, "Write Fault" },
+		{ 0x0281, "Unrecovered Read Error" },
+		{ 0x0285, "Compare Failure" },
+		{ 0x0286, "Access Denied" },
+		{ 0x0102, "Command Specific Error" },
+		{ 0x0371, "Command Aborted By Host" },
+		{ 0x4080, "LBA Out of Range" },		/* DNR set */
+		{ 0x0700, "Vendor Specific or Unknown Status" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *got = nvmering_status_str(t[i].st);
+
+		CHECK(got && !strcmp(got, t[i].want), "status 0x%04x: '%s', want '%s'",
+		      t[i].st, got ? got : "(null)", t[i].want);
+	}
+	/* every value has some text */
+	for (i = 0; i <= 0xffff; i += 7)
+		CHECK(nvmering_status_str((uint16_t)i) != NULL, "status 0x%x", i);
+}
+
+int main(void)
+{
+	static const uint32_t starts[] = {
+		0, 1, 0x7fffffff, UINT32_MAX - 20, UINT32_MAX - 7, UINT32_MAX,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		test_sq_empty_full(starts[i]);
+		test_sq_wrap(starts[i]);
+		test_cq(starts[i]);
+		test_roundtrip(starts[i]);
+	}
+	test_offsets();
+	test_prep();
+	test_status();
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
