@@ -55,7 +55,8 @@ check: build/kernel.mk $(KSRC_CACHE)/.stamp
 # After a failed recipe make prints "make: *** [...] Error 1", which would
 # follow the summary. At the top level, stop make with SIGINT instead (exit
 # status 130, no message), so the summary stays the last line of output.
-CHECK_FAILED = if [ "$(MAKELEVEL)" = 0 ]; then kill -INT $$PPID; else exit 1; fi
+# The sleep keeps this shell alive until make has handled the signal.
+CHECK_FAILED = if [ "$(MAKELEVEL)" = 0 ]; then kill -INT $$PPID; sleep 1; else exit 1; fi
 
 # Boot the VM and show the module and the NVMe/NUMA topology.
 demo: deps
