@@ -56,6 +56,20 @@ nvme-ring perf "$name" --rw randwrite --ios 10 2>/tmp/err.txt || rc=$?
 [ "$rc" -ne 0 ] || fail "randwrite on a read-only ring succeeded"
 grep -q "does not allow write" /tmp/err.txt || fail "no clear message: $(cat /tmp/err.txt)"
 
-nvme-ring destroy "$name" >/dev/null || fail "destroy"
+# the ring goes away under a running perf: it stops and says so
+echo 0 >"$NRI_CFS/$name/enable" && echo read,write >"$NRI_CFS/$name/opcodes" &&
+	echo 1 >"$NRI_CFS/$name/enable" || fail "reconfigure $name"
+nvme-ring perf "$name" --rw randread --depth 4 --time 25 >/tmp/bg.txt 2>&1 &
+pid=$!
+for i in $(seq 1 100); do
+	[ "$(cat "$NRI_SYS/$name/completed" 2>/dev/null || echo 0)" -gt 100 ] && break
+	sleep 0.1
+done
+nvme-ring destroy "$name" >/dev/null || fail "destroy under load"
+rc=0
+wait "$pid" || rc=$?
+cat /tmp/bg.txt
+[ "$rc" -ne 0 ] || fail "perf succeeded although its ring was destroyed"
+grep -q "ring died: the ring was disabled or destroyed" /tmp/bg.txt || fail "perf did not say the ring died"
 dmesg_clean
 pass

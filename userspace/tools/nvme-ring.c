@@ -1548,6 +1548,19 @@ static void wfail(struct worker *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Why a ring that is no longer live stopped. */
+static const char *dead_reason(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	char st[16];
+
+	/* sysfs says "disabled" from the start of a teardown, then goes */
+	if (read_strf(st, sizeof(st), SYS_ROOT "/%s/state", base ? base + 1 : name) <= 0 ||
+	    strcmp(st, "dead"))
+		return "the ring was disabled or destroyed";
+	return "its NVMe device went away";
+}
+
 /* Has the ring died under us? */
 static bool ring_dead(struct worker *w)
 {
@@ -1628,7 +1641,7 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 			if (ret < 0 && ret != -EINTR && ret != -EAGAIN) {
 				if (ring_dead(w)) {
 					w->res->dead = 1;
-					wfail(w, "queue %u: the ring died (state dead): the NVMe device went away", w->q);
+					wfail(w, "queue %u: the ring died: %s", w->q, dead_reason(o->name));
 				} else {
 					wfail(w, "queue %u: SUBMIT failed: %s", w->q, strerror(-ret));
 				}
@@ -1647,7 +1660,7 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 			if (ret && ret != -ETIME && ret != -EINTR) {
 				if (ring_dead(w)) {
 					w->res->dead = 1;
-					wfail(w, "queue %u: the ring died (state dead): the NVMe device went away", w->q);
+					wfail(w, "queue %u: the ring died: %s", w->q, dead_reason(o->name));
 				} else {
 					wfail(w, "queue %u: COMPLETE failed: %s", w->q, strerror(-ret));
 				}
@@ -1658,7 +1671,7 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 					idle_since = now;
 				if (ring_dead(w)) {
 					w->res->dead = 1;
-					wfail(w, "queue %u: the ring died (state dead) with %u commands in flight", w->q, inflight);
+					wfail(w, "queue %u: the ring died with %u commands in flight: %s", w->q, inflight, dead_reason(o->name));
 					return -1;
 				}
 				if (now - idle_since > 30000000000ULL) {
@@ -1736,7 +1749,7 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 		       struct qresult *res)
 {
 	struct worker w = { .o = o, .res = res, .q = q };
-	uint64_t win_start, win_count, per, slice_blocks, limit = 0;
+	uint64_t win_start, win_count, per, slice_blocks, limit = 0, t0;
 	uint32_t cpu;
 	int ret, n;
 
@@ -1794,14 +1807,11 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 		if (run_phase(&w, PH_FILL, w.blocks, 0))
 			goto out;
 	}
-	{
-		uint64_t t0 = now_ns();
-		uint64_t end = o->ios ? 0 : t0 + (uint64_t)(o->time * 1e9);
-
-		if (run_phase(&w, PH_RUN, limit, end))
-			goto out;
-		res->seconds = (double)(now_ns() - t0) / 1e9;
-	}
+	t0 = now_ns();
+	ret = run_phase(&w, PH_RUN, limit, o->ios ? 0 : t0 + (uint64_t)(o->time * 1e9));
+	res->seconds = (double)(now_ns() - t0) / 1e9;
+	if (ret)
+		goto out;
 	if (o->verify && o->rw != RW_READ && o->rw != RW_RANDREAD)
 		run_phase(&w, PH_CHECK, w.blocks, 0);
 out:
@@ -2193,7 +2203,7 @@ static int cmd_perf(int argc, char **argv)
 		for (q = 0; q < o.nq; q++)
 			if (res[q].msg[0])
 				err_msg("%s", res[q].msg);
-		if (any_dead)
+		if (any_dead && !strcmp(dead_reason(o.name), "its NVMe device went away"))
 			hint("the ring is dead: nvme-ring destroy %s, then create it again once the device is back", o.name);
 	}
 	if (o.verify && !failed && tot_ver == 0 && tot_ios) {
