@@ -320,6 +320,32 @@ static int nri_apply_opcodes(struct nri_config *cfg, const char *name,
 	return 0;
 }
 
+static int nri_apply_sq_poll(struct nri_config *cfg, const char *name,
+			     char *val)
+{
+	if (kstrtobool(val, &cfg->sq_poll)) {
+		pr_err("%s: sq_poll: '%s' is not 0 or 1\n", name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nri_apply_sq_poll_idle_ms(struct nri_config *cfg, const char *name,
+				     char *val)
+{
+	u64 v;
+
+	if (nri_parse_u64(name, "sq_poll_idle_ms", val, &v))
+		return -EINVAL;
+	if (!v || v > 60000) {
+		pr_err("%s: sq_poll_idle_ms: %llu is outside [1, 60000]\n",
+		       name, v);
+		return -EINVAL;
+	}
+	cfg->sq_poll_idle_ms = v;
+	return 0;
+}
+
 /* An attribute whose store goes through nri_store() and nri_apply_<name>. */
 #define NRI_ATTR(_name)							\
 static ssize_t nri_##_name##_store(struct config_item *item,		\
@@ -414,6 +440,18 @@ static ssize_t nri_lba_count_show(struct config_item *item, char *page)
 }
 NRI_ATTR(lba_count);
 
+static ssize_t nri_sq_poll_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n", cfg_of(item)->sq_poll);
+}
+NRI_ATTR(sq_poll);
+
+static ssize_t nri_sq_poll_idle_ms_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%u\n", cfg_of(item)->sq_poll_idle_ms);
+}
+NRI_ATTR(sq_poll_idle_ms);
+
 static ssize_t nri_opcodes_show(struct config_item *item, char *page)
 {
 	struct nri_config *cfg = cfg_of(item);
@@ -450,6 +488,8 @@ static struct nri_config *nri_config_dup(struct nri_config *src)
 	cfg->mode = src->mode;
 	cfg->lba_start = src->lba_start;
 	cfg->lba_count = src->lba_count;
+	cfg->sq_poll = src->sq_poll;
+	cfg->sq_poll_idle_ms = src->sq_poll_idle_ms;
 	bitmap_copy(cfg->opcodes, src->opcodes, NRI_OPC_BITS);
 	return cfg;
 }
@@ -531,6 +571,8 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_lba_start,
 	&nri_attr_lba_count,
 	&nri_attr_opcodes,
+	&nri_attr_sq_poll,
+	&nri_attr_sq_poll_idle_ms,
 	&nri_attr_enable,
 	NULL,
 };
@@ -596,7 +638,7 @@ static struct config_item *nri_make_item(struct config_group *group,
 static ssize_t nri_features_show(struct config_item *item, char *page)
 {
 	return sprintf(page, "%s\n",
-		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes enable");
+		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes sq_poll sq_poll_idle_ms enable");
 }
 CONFIGFS_ATTR_RO(nri_, features);
 

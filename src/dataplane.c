@@ -47,6 +47,51 @@
 #define NRI_SC_ACCESS_DENIED	(NVME_SC_ACCESS_DENIED | NVME_STATUS_DNR)
 #define NRI_SC_HOST_PATH	NVME_SC_HOST_PATH_ERROR
 
+/* Give a command back to the pool and count it; cq_lock held. */
+static void __nri_cmd_release(struct nri_queue *q, struct nri_cmd *cmd,
+			      u16 status, int err)
+{
+	lockdep_assert_held(&q->cq_lock);
+	q->stats.completed++;
+	if (status || err)
+		q->stats.errors++;
+	else if (cmd->write)
+		q->stats.bytes_written += cmd->bytes;
+	else
+		q->stats.bytes_read += cmd->bytes;
+	q->inflight--;
+	cmd->ioucmd = NULL;
+	q->free_cmds[q->nr_free++] = cmd->idx;
+}
+
+/* One command from the pool, counted as submitted; NULL when none is free. */
+struct nri_cmd *nri_cmd_get(struct nri_queue *q)
+{
+	struct nri_cmd *cmd = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->cq_lock, flags);
+	if (q->nr_free) {
+		cmd = nri_cmd_at(q, q->free_cmds[--q->nr_free]);
+		q->inflight++;
+		q->stats.submitted++;
+	}
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+	return cmd;
+}
+
+void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err)
+{
+	struct nri_queue *q = cmd->q;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->cq_lock, flags);
+	__nri_cmd_release(q, cmd, status, err);
+	spin_unlock_irqrestore(&q->cq_lock, flags);
+	if (wq_has_sleeper(&q->wait))
+		wake_up(&q->wait);
+}
+
 /* Write one completion: slot (when valid), CQ entry, counters, wakeup. */
 static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 				int err, u16 flags)
@@ -54,6 +99,7 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 	struct nri_queue *q = cmd->q;
 	struct nvme_ring_cqe *cqe;
 	unsigned long irqflags;
+	bool waiters;
 
 	if (cmd->slot_ok) {
 		struct nvme_ring_slot *slot = (void *)(q->data + cmd->slot);
@@ -71,18 +117,12 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 	WRITE_ONCE(cqe->err, err);
 	q->cq_tail++;
 	smp_store_release(q->cq_prod, q->cq_tail);		/* (C) */
-
-	q->stats.completed++;
-	if (status || err)
-		q->stats.errors++;
-	else if (cmd->write)
-		q->stats.bytes_written += cmd->bytes;
-	else
-		q->stats.bytes_read += cmd->bytes;
-	q->inflight--;
-	q->free_cmds[q->nr_free++] = cmd->idx;
+	__nri_cmd_release(q, cmd, status, err);
+	waiters = !list_empty(&q->uring_waiters);
 	spin_unlock_irqrestore(&q->cq_lock, irqflags);
 
+	if (waiters)
+		nri_uring_wake(q);
 	if (wq_has_sleeper(&q->wait))
 		wake_up(&q->wait);
 }
@@ -102,10 +142,11 @@ static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
 	nri_post_completion(cmd, status, 0, err, flags);
 }
 
-static enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
+enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 {
 	struct nri_cmd *cmd = rq->end_io_data;
 	struct nvme_request *nreq = nvme_req(rq);
+	u64 result = le64_to_cpu(nreq->result.u64);
 	u16 status = nreq->status;
 	int errno = 0;
 
@@ -123,8 +164,10 @@ static enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 		bio_uninit(&cmd->bio);
 		cmd->has_bio = false;
 	}
-	nri_post_completion(cmd, status, le64_to_cpu(nreq->result.u64), errno,
-			    0);
+	if (cmd->ioucmd)
+		nri_uring_cmd_end(cmd, status, result, errno);
+	else
+		nri_post_completion(cmd, status, result, errno, 0);
 	return RQ_END_IO_FREE;
 }
 
@@ -138,8 +181,8 @@ static bool nri_is_modifying(u8 opc)
  * Check a command against the ring's rules. Returns 0 or an NVMe status,
  * with *err set to the errno the client sees.
  */
-static u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
-			 const struct nvme_common_command *c, int *err)
+u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
+		  const struct nvme_common_command *c, int *err)
 {
 	struct nri_ring *ring = q->ring;
 	struct nri_config *cfg = ring->cfg;
@@ -227,8 +270,8 @@ static u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
 }
 
 /* Map data_off/data_len of the data area, one bio_vec per page. */
-static int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
-			struct request *rq, u64 off, u32 len)
+int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
+		 struct request *rq, u64 off, u32 len)
 {
 	struct bio *bio = &cmd->bio;
 	int ret;
@@ -253,8 +296,24 @@ static int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
 	return 0;
 }
 
-/* Take one descriptor and send it to the device, or reject it. */
-static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
+/* The namespace, the identifier and the data pointers are ours. */
+void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c)
+{
+	c->common.nsid = cpu_to_le32(ring->tgt.nsid);
+	c->common.command_id = 0;
+	c->common.flags = 0;
+	c->common.metadata = 0;
+	c->common.dptr.prp1 = 0;
+	c->common.dptr.prp2 = 0;
+}
+
+/*
+ * Take one descriptor and send it to the device, or reject it. Returns
+ * -EAGAIN, leaving the descriptor where it is, only when @nowait and the
+ * device queue has no room.
+ */
+static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
+		     bool nowait)
 {
 	struct nri_ring *ring = q->ring;
 	struct nvme_ring_slot s;
@@ -267,6 +326,7 @@ static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
 	cmd->has_bio = false;
 	cmd->bytes = 0;
 	cmd->write = false;
+	cmd->ioucmd = NULL;
 	cmd->slot_ok = !(desc & (NVME_RING_SLOT_SIZE - 1)) &&
 		       desc <= q->layout.data_size - NVME_RING_SLOT_SIZE;
 	if (!cmd->slot_ok) {
@@ -274,7 +334,7 @@ static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
 				    dev_name(&ring->dev), q->idx, desc,
 				    q->layout.data_size);
 		nri_reject(cmd, NRI_SC_INVALID_FIELD, -EFAULT);
-		return;
+		return 0;
 	}
 
 	/* One snapshot of the slot: the client may scribble on it meanwhile. */
@@ -287,27 +347,23 @@ static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
 				    dev_name(&ring->dev), q->idx, desc,
 				    c.common.opcode, err, status);
 		nri_reject(cmd, status, err);
-		return;
+		return 0;
 	}
+	nri_prepare_nvme_cmd(ring, &c);
 
-	/* The namespace, the identifier and the data pointers are ours. */
-	c.common.nsid = cpu_to_le32(ring->tgt.nsid);
-	c.common.command_id = 0;
-	c.common.flags = 0;
-	c.common.metadata = 0;
-	c.common.dptr.prp1 = 0;
-	c.common.dptr.prp2 = 0;
-
-	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c), 0);
+	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c),
+				  nowait ? BLK_MQ_REQ_NOWAIT : 0);
 	if (IS_ERR(rq)) {
 		err = PTR_ERR(rq);
+		if (nowait && (err == -EAGAIN || err == -EWOULDBLOCK))
+			return -EAGAIN;
 		pr_warn_ratelimited("%s: queue %u: cannot allocate a request: error %d\n",
 				    dev_name(&ring->dev), q->idx, err);
 		if (err == -ENODEV)
 			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
 				       NRI_STATE_DEAD);
 		nri_post_completion(cmd, NRI_SC_HOST_PATH, 0, err, 0);
-		return;
+		return 0;
 	}
 	nvme_init_request(rq, &c);
 	if (s.timeout_ms)
@@ -321,7 +377,7 @@ static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
 					    dev_name(&ring->dev), q->idx, desc,
 					    s.data_len, err);
 			nri_reject(cmd, NRI_SC_INVALID_FIELD, err);
-			return;
+			return 0;
 		}
 	}
 	cmd->bytes = s.data_len;
@@ -329,6 +385,21 @@ static void nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc)
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;
 	blk_execute_rq_nowait(rq, false);
+	return 0;
+}
+
+/* Return reserved commands that were not used. */
+static void nri_unreserve(struct nri_queue *q, struct nri_cmd **cmds, int n)
+{
+	int i;
+
+	spin_lock_irq(&q->cq_lock);
+	for (i = 0; i < n; i++) {
+		q->free_cmds[q->nr_free++] = cmds[i]->idx;
+		q->inflight--;
+		q->stats.submitted--;
+	}
+	spin_unlock_irq(&q->cq_lock);
 }
 
 /*
@@ -365,8 +436,11 @@ static int nri_reserve(struct nri_queue *q, u32 want, struct nri_cmd **cmds)
 
 #define NRI_BATCH	32
 
-/* Consume up to @max (0: all) pending descriptors; the caller holds sq_lock. */
-static int nri_submit_locked(struct nri_queue *q, u32 max)
+/*
+ * Consume up to @max (0: all) pending descriptors; the caller holds sq_lock.
+ * With @nowait nothing sleeps: it stops early when the device queue is full.
+ */
+int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
 {
 	struct nri_ring *ring = q->ring;
 	struct nri_cmd *cmds[NRI_BATCH];
@@ -374,6 +448,7 @@ static int nri_submit_locked(struct nri_queue *q, u32 max)
 	u32 prod, pending, done = 0;
 	int n = 0, i;
 
+	lockdep_assert_held(&q->sq_lock);
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 
@@ -404,14 +479,24 @@ static int nri_submit_locked(struct nri_queue *q, u32 max)
 			u64 desc = READ_ONCE(q->sq_desc[(q->sq_head + i) &
 							q->sq_mask]);
 
-			nri_issue(q, cmds[i], desc);
+			if (nri_issue(q, cmds[i], desc, nowait)) {
+				nri_unreserve(q, cmds + i, n - i);
+				n = -EAGAIN;
+				break;
+			}
+		}
+		if (n < 0) {
+			q->sq_head += i;
+			done += i;
+			smp_store_release(q->sq_cons, q->sq_head); /* (B) */
+			break;
 		}
 		q->sq_head += n;
 		done += n;
 		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
 	}
 	blk_finish_plug(&plug);
-	/* a corrupt CQ consumer is reported, unless some went through */
+	/* an error (corrupt CQ consumer, full device queue) unless some went */
 	return n < 0 && !done ? n : done;
 }
 
@@ -427,7 +512,7 @@ static void nri_remote_fn(struct work_struct *work)
 	struct nri_remote *r = container_of(work, struct nri_remote, work);
 
 	mutex_lock(&r->q->sq_lock);
-	r->ret = nri_submit_locked(r->q, r->max);
+	r->ret = nri_submit_locked(r->q, r->max, false);
 	mutex_unlock(&r->q->sq_lock);
 }
 
@@ -442,9 +527,13 @@ int nri_submit(struct nri_queue *q, u32 max)
 	unsigned int cpu;
 	int ret;
 
+	if (q->poller) {
+		nri_poller_kick(q);
+		return 0;
+	}
 	if (cpumask_subset(current->cpus_ptr, q->cpus)) {
 		mutex_lock(&q->sq_lock);
-		ret = nri_submit_locked(q, max);
+		ret = nri_submit_locked(q, max, false);
 		mutex_unlock(&q->sq_lock);
 		return ret;
 	}
@@ -468,6 +557,28 @@ int nri_submit(struct nri_queue *q, u32 max)
 	flush_work(&r.work);
 	destroy_work_on_stack(&r.work);
 	return r.ret;
+}
+
+/*
+ * The same from io_uring's inline issue: nothing may sleep, so a busy queue
+ * or a caller outside the queue's CPUs gets -EAGAIN and io_uring retries
+ * from its worker, where nri_submit() may sleep.
+ */
+int nri_submit_nowait(struct nri_queue *q, u32 max)
+{
+	int ret;
+
+	if (q->poller) {
+		nri_poller_kick(q);
+		return 0;
+	}
+	if (!cpumask_subset(current->cpus_ptr, q->cpus))
+		return -EAGAIN;
+	if (!mutex_trylock(&q->sq_lock))
+		return -EAGAIN;
+	ret = nri_submit_locked(q, max, true);
+	mutex_unlock(&q->sq_lock);
+	return ret;
 }
 
 /* Completions ready for the client; garbage in cq.consumer reads as none. */

@@ -91,6 +91,14 @@ static struct nri_queue *nri_file_queue(struct nri_file *nf)
 	return q;
 }
 
+/* The queue an io_uring command on @file acts on; NULL before SETUP. */
+struct nri_queue *nri_file_to_queue(struct file *file)
+{
+	if (file->f_op != &nri_ring_fops && file->f_op != &nri_misc_fops)
+		return NULL;
+	return nri_file_queue(file->private_data);
+}
+
 static void nri_fill_stats(struct nri_queue *q, struct nvme_ring_stats *out)
 {
 	struct nri_stats st;
@@ -188,6 +196,7 @@ static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
 	info->lba_count = cfg->lba_count ? cfg->lba_count :
 			  ring->tgt.nr_lbas - cfg->lba_start;
 	info->numa_node = ring->numa_node;
+	info->sq_poll_idle_ms = cfg->sq_poll ? cfg->sq_poll_idle_ms : 0;
 	info->state = atomic_read(&ring->state) == NRI_STATE_LIVE ?
 		      NVME_RING_STATE_LIVE : NVME_RING_STATE_DEAD;
 	for (i = 0; i < NRI_OPC_BITS; i++)
@@ -359,6 +368,7 @@ const struct file_operations nri_ring_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= nri_mmap,
 	.poll		= nri_poll,
+	.uring_cmd	= nri_uring_cmd,
 	.llseek		= noop_llseek,
 };
 
@@ -370,5 +380,6 @@ const struct file_operations nri_misc_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= nri_mmap,
 	.poll		= nri_poll,
+	.uring_cmd	= nri_uring_cmd,
 	.llseek		= noop_llseek,
 };

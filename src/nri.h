@@ -17,6 +17,9 @@
 #include <linux/wait.h>
 #include <linux/nvme_ring_io.h>
 
+struct io_uring_cmd;
+struct nvme_command;
+struct nvme_common_command;
 struct nvme_ns;
 struct nri_ring;
 
@@ -48,6 +51,8 @@ struct nri_config {
 	u64			data_size;
 	bool			hugepages;
 	bool			anonymous;
+	bool			sq_poll;
+	u32			sq_poll_idle_ms;
 	kuid_t			uid;
 	kgid_t			gid;
 	umode_t			mode;
@@ -81,6 +86,7 @@ struct nri_cmd {
 	bool			write;
 	bool			slot_ok;
 	bool			has_bio;
+	struct io_uring_cmd	*ioucmd;	/* NVME_RING_IO_URING_CMD */
 	struct bio		bio;
 	struct bio_vec		bvecs[];
 };
@@ -141,6 +147,9 @@ struct nri_queue {
 	u32			nr_cmds;
 
 	wait_queue_head_t	wait;
+	struct list_head	uring_waiters;	/* protected by cq_lock */
+
+	struct task_struct	*poller;	/* SQ poller, when configured */
 };
 
 enum nri_state {
@@ -196,10 +205,32 @@ int nri_opcode_parse(const char *tok, u8 *opc);
 
 /* src/dataplane.c */
 int nri_submit(struct nri_queue *q, u32 max);
+int nri_submit_nowait(struct nri_queue *q, u32 max);
+int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait);
+struct nri_cmd *nri_cmd_get(struct nri_queue *q);
+void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err);
+int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
+		 struct request *rq, u64 off, u32 len);
+u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
+		  const struct nvme_common_command *c, int *err);
+void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c);
+enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
 int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms, u32 *avail);
 u32 nri_cq_ready(struct nri_queue *q);
 
+/* src/uring.c */
+int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+void nri_uring_wake(struct nri_queue *q);
+void nri_uring_cancel_all(struct nri_queue *q, int err);
+void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);
+
+/* src/poller.c */
+int nri_poller_start(struct nri_queue *q);
+void nri_poller_stop(struct nri_queue *q);
+void nri_poller_kick(struct nri_queue *q);
+
 /* src/file.c */
+struct nri_queue *nri_file_to_queue(struct file *file);
 extern const struct file_operations nri_ring_fops;
 extern const struct file_operations nri_misc_fops;
 

@@ -46,6 +46,7 @@ struct nri_config *nri_config_alloc(void)
 	cfg->uid = GLOBAL_ROOT_UID;
 	cfg->gid = GLOBAL_ROOT_GID;
 	cfg->mode = 0600;
+	cfg->sq_poll_idle_ms = 1000;
 	nri_config_default_opcodes(cfg);
 	return cfg;
 }
@@ -319,6 +320,7 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 	mutex_init(&q->sq_lock);
 	spin_lock_init(&q->cq_lock);
 	init_waitqueue_head(&q->wait);
+	INIT_LIST_HEAD(&q->uring_waiters);
 	q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
 	if (!q->hctxs || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL)) {
 		bitmap_free(q->hctxs);
@@ -609,6 +611,14 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	}
 	free_cpumask_var(cpus);
 
+	if (cfg->sq_poll) {
+		for (i = 0; i < ring->nr_queues; i++) {
+			ret = nri_poller_start(ring->queues[i]);
+			if (ret)
+				goto out_stop_pollers;
+		}
+	}
+
 	if (!cfg->anonymous) {
 		minor = nri_minor_get();
 		if (minor < 0) {
@@ -643,6 +653,10 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 
 out_free_cpus:
 	free_cpumask_var(cpus);
+	goto out_put;
+out_stop_pollers:
+	for (i = 0; i < ring->nr_queues; i++)
+		nri_poller_stop(ring->queues[i]);
 out_put:
 	if (ret == -ENOMEM)
 		pr_err("%s: out of memory building the ring\n",
@@ -674,10 +688,12 @@ void nri_ring_disable(struct nri_ring *ring)
 	for (i = 0; i < ring->nr_queues; i++) {
 		struct nri_queue *q = ring->queues[i];
 
+		nri_poller_stop(q);
 		/* wait out submitters that saw the ring live */
 		mutex_lock(&q->sq_lock);
 		mutex_unlock(&q->sq_lock);
 		wake_up_all(&q->wait);
+		nri_uring_cancel_all(q, -ENODEV);
 		wait_event(q->wait, READ_ONCE(q->inflight) == 0);
 	}
 

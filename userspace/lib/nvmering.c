@@ -21,7 +21,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 
 #include "nvmering.h"
 
@@ -171,8 +174,19 @@ int nvmering_setup(struct nvmering *r, int nvme_fd,
 	if (ret) {
 		close(fd);
 		r->fd = -1;
+		return ret;
 	}
-	return ret;
+	if (setup && setup->uring_fd >= 0) {
+		struct iovec iov = { .iov_base = r->data, .iov_len = r->data_size };
+
+		if (syscall(__NR_io_uring_register, setup->uring_fd,
+			    IORING_REGISTER_BUFFERS, &iov, 1) < 0) {
+			ret = -errno;
+			nvmering_close(r);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 void nvmering_close(struct nvmering *r)
@@ -315,6 +329,30 @@ int nvmering_submit(struct nvmering *r, uint32_t max)
 	return ret < 0 ? -errno : ret;
 }
 
+bool nvmering_sq_polled(const struct nvmering *r)
+{
+	return r->info.sq_poll_idle_ms != 0;
+}
+
+bool nvmering_sq_need_wakeup(const struct nvmering *r)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)r->sq_flags,
+				    memory_order_relaxed) &
+	       NVME_RING_FLAG_NEED_WAKEUP;
+}
+
+int nvmering_sq_commit(struct nvmering *r)
+{
+	if (!nvmering_sq_polled(r))
+		return nvmering_submit(r, 0);
+	nvmering_sq_publish(r);
+	/* (E): the producer store before the flag load, against the poller */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (nvmering_sq_need_wakeup(r))
+		return nvmering_submit(r, 0);
+	return 0;
+}
+
 uint32_t nvmering_cq_ready(const struct nvmering *r)
 {
 	return load_acquire(r->cq_prod) - r->cq_head;		/* (C) */
@@ -336,6 +374,16 @@ void nvmering_cq_advance(struct nvmering *r, uint32_t n)
 {
 	r->cq_head += n;
 	store_release(r->cq_cons, r->cq_head);			/* (D) */
+	/*
+	 * A sleeping poller may have stopped on a full CQ with entries still
+	 * queued: the room just made is news to it.
+	 */
+	if (nvmering_sq_polled(r)) {
+		atomic_thread_fence(memory_order_seq_cst);	/* (E) */
+		if (nvmering_sq_need_wakeup(r) &&
+		    load_acquire(r->sq_prod) != load_acquire(r->sq_cons))
+			nvmering_submit(r, 0);
+	}
 }
 
 int nvmering_wait(struct nvmering *r, uint32_t min, uint32_t timeout_ms)

@@ -53,15 +53,22 @@
  * NVME_RING_IO_F_REMOTE_SUBMIT: SUBMIT from a CPU outside the queue's CPU
  *	set is handed to a worker on the queue's CPUs.
  * NVME_RING_IO_F_LBA_WINDOW: commands are confined to an LBA window.
+ * NVME_RING_IO_F_URING_CMD: the NVME_RING_IO_URING_* io_uring commands.
+ * NVME_RING_IO_F_SQ_POLL: a kernel thread may poll the SQ; it sets
+ *	NVME_RING_FLAG_NEED_WAKEUP in sq.flags before it sleeps.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
 #define NVME_RING_IO_F_REMOTE_SUBMIT	_BITULL(2)
 #define NVME_RING_IO_F_LBA_WINDOW	_BITULL(3)
+#define NVME_RING_IO_F_URING_CMD	_BITULL(4)
+#define NVME_RING_IO_F_SQ_POLL		_BITULL(5)
 #define NVME_RING_IO_F_ALL		(NVME_RING_IO_F_MULTI_QUEUE |	\
 					 NVME_RING_IO_F_CQE_STATUS |	\
 					 NVME_RING_IO_F_REMOTE_SUBMIT |	\
-					 NVME_RING_IO_F_LBA_WINDOW)
+					 NVME_RING_IO_F_LBA_WINDOW |	\
+					 NVME_RING_IO_F_URING_CMD |	\
+					 NVME_RING_IO_F_SQ_POLL)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -144,7 +151,12 @@ struct nvme_ring_cqe {
 #define NVME_RING_CQE_F_REJECTED	_BITUL(0)
 #define NVME_RING_CQE_F_BAD_SLOT	_BITUL(1)
 
-/* Ring flags words (sq.flags, cq.flags), reserved for need-wakeup. */
+/*
+ * Ring flags words. sq.flags: NVME_RING_FLAG_NEED_WAKEUP is set by the SQ
+ * poller before it sleeps; a client that sees it after publishing entries
+ * (with a full barrier between its producer store and this load) calls
+ * NVME_RING_IO_SUBMIT, which wakes the poller. cq.flags: reserved, 0.
+ */
 #define NVME_RING_FLAG_NEED_WAKEUP	_BITUL(0)
 
 /*
@@ -176,7 +188,8 @@ struct nvme_ring_setup {
 /*
  * NVME_RING_IO_SUBMIT: consume up to max_submit descriptors (0: all that
  * are pending) from the current queue's SQ and send them to the device.
- * Returns the number consumed, also in `submitted`.
+ * Returns the number consumed, also in `submitted`. On a queue with an SQ
+ * poller it only wakes the poller and returns 0.
  */
 struct nvme_ring_submit {
 	__u32	max_submit;
@@ -232,9 +245,11 @@ struct nvme_ring_info {
 	__s32	numa_node;
 	__u32	state;		/* NVME_RING_STATE_* */
 	__u8	opcodes[32];	/* bitmap of allowed NVMe I/O opcodes */
+	__u32	sq_poll_idle_ms; /* 0: no SQ poller */
+	__u32	resv0;
 	struct nvme_ring_layout layout;	/* of the current queue */
 	struct nvme_ring_stats stats;	/* of the current queue */
-	__u64	resv[8];
+	__u64	resv[7];
 };
 
 #define NVME_RING_STATE_LIVE		0
@@ -256,6 +271,42 @@ struct nvme_ring_queue_info {
 	__u64	resv[8];
 };
 
+/*
+ * io_uring: IORING_OP_URING_CMD on a ring's file, with cmd_op one of the
+ * NVME_RING_IO_URING_* values and the struct in the SQE's command area. They
+ * act on the file's current queue.
+ *
+ * NVME_RING_IO_URING_KICK (64-byte SQE is enough): consume the SQ's pending
+ *	descriptors as NVME_RING_IO_SUBMIT does; cqe->res is the count, or
+ *	-errno.
+ * NVME_RING_IO_URING_WAIT_CQ (64-byte SQE): complete once the CQ holds at
+ *	least min_complete entries (0 means 1); cqe->res is the count ready
+ *	then. Cancelled with -ECANCELED when the io_uring goes away, -ENODEV
+ *	when the ring does.
+ * NVME_RING_IO_URING_CMD (needs IORING_SETUP_SQE128 and CQE32): one NVMe
+ *	command in the SQE itself, its data buffer an offset into the queue's
+ *	data area; the ring's SQ and CQ are not used. cqe->res is 0, the NVMe
+ *	status (> 0) or -errno; big_cqe[0] is the NVMe result.
+ */
+struct nvme_ring_uring_kick {
+	__u32	max_submit;	/* 0: all pending */
+	__u32	flags;		/* must be 0 */
+	__u64	resv;		/* must be 0 */
+};
+
+struct nvme_ring_uring_wait {
+	__u32	min_complete;
+	__u32	flags;		/* must be 0 */
+	__u64	resv;		/* must be 0 */
+};
+
+struct nvme_ring_uring_cmd {
+	__u8	cmd[64];	/* NVMe submission queue entry, as in a slot */
+	__u64	data_off;	/* offset into the data area */
+	__u32	data_len;
+	__u32	flags;		/* must be 0 */
+};
+
 #define NVME_RING_IO_MAGIC	0xB7
 
 #define NVME_RING_IO_SETUP	_IOW(NVME_RING_IO_MAGIC, 0x00, struct nvme_ring_setup)
@@ -265,5 +316,12 @@ struct nvme_ring_queue_info {
 #define NVME_RING_IO_SET_QUEUE	_IOW(NVME_RING_IO_MAGIC, 0x04, __u32)
 #define NVME_RING_IO_GET_QUEUE_INFO \
 	_IOWR(NVME_RING_IO_MAGIC, 0x05, struct nvme_ring_queue_info)
+
+#define NVME_RING_IO_URING_KICK \
+	_IOW(NVME_RING_IO_MAGIC, 0x10, struct nvme_ring_uring_kick)
+#define NVME_RING_IO_URING_WAIT_CQ \
+	_IOW(NVME_RING_IO_MAGIC, 0x11, struct nvme_ring_uring_wait)
+#define NVME_RING_IO_URING_CMD \
+	_IOWR(NVME_RING_IO_MAGIC, 0x12, struct nvme_ring_uring_cmd)
 
 #endif /* _UAPI_LINUX_NVME_RING_IO_H */

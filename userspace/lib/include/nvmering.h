@@ -63,8 +63,9 @@ int nvmering_open(struct nvmering *r, const char *name_or_path, int queue);
 
 /*
  * The seed's flow: an anonymous one-queue ring on /dev/nvme_ring_io bound
- * to the namespace open as nvme_fd. setup may be NULL for defaults; uring_fd
- * is recorded (-1 for none).
+ * to the namespace open as nvme_fd. setup may be NULL for defaults. When
+ * setup->uring_fd is an io_uring (not -1), the data area is registered with
+ * it as fixed buffer 0.
  */
 int nvmering_setup(struct nvmering *r, int nvme_fd,
 		   const struct nvme_ring_setup *setup);
@@ -123,6 +124,19 @@ void nvmering_sq_publish(struct nvmering *r);
 
 /* Publish and ask the kernel to consume up to max (0: all). Returns count. */
 int nvmering_submit(struct nvmering *r, uint32_t max);
+
+/*
+ * Publish, and enter the kernel only when needed: on a queue with an SQ
+ * poller (info.sq_poll_idle_ms != 0), only when the poller sleeps; without
+ * one, always (as nvmering_submit). Returns 0 or the submit count.
+ */
+int nvmering_sq_commit(struct nvmering *r);
+
+/* True when the queue has an SQ poller. */
+bool nvmering_sq_polled(const struct nvmering *r);
+
+/* True when the SQ poller has gone to sleep and needs a kick. */
+bool nvmering_sq_need_wakeup(const struct nvmering *r);
 
 /* Completions: peek up to n without waiting, then mark them seen. */
 uint32_t nvmering_cq_ready(const struct nvmering *r);

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: the optional SQ poller, one kernel thread per queue, bound
+ * to the queue's CPUs, in the manner of IORING_SETUP_SQPOLL.
+ *
+ * The thread consumes the SQ as SUBMIT would. After sq_poll_idle_ms with
+ * nothing to do it sets NVME_RING_FLAG_NEED_WAKEUP in sq.flags and sleeps;
+ * SUBMIT (or URING_KICK) wakes it. Lost wakeups are ruled out by a full
+ * barrier on each side:
+ *
+ *   poller: set NEED_WAKEUP; smp_mb() (E); load sq.producer; sleep if idle
+ *   client: store sq.producer; full fence (E); load sq.flags; kick if set
+ *
+ * so either the poller sees the new entries or the client sees the flag.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/sched.h>
+
+#include "nri.h"
+
+static bool nri_sq_pending(struct nri_queue *q)
+{
+	return READ_ONCE(*q->sq_prod) != q->sq_head;
+}
+
+static int nri_poller_fn(void *data)
+{
+	struct nri_queue *q = data;
+	unsigned long idle = msecs_to_jiffies(q->ring->cfg->sq_poll_idle_ms);
+	unsigned long last = jiffies;
+	int n;
+
+	while (!kthread_should_stop()) {
+		n = 0;
+		if (nri_sq_pending(q) || !nri_ring_live(q->ring)) {
+			mutex_lock(&q->sq_lock);
+			n = nri_submit_locked(q, 0, false);
+			mutex_unlock(&q->sq_lock);
+		}
+		if (n > 0) {
+			last = jiffies;
+			cond_resched();
+			continue;
+		}
+		if (n < 0 && n != -EINVAL)
+			break;		/* the ring is going away */
+		if (time_before(jiffies, last + idle) && n == 0) {
+			cond_resched();
+			continue;
+		}
+
+		/* idle, or the client's indices are corrupt: sleep */
+		WRITE_ONCE(*q->sq_flags,
+			   READ_ONCE(*q->sq_flags) | NVME_RING_FLAG_NEED_WAKEUP);
+		smp_mb();					/* (E) */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(q)))
+			schedule();
+		__set_current_state(TASK_RUNNING);
+		WRITE_ONCE(*q->sq_flags,
+			   READ_ONCE(*q->sq_flags) & ~NVME_RING_FLAG_NEED_WAKEUP);
+		last = jiffies;
+	}
+
+	/* wait to be stopped: kthread_stop() needs the thread to exist */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+int nri_poller_start(struct nri_queue *q)
+{
+	struct task_struct *t;
+	int ret;
+
+	t = kthread_create_on_node(nri_poller_fn, q, q->ring->numa_node,
+				   "nri_sqp/%u", q->idx);
+	if (IS_ERR(t)) {
+		pr_err("%s: queue %u: cannot start the SQ poller: error %ld\n",
+		       dev_name(&q->ring->dev), q->idx, PTR_ERR(t));
+		return PTR_ERR(t);
+	}
+	ret = set_cpus_allowed_ptr(t, q->cpus);
+	if (ret) {
+		pr_err("%s: queue %u: cannot bind the SQ poller to CPUs %*pbl: error %d\n",
+		       dev_name(&q->ring->dev), q->idx,
+		       cpumask_pr_args(q->cpus), ret);
+		kthread_stop(t);
+		return ret;
+	}
+	q->poller = t;
+	wake_up_process(t);
+	return 0;
+}
+
+void nri_poller_stop(struct nri_queue *q)
+{
+	if (!q->poller)
+		return;
+	kthread_stop(q->poller);
+	q->poller = NULL;
+	WRITE_ONCE(*q->sq_flags, 0);
+}
+
+void nri_poller_kick(struct nri_queue *q)
+{
+	struct task_struct *t = READ_ONCE(q->poller);
+
+	if (t)
+		wake_up_process(t);
+}

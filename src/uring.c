@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: io_uring commands on a ring's file (file_operations
+ * .uring_cmd).
+ *
+ *   NVME_RING_IO_URING_KICK     consume the SQ, like NVME_RING_IO_SUBMIT
+ *   NVME_RING_IO_URING_WAIT_CQ  complete when the CQ holds enough entries
+ *   NVME_RING_IO_URING_CMD      one NVMe command carried in the SQE
+ *
+ * Every command completes exactly once: WAIT_CQ waiters sit on the queue's
+ * uring_waiters list under cq_lock, and whoever takes one off the list (the
+ * completion path, cancellation, or teardown) completes it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/io_uring/cmd.h>
+#include <linux/nvme.h>
+
+#include "nvme.h"
+#include "nri.h"
+
+/* Per-command state kept in io_uring's pdu. */
+struct nri_uring_pdu {
+	union {
+		struct {		/* WAIT_CQ */
+			struct list_head node;	/* on uring_waiters */
+			struct nri_queue *q;
+			u32 min;
+			int wait_ret;
+		};
+		struct {		/* URING_CMD, after completion */
+			u64 result;
+			int ret;
+		};
+	};
+};
+
+static struct nri_uring_pdu *nri_pdu(struct io_uring_cmd *ioucmd)
+{
+	return io_uring_cmd_to_pdu(ioucmd, struct nri_uring_pdu);
+}
+
+static struct io_uring_cmd *nri_pdu_cmd(struct nri_uring_pdu *pdu)
+{
+	return container_of((void *)pdu, struct io_uring_cmd, pdu);
+}
+
+/* ---- WAIT_CQ ---- */
+
+static void nri_wait_done_cb(struct io_uring_cmd *ioucmd,
+			     unsigned int issue_flags)
+{
+	io_uring_cmd_done(ioucmd, nri_pdu(ioucmd)->wait_ret, 0, issue_flags);
+}
+
+#define NRI_WAKE_BATCH	16
+
+/*
+ * Take waiters off the list (all, or those whose condition holds) and
+ * complete them. A waiter off the list (node empty) belongs to whoever took
+ * it; cancellation leaves it alone. Any context, including hard IRQ.
+ */
+static void nri_uring_finish_waiters(struct nri_queue *q, bool all, int err)
+{
+	struct nri_uring_pdu *batch[NRI_WAKE_BATCH], *pdu, *tmp;
+	unsigned long flags;
+	int n, i;
+	u32 ready;
+
+	do {
+		n = 0;
+		spin_lock_irqsave(&q->cq_lock, flags);
+		ready = nri_cq_ready(q);
+		list_for_each_entry_safe(pdu, tmp, &q->uring_waiters, node) {
+			if (!all && ready < pdu->min)
+				continue;
+			list_del_init(&pdu->node);
+			batch[n++] = pdu;
+			if (n == NRI_WAKE_BATCH)
+				break;
+		}
+		spin_unlock_irqrestore(&q->cq_lock, flags);
+
+		for (i = 0; i < n; i++) {
+			batch[i]->wait_ret = all ? err : ready;
+			io_uring_cmd_complete_in_task(nri_pdu_cmd(batch[i]),
+						      nri_wait_done_cb);
+		}
+	} while (n == NRI_WAKE_BATCH);
+}
+
+void nri_uring_wake(struct nri_queue *q)
+{
+	nri_uring_finish_waiters(q, false, 0);
+}
+
+/* Complete every waiter with @err: the ring is going away. */
+void nri_uring_cancel_all(struct nri_queue *q, int err)
+{
+	nri_uring_finish_waiters(q, true, err);
+}
+
+/* IO_URING_F_CANCEL: the io_uring is exiting; only waiters are cancelable. */
+static void nri_uring_cancel(struct io_uring_cmd *ioucmd,
+			     unsigned int issue_flags)
+{
+	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
+	struct nri_queue *q = pdu->q;
+	bool mine = false;
+
+	spin_lock_irq(&q->cq_lock);
+	if (!list_empty(&pdu->node)) {
+		list_del_init(&pdu->node);
+		mine = true;
+	}
+	spin_unlock_irq(&q->cq_lock);
+
+	/* otherwise a completion already took it off and will finish it */
+	if (mine)
+		io_uring_cmd_done(ioucmd, -ECANCELED, 0, issue_flags);
+}
+
+static int nri_uring_wait_cq(struct nri_queue *q, struct io_uring_cmd *ioucmd,
+			     const struct nvme_ring_uring_wait *w,
+			     unsigned int issue_flags)
+{
+	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
+	u32 min = READ_ONCE(w->min_complete);
+	u32 ready;
+
+	if (READ_ONCE(w->flags) || READ_ONCE(w->resv))
+		return -EINVAL;
+	if (!min)
+		min = 1;
+	if (min > q->cq_mask + 1)
+		return -EINVAL;
+	if (!nri_ring_live(q->ring))
+		return -ENODEV;
+	ready = nri_cq_ready(q);
+	if (ready >= min)
+		return ready;
+
+	pdu->q = q;
+	pdu->min = min;
+	INIT_LIST_HEAD(&pdu->node);
+	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+
+	spin_lock_irq(&q->cq_lock);
+	ready = nri_cq_ready(q);
+	if (ready < min)
+		list_add_tail(&pdu->node, &q->uring_waiters);
+	spin_unlock_irq(&q->cq_lock);
+	if (ready >= min) {
+		/* completions arrived meanwhile; it is marked, so finish it */
+		io_uring_cmd_done(ioucmd, ready, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	/* teardown may have run between the check and the list_add */
+	if (!nri_ring_live(q->ring))
+		nri_uring_cancel_all(q, -ENODEV);
+	return -EIOCBQUEUED;
+}
+
+/* ---- URING_CMD: one NVMe command in the SQE ---- */
+
+static void nri_uring_cmd_done_cb(struct io_uring_cmd *ioucmd,
+				  unsigned int issue_flags)
+{
+	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
+
+	io_uring_cmd_done(ioucmd, pdu->ret, pdu->result, issue_flags);
+}
+
+/* From the request's end_io (hard IRQ): hand the result to the task. */
+void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err)
+{
+	struct io_uring_cmd *ioucmd = cmd->ioucmd;
+	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
+
+	pdu->result = result;
+	pdu->ret = status ? status : err;
+	nri_cmd_put(cmd, status, err);
+	io_uring_cmd_do_in_task_lazy(ioucmd, nri_uring_cmd_done_cb);
+}
+
+static int nri_uring_cmd_io(struct nri_queue *q, struct io_uring_cmd *ioucmd,
+			    const struct nvme_ring_uring_cmd *uc,
+			    unsigned int issue_flags)
+{
+	struct nri_ring *ring = q->ring;
+	struct nvme_ring_slot s = { };
+	struct nvme_command c;
+	struct request *rq;
+	struct nri_cmd *cmd;
+	u16 status;
+	int err;
+
+	if (!(issue_flags & IO_URING_F_SQE128) ||
+	    !(issue_flags & IO_URING_F_CQE32))
+		return -EINVAL;
+	memcpy(s.cmd, uc->cmd, sizeof(s.cmd));
+	s.data_off = READ_ONCE(uc->data_off);
+	s.data_len = READ_ONCE(uc->data_len);
+	if (READ_ONCE(uc->flags))
+		return -EINVAL;
+	memcpy(&c, s.cmd, sizeof(c));
+	if (!nri_ring_live(ring))
+		return -ENODEV;
+
+	status = nri_check_cmd(q, &s, &c.common, &err);
+	if (status) {
+		pr_warn_ratelimited("%s: queue %u: io_uring command, opcode 0x%02x refused (error %d, status 0x%x)\n",
+				    dev_name(&ring->dev), q->idx,
+				    c.common.opcode, err, status);
+		spin_lock_irq(&q->cq_lock);
+		q->stats.invalid_descs++;
+		spin_unlock_irq(&q->cq_lock);
+		return err;
+	}
+	nri_prepare_nvme_cmd(ring, &c);
+
+	cmd = nri_cmd_get(q);
+	if (!cmd)
+		return (issue_flags & IO_URING_F_NONBLOCK) ? -EAGAIN : -EBUSY;
+	cmd->slot = 0;
+	cmd->slot_ok = false;
+	cmd->has_bio = false;
+	cmd->bytes = 0;
+	cmd->write = false;
+
+	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c),
+				  (issue_flags & IO_URING_F_NONBLOCK) ?
+				  BLK_MQ_REQ_NOWAIT : 0);
+	if (IS_ERR(rq)) {
+		err = PTR_ERR(rq);
+		nri_cmd_put(cmd, NVME_SC_HOST_PATH_ERROR, err);
+		if (err == -EWOULDBLOCK)
+			err = -EAGAIN;
+		return err;
+	}
+	nvme_init_request(rq, &c);
+	if (s.data_len) {
+		err = nri_map_data(q, cmd, rq, s.data_off, s.data_len);
+		if (err) {
+			blk_mq_free_request(rq);
+			nri_cmd_put(cmd, NVME_SC_INVALID_FIELD, err);
+			return err;
+		}
+	}
+	cmd->bytes = s.data_len;
+	cmd->write = nvme_is_write(&c);
+	cmd->ioucmd = ioucmd;
+	rq->end_io = nri_end_io;
+	rq->end_io_data = cmd;
+	blk_execute_rq_nowait(rq, false);
+	return -EIOCBQUEUED;
+}
+
+/* ---- dispatch ---- */
+
+int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	const void *payload = io_uring_sqe_cmd(ioucmd->sqe);
+	struct nri_queue *q;
+	int ret;
+
+	if (unlikely(issue_flags & IO_URING_F_CANCEL)) {
+		nri_uring_cancel(ioucmd, issue_flags);
+		return 0;
+	}
+
+	q = nri_file_to_queue(ioucmd->file);
+	if (!q)
+		return -ENXIO;
+
+	switch (ioucmd->cmd_op) {
+	case NVME_RING_IO_URING_KICK: {
+		const struct nvme_ring_uring_kick *k = payload;
+
+		if (READ_ONCE(k->flags) || READ_ONCE(k->resv))
+			return -EINVAL;
+		if (issue_flags & IO_URING_F_NONBLOCK)
+			ret = nri_submit_nowait(q, READ_ONCE(k->max_submit));
+		else
+			ret = nri_submit(q, READ_ONCE(k->max_submit));
+		return ret;
+	}
+	case NVME_RING_IO_URING_WAIT_CQ:
+		return nri_uring_wait_cq(q, ioucmd, payload, issue_flags);
+	case NVME_RING_IO_URING_CMD:
+		return nri_uring_cmd_io(q, ioucmd, payload, issue_flags);
+	default:
+		return -ENOTTY;
+	}
+}

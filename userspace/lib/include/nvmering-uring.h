@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libnvmering's io_uring helpers: header only, for applications that use
+ * liburing (link with -luring). They prepare IORING_OP_URING_CMD entries
+ * for a ring's file and register the data area as fixed buffers.
+ */
+#ifndef _NVMERING_URING_H
+#define _NVMERING_URING_H
+
+#include <string.h>
+#include <sys/uio.h>
+#include <liburing.h>
+
+#include "nvmering.h"
+
+static inline void nvmering__prep_cmd(struct io_uring_sqe *sqe,
+				      const struct nvmering *r, __u32 op)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = r->fd;
+	sqe->cmd_op = op;
+}
+
+/* Consume the ring's SQ (like nvmering_submit); cqe->res is the count. */
+static inline void nvmering_prep_uring_kick(struct io_uring_sqe *sqe,
+					    const struct nvmering *r,
+					    __u32 max_submit)
+{
+	struct nvme_ring_uring_kick k = { .max_submit = max_submit };
+
+	nvmering__prep_cmd(sqe, r, NVME_RING_IO_URING_KICK);
+	memcpy(sqe->cmd, &k, sizeof(k));
+}
+
+/* Complete when the ring's CQ holds min_complete entries. */
+static inline void nvmering_prep_uring_wait_cq(struct io_uring_sqe *sqe,
+					       const struct nvmering *r,
+					       __u32 min_complete)
+{
+	struct nvme_ring_uring_wait w = { .min_complete = min_complete };
+
+	nvmering__prep_cmd(sqe, r, NVME_RING_IO_URING_WAIT_CQ);
+	memcpy(sqe->cmd, &w, sizeof(w));
+}
+
+/*
+ * One NVMe command carried in a 128-byte SQE (IORING_SETUP_SQE128 and
+ * CQE32): cqe->res is 0, the NVMe status or -errno; cqe->big_cqe[0] the
+ * NVMe result.
+ */
+static inline void nvmering_prep_uring_cmd(struct io_uring_sqe *sqe,
+					   const struct nvmering *r,
+					   const void *nvme_sqe64,
+					   __u64 data_off, __u32 data_len)
+{
+	struct nvme_ring_uring_cmd c;
+
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = r->fd;
+	sqe->cmd_op = NVME_RING_IO_URING_CMD;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.cmd, nvme_sqe64, sizeof(c.cmd));
+	c.data_off = data_off;
+	c.data_len = data_len;
+	memcpy(sqe->cmd, &c, sizeof(c));
+}
+
+/*
+ * Register the queue's data area with @ring as fixed buffer 0, so ordinary
+ * io_uring I/O (NVMe passthrough with IORING_URING_CMD_FIXED, READ_FIXED /
+ * WRITE_FIXED with O_DIRECT) moves data straight in and out of it.
+ */
+static inline int nvmering_register_buffers(const struct nvmering *r,
+					    struct io_uring *ring)
+{
+	struct iovec iov = {
+		.iov_base = r->data,
+		.iov_len = r->data_size,
+	};
+
+	return io_uring_register_buffers(ring, &iov, 1);
+}
+
+#endif /* _NVMERING_URING_H */
