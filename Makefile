@@ -63,12 +63,16 @@ demo: deps
 	$(MAKE) module userspace
 	scripts/vm-test.sh --show tests/demo/demo.sh
 
-# Benchmarks: tests/bench/*.sh, run in one VM boot.
+# Benchmarks: tests/bench/*.sh, run in one VM boot. The null-co backend
+# keeps the host's storage out of the figures; runs take minutes, not the
+# tests' two.
 bench: module userspace
 	@set -- tests/bench/*.sh; \
 	if [ ! -f "$$1" ]; then \
 		echo "bench: SKIPPED: no benchmark scripts in tests/bench/"; \
 	else \
+		VM_NVME_BACKEND=$${VM_NVME_BACKEND:-null} \
+		TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
 		scripts/vm-test.sh --show "$$@"; \
 	fi
 

@@ -1,0 +1,252 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# DESCRIPTION: 4 KiB random reads through an nvme_ring_io ring, io_uring
+# NVMe passthrough on /dev/ngXnY and io_uring O_DIRECT on /dev/nvmeXnY, with
+# the same client (nri-bench), side by side in one boot: depth 1, 32 and
+# 128; one pinned client, then one client per NUMA node. Engines are
+# interleaved within every repeat; the table shows medians over the repeats
+# and the ratios ring / io_uring passthrough. A benchmark, not a test: it
+# fails only when a client reports an error.
+#
+# Knobs (environment): BENCH_TIME=3 seconds a run, BENCH_REPEATS=3,
+# BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
+# BENCH_ENGINES="ring uring-pt uring-direct".
+
+# shellcheck source=tests/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TIME=${BENCH_TIME:-3}
+REPEATS=${BENCH_REPEATS:-3}
+DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
+BATCH=${BENCH_BATCH:-16}
+SPAN=${BENCH_SPAN:-$((1 << 30))}
+ENGINES=${BENCH_ENGINES:-"ring uring-pt uring-direct"}
+RING=bench
+RES=/tmp/bench.results
+
+require_module
+require_tool nri-bench
+ns=$(first_ns)
+ctrl=${ns%n*}
+blk=/dev/$ns
+ng=/dev/ng${ctrl#nvme}n${ns##*n}
+[ -b "$blk" ] || skip "$blk is not a block device"
+[ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
+
+trap 'ring_down $RING' EXIT
+ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)"
+
+ncpu=$(online_cpus | wc -l)
+# one client: the first CPU of the first node; two: the first CPU of each
+# of the first two nodes
+read -r -d "" -a nodes <<<"$(online_nodes)" || true
+cpu_one=$(node_cpus "${nodes[0]}" | head -n 1)
+[ -n "$cpu_one" ] || fail "no CPU in node ${nodes[0]}"
+configs=("$cpu_one")
+if [ "${#nodes[@]}" -ge 2 ]; then
+	configs+=("$cpu_one $(node_cpus "${nodes[1]}" | head -n 1)")
+else
+	info "one NUMA node: no one-client-per-node runs"
+fi
+
+echo "== setup"
+echo "kernel $(uname -r); $ncpu CPUs in ${#nodes[@]} node(s); clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "namespace $blk ($ng): $(cat "/sys/block/$ns/queue/logical_block_size")-byte LBAs, $(($(cat "/sys/block/$ns/size") / 2048)) MiB, $(ns_hctxs "$ns" | wc -l) hardware queue(s)"
+for q in $(ring_queues "$RING"); do
+	echo "ring $RING queue $q: CPUs $(qattr "$RING" "$q" cpus), hctx $(qattr "$RING" "$q" hctx)"
+done
+echo "runs: ${TIME}s each, $REPEATS repeats, depths $DEPTHS, batch $BATCH, 4 KiB random reads over $((SPAN >> 20)) MiB"
+echo "clients: $(for c in "${configs[@]}"; do printf '[CPU %s] ' "$c"; done)"
+
+# non-idle jiffies and all-CPU idle + iowait from /proc/stat
+stat_idle() {
+	awk '$1 == "cpu" { print $5 + $6 }' /proc/stat
+}
+
+nerr=0
+
+# run_once ENGINE DEPTH REPEAT CPU...: one run; appends a result line
+#   engine clients depth repeat iops cpu_us_per_io p50_us p99_us p999_us
+run_once() {
+	local eng=$1 depth=$2 rep=$3 i pid rc target
+	shift 3
+	local cpus=("$@") pids=() outs=()
+	local i0 i1 t0 t1
+
+	rm -f /tmp/bench.ready.* /tmp/bench.out.*
+	for i in "${!cpus[@]}"; do
+		case $eng in
+		ring) target=(--ring "$RING") ;;
+		uring-pt) target=(--dev "$ng") ;;
+		*) target=(--dev "$blk") ;;
+		esac
+		nri-bench --engine "$eng" "${target[@]}" --cpu "${cpus[$i]}" \
+			--depth "$depth" --batch "$BATCH" --time "$TIME" \
+			--span "$SPAN" --seed $((rep * 100 + i + 1)) \
+			--ready "/tmp/bench.ready.$i" >"/tmp/bench.out.$i" 2>&1 &
+		pids+=($!)
+		outs+=("/tmp/bench.out.$i")
+	done
+	# all set up: start them together
+	for i in "${!cpus[@]}"; do
+		local n=0
+		while [ ! -e "/tmp/bench.ready.$i" ]; do
+			if ! kill -0 "${pids[$i]}" 2>/dev/null || [ $n -ge 200 ]; then
+				echo "FAIL: $eng depth $depth: client on CPU ${cpus[$i]} did not start:"
+				cat "${outs[$i]}"
+				kill "${pids[@]}" 2>/dev/null
+				wait
+				nerr=$((nerr + 1))
+				return 1
+			fi
+			sleep 0.05 2>/dev/null || sleep 1
+			n=$((n + 1))
+		done
+	done
+	i0=$(stat_idle)
+	t0=$EPOCHREALTIME
+	kill -USR1 "${pids[@]}"
+	rc=0
+	for pid in "${pids[@]}"; do
+		wait "$pid" || rc=1
+	done
+	t1=$EPOCHREALTIME
+	i1=$(stat_idle)
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}:"
+		cat "${outs[@]}"
+		nerr=$((nerr + 1))
+		return 1
+	fi
+	# clients' I/Os and IOPS add up; latency: the worst client's
+	cat "${outs[@]}" | awk -v eng="$eng" -v nc="${#cpus[@]}" -v d="$depth" \
+		-v rep="$rep" -v ncpu="$ncpu" -v t0="$t0" -v t1="$t1" \
+		-v i0="$i0" -v i1="$i1" '
+	{
+		for (f = 1; f <= NF; f++) {
+			split($f, kv, "=")
+			v[kv[1]] = kv[2]
+		}
+		ios += v["ios"]; iops += v["iops"]
+		if (v["p50_us"] > p50) p50 = v["p50_us"]
+		if (v["p99_us"] > p99) p99 = v["p99_us"]
+		if (v["p999_us"] > p999) p999 = v["p999_us"]
+	}
+	END {
+		if (!ios)
+			exit 1
+		busy = ncpu * (t1 - t0) - (i1 - i0) / 100
+		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f\n", eng, nc, d, rep,
+			iops, busy * 1e6 / ios, p50, p99, p999
+	}' >>"$RES" || {
+		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}: no I/O reported:"
+		cat "${outs[@]}"
+		nerr=$((nerr + 1))
+		return 1
+	}
+	tail -n 1 "$RES" | awk '{ printf "  %-13s clients %d depth %3d repeat %d: %7.0f IOPS, %6.2f us CPU/IO, p50 %s us, p99 %s us\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+}
+
+# rotate the engine order every repeat, so no engine always runs first
+engine_order() {
+	local rep=$1 list k n
+	read -r -a list <<<"$ENGINES"
+	n=${#list[@]}
+	for ((k = 0; k < n; k++)); do
+		printf '%s ' "${list[$(((k + rep) % n))]}"
+	done
+}
+
+: >"$RES"
+echo "== runs"
+start=$(date +%s)
+for ((rep = 1; rep <= REPEATS; rep++)); do
+	for cfg in "${configs[@]}"; do
+		read -r -a cpus <<<"$cfg"
+		for d in $DEPTHS; do
+			for eng in $(engine_order "$rep"); do
+				run_once "$eng" "$d" "$rep" "${cpus[@]}" || true
+			done
+		done
+	done
+done
+echo "runs took $(($(date +%s) - start)) s"
+
+# median [min-max] of the numbers on stdin
+med() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (!NR) { print "-"; exit }
+		printf "%s %s %s\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
+}
+
+# col ENGINE CLIENTS DEPTH FIELD: one field of the matching runs
+col() {
+	awk -v e="$1" -v c="$2" -v d="$3" -v f="$4" \
+		'$1 == e && $2 == c && $3 == d { print $f }' "$RES"
+}
+
+# paired ENGINE_A ENGINE_B CLIENTS DEPTH MODE: per-repeat ratio of A to B,
+# MODE iops (A/B IOPS) or eff (A/B IOPS per CPU-second = B/A CPU per I/O)
+paired() {
+	awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" -v m="$5" '
+	$2 == c && $3 == d && $1 == a { ia[$4] = $5; ca[$4] = $6 }
+	$2 == c && $3 == d && $1 == b { ib[$4] = $5; cb[$4] = $6 }
+	END {
+		for (r in ia)
+			if ((r in ib) && ib[r] > 0 && ca[r] > 0)
+				print (m == "iops") ? ia[r] / ib[r] : cb[r] / ca[r]
+	}' "$RES" | med
+}
+
+echo
+echo "== results: median [min-max] of $REPEATS repeats; CPU/IO is non-idle guest CPU (all vCPUs) per I/O"
+printf '%-13s %7s %5s  %-26s %9s %10s %9s %9s\n' engine clients depth "IOPS" "CPU us/IO" "IOPS/CPU-s" "p50 us" "p99 us"
+for cfg in "${configs[@]}"; do
+	read -r -a cpus <<<"$cfg"
+	nc=${#cpus[@]}
+	for d in $DEPTHS; do
+		for eng in $ENGINES; do
+			read -r im ilo ihi <<<"$(col "$eng" "$nc" "$d" 5 | med)"
+			[ "$im" != - ] || continue
+			read -r cm _ <<<"$(col "$eng" "$nc" "$d" 6 | med)"
+			read -r pm _ <<<"$(col "$eng" "$nc" "$d" 7 | med)"
+			read -r qm _ <<<"$(col "$eng" "$nc" "$d" 8 | med)"
+			printf '%-13s %7d %5d  %-26s %9.2f %10.0f %9s %9s\n' "$eng" "$nc" "$d" \
+				"$(printf '%.0f [%.0f-%.0f]' "$im" "$ilo" "$ihi")" "$cm" \
+				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$pm" "$qm"
+		done
+	done
+done
+
+echo
+echo "== ring / io_uring passthrough: per-repeat paired ratio, median [min-max]"
+printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"
+for cfg in "${configs[@]}"; do
+	read -r -a cpus <<<"$cfg"
+	nc=${#cpus[@]}
+	for d in $DEPTHS; do
+		read -r rm rlo rhi <<<"$(paired ring uring-pt "$nc" "$d" iops)"
+		read -r em elo ehi <<<"$(paired ring uring-pt "$nc" "$d" eff)"
+		[ "$rm" != - ] || continue
+		printf '%7d %5d  %-22s %-22s\n' "$nc" "$d" \
+			"$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
+			"$(printf '%.2fx [%.2f-%.2f]' "$em" "$elo" "$ehi")"
+	done
+done
+read -r em _ <<<"$(paired ring uring-pt 1 32 eff)"
+if [ "$em" != - ]; then
+	if awk -v r="$em" 'BEGIN { exit !(r >= 1.5) }'; then
+		echo "target (ring >= 1.5x the IOPS per CPU-second of io_uring passthrough at depth 32, one client): met, ${em}x"
+	else
+		echo "target (ring >= 1.5x the IOPS per CPU-second of io_uring passthrough at depth 32, one client): NOT met, ${em}x"
+	fi
+fi
+
+echo
+echo "== raw: engine clients depth repeat IOPS CPU-us/IO p50 p99 p99.9"
+cat "$RES"
+
+[ "$nerr" -eq 0 ] || fail "$nerr run(s) failed"
+dmesg_clean
+pass

@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nri-bench: one small random-read client with three engines of equal
+ * weight, for comparing an nvme_ring_io ring with io_uring on the same
+ * namespace:
+ *
+ *   --engine ring          a named ring (nvmering_open + nvmering_pin);
+ *                          submit with NVME_RING_IO_SUBMIT, reap by peeking
+ *                          the CQ, wait with NVME_RING_IO_COMPLETE only when
+ *                          nothing is ready
+ *   --engine uring-pt      io_uring NVMe passthrough on /dev/ngXnY:
+ *                          SQE128/CQE32, SINGLE_ISSUER + DEFER_TASKRUN,
+ *                          registered file and ring fd, fixed buffers
+ *                          (IORING_URING_CMD_FIXED), NVME_URING_CMD_IO
+ *   --engine uring-direct  io_uring READ_FIXED, O_DIRECT on /dev/nvmeXnY,
+ *                          SINGLE_ISSUER + DEFER_TASKRUN, registered file
+ *                          and ring fd, fixed buffers
+ *
+ * Every engine runs the same loop: keep --depth reads in flight; whenever
+ * at least --batch slots are free, prepare --batch reads and submit them
+ * with one call; reap what is ready without blocking; when nothing is ready
+ * and no batch can be submitted, block until enough completions arrive for
+ * the next batch.
+ *
+ * The clock is read once per pass of that loop, after reaping. The reading
+ * stamps the reads submitted next, and closes the reads just reaped: an
+ * I/O's latency is the time from its batch's submit clock to the clock of
+ * the pass that reaped it. Latencies go to a log-linear histogram (about 3%
+ * resolution).
+ *
+ * With --ready FILE the client sets up, creates FILE and waits for SIGUSR1
+ * before it starts, so that a script can start several clients together and
+ * measure the system around the timed part only.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <linux/fs.h>
+#include <linux/nvme_ioctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvmering.h"
+
+#define MAX_DEPTH	4096
+#define HIST_SUB_BITS	5
+#define HIST_SUB	(1U << HIST_SUB_BITS)
+#define HIST_BUCKETS	((64 - HIST_SUB_BITS + 1) * HIST_SUB)
+
+enum engine { ENG_RING, ENG_URING_PT, ENG_URING_DIRECT };
+
+static const char *const engine_names[] = {
+	[ENG_RING] = "ring",
+	[ENG_URING_PT] = "uring-pt",
+	[ENG_URING_DIRECT] = "uring-direct",
+};
+
+static struct {
+	enum engine engine;
+	const char *dev;
+	const char *ring;
+	const char *ready;
+	int queue;
+	int cpu;
+	uint32_t depth;
+	uint32_t batch;
+	uint32_t bs;
+	uint32_t lba_size;
+	double time;
+	uint64_t span;
+	uint64_t seed;
+	int json;
+} opt = {
+	.engine = ENG_RING, .queue = -1, .cpu = -1, .depth = 32, .batch = 16,
+	.bs = 4096, .time = 3.0, .span = 1ULL << 30, .seed = 1,
+};
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "nri-bench: %s: %s\n", what,
+		strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64*: cheap and good enough for picking blocks */
+static uint64_t rng_state;
+
+static inline uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+/* ---- latency histogram ---- */
+
+static uint64_t hist[HIST_BUCKETS];
+
+static inline unsigned int hist_idx(uint64_t v)
+{
+	unsigned int msb, g;
+
+	if (v < HIST_SUB)
+		return (unsigned int)v;
+	msb = 63 - (unsigned int)__builtin_clzll(v);
+	g = msb - HIST_SUB_BITS + 1;
+	return g * HIST_SUB + (unsigned int)((v >> (g - 1)) & (HIST_SUB - 1));
+}
+
+/* the middle of bucket i */
+static double hist_val(unsigned int i)
+{
+	unsigned int g = i / HIST_SUB, m = i % HIST_SUB;
+
+	if (!g)
+		return m;
+	return (double)((uint64_t)(HIST_SUB + m) << (g - 1)) +
+	       (double)(1ULL << (g - 1)) / 2;
+}
+
+static double hist_pct(uint64_t total, double pct)
+{
+	uint64_t want = (uint64_t)((double)total * pct / 100.0), seen = 0;
+	unsigned int i;
+
+	if (!total)
+		return 0;
+	if (want >= total)
+		want = total - 1;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		seen += hist[i];
+		if (seen > want)
+			return hist_val(i);
+	}
+	return 0;
+}
+
+/* ---- engines ---- */
+
+struct eng_ops {
+	/* queue a read of `lba` into buffer/slot `idx` (not yet submitted) */
+	void (*prep)(uint32_t idx, uint64_t off);
+	/* submit what was queued; returns the number submitted or -errno */
+	int (*submit)(uint32_t n);
+	/* reap up to max without blocking: indices into out, errors counted */
+	uint32_t (*reap)(uint32_t *out, uint32_t max, uint64_t *errors);
+	/* block until at least `min` completions are ready */
+	int (*wait)(uint32_t min);
+};
+
+/* ring */
+static struct nvmering ring;
+static uint32_t ring_lba_shift;
+static uint64_t ring_lba_base;
+
+static void ring_prep(uint32_t idx, uint64_t off)
+{
+	uint64_t slot = nvmering_slot_off(&ring, idx);
+
+	nvmering_prep_read(&ring, slot,
+			   nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
+			   ring_lba_base + (off >> ring_lba_shift),
+			   opt.bs >> ring_lba_shift);
+	nvmering_sq_push(&ring, slot);
+}
+
+static int ring_submit(uint32_t n)
+{
+	int ret = nvmering_submit(&ring, 0);
+
+	if (ret >= 0 && (uint32_t)ret != n)
+		return -EAGAIN;
+	return ret;
+}
+
+static uint32_t ring_reap(uint32_t *out, uint32_t max, uint64_t *errors)
+{
+	struct nvme_ring_cqe cqes[256];
+	uint32_t n, i, total = 0;
+
+	while (total < max) {
+		uint32_t want = max - total;
+
+		if (want > 256)
+			want = 256;
+		n = nvmering_peek_cqes(&ring, cqes, want);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++) {
+			if (cqes[i].status || cqes[i].err) {
+				if (*errors < 5)
+					fprintf(stderr, "nri-bench: ring: status 0x%x (%s) err %d\n",
+						cqes[i].status,
+						nvmering_status_str(cqes[i].status),
+						cqes[i].err);
+				(*errors)++;
+			}
+			out[total + i] = (uint32_t)(cqes[i].slot /
+						    NVME_RING_SLOT_SIZE);
+		}
+		nvmering_cq_advance(&ring, n);
+		total += n;
+	}
+	return total;
+}
+
+static int ring_wait(uint32_t min)
+{
+	return nvmering_wait(&ring, min, 5000);
+}
+
+static const struct eng_ops ring_ops = {
+	ring_prep, ring_submit, ring_reap, ring_wait,
+};
+
+static void ring_init(void)
+{
+	cpu_set_t set;
+	int ret;
+
+	if (!opt.ring)
+		die("--engine ring needs --ring NAME", EINVAL);
+	ret = nvmering_open(&ring, opt.ring, opt.queue);
+	if (ret)
+		die(opt.ring, ret);
+	ret = nvmering_pin(&ring);
+	if (ret)
+		die("pin to the queue's CPUs", ret);
+	if (opt.cpu >= 0) {
+		/* one CPU of the queue's */
+		CPU_ZERO(&set);
+		CPU_SET(opt.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			die("sched_setaffinity", errno);
+	}
+	ring_lba_shift = ring.info.lba_shift;
+	ring_lba_base = ring.info.lba_start;
+	opt.lba_size = 1U << ring_lba_shift;
+	if (opt.span > ring.info.lba_count << ring_lba_shift)
+		opt.span = ring.info.lba_count << ring_lba_shift;
+	if (ring.info.sq_entries < opt.depth || ring.info.cq_entries < opt.depth) {
+		fprintf(stderr, "nri-bench: depth %u exceeds the ring's %u SQ / %u CQ entries\n",
+			opt.depth, ring.info.sq_entries, ring.info.cq_entries);
+		exit(1);
+	}
+	if (nvmering_buf_off(&ring, opt.depth, opt.depth, opt.bs) >
+	    ring.data_size) {
+		fprintf(stderr, "nri-bench: depth %u x %u bytes does not fit the %" PRIu64 "-byte data area\n",
+			opt.depth, opt.bs, ring.data_size);
+		exit(1);
+	}
+	/* touch the buffers once, as the io_uring engines do */
+	memset(nvmering_buf(&ring, nvmering_buf_off(&ring, opt.depth, 0, opt.bs)),
+	       0, (size_t)opt.depth * opt.bs);
+}
+
+/* io_uring, both flavours */
+static struct io_uring uring;
+static uint8_t *ubufs;
+static uint32_t unsid;
+static uint32_t ulba_shift;
+
+static void upt_prep(uint32_t idx, uint64_t off)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&uring);
+	struct nvme_uring_cmd *cmd;
+	uint64_t slba = off >> ulba_shift;
+
+	if (!sqe)
+		die("io_uring SQ full", EBUSY);
+	/* a 128-byte SQE: the command is in its last 80 bytes */
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = 0;				/* registered file 0 */
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+	sqe->buf_index = (uint16_t)idx;
+	sqe->user_data = idx;
+	cmd = (struct nvme_uring_cmd *)(void *)((uint8_t *)sqe +
+			offsetof(struct io_uring_sqe, cmd));
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = 0x02;			/* read */
+	cmd->nsid = unsid;
+	cmd->addr = (uint64_t)(uintptr_t)(ubufs + (size_t)idx * opt.bs);
+	cmd->data_len = opt.bs;
+	cmd->cdw10 = (uint32_t)slba;
+	cmd->cdw11 = (uint32_t)(slba >> 32);
+	cmd->cdw12 = (opt.bs >> ulba_shift) - 1;
+}
+
+static void udir_prep(uint32_t idx, uint64_t off)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&uring);
+
+	if (!sqe)
+		die("io_uring SQ full", EBUSY);
+	io_uring_prep_read_fixed(sqe, 0, ubufs + (size_t)idx * opt.bs, opt.bs,
+				 off, (int)idx);
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->user_data = idx;
+}
+
+static int uring_submit(uint32_t n)
+{
+	/* one io_uring_enter: submit, and run the deferred completions */
+	int ret = io_uring_submit_and_get_events(&uring);
+
+	if (ret >= 0 && (uint32_t)ret != n)
+		return -EAGAIN;
+	return ret;
+}
+
+static uint32_t uring_reap(uint32_t *out, uint32_t max, uint64_t *errors)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head;
+	uint32_t n = 0;
+
+	io_uring_for_each_cqe(&uring, head, cqe) {
+		if (n == max)
+			break;
+		/* passthrough: res is the NVMe status, 0 on success */
+		if (cqe->res != (opt.engine == ENG_URING_PT ? 0 : (int)opt.bs)) {
+			if (*errors < 5)
+				fprintf(stderr, "nri-bench: %s: res %d\n",
+					engine_names[opt.engine], cqe->res);
+			(*errors)++;
+		}
+		out[n++] = (uint32_t)cqe->user_data;
+	}
+	io_uring_cq_advance(&uring, n);
+	return n;
+}
+
+static int uring_wait(uint32_t min)
+{
+	struct io_uring_cqe *cqe;
+
+	return io_uring_wait_cqe_nr(&uring, &cqe, min);
+}
+
+static const struct eng_ops upt_ops = {
+	upt_prep, uring_submit, uring_reap, uring_wait,
+};
+
+static const struct eng_ops udir_ops = {
+	udir_prep, uring_submit, uring_reap, uring_wait,
+};
+
+/* the block device's logical block size: nvmeXnY for ngXnY */
+static uint32_t blockdev_lba_size(const char *dev)
+{
+	const char *base = strrchr(dev, '/');
+	char path[256];
+	unsigned int v = 0;
+	FILE *f;
+
+	base = base ? base + 1 : dev;
+	if (!strncmp(base, "ng", 2))
+		snprintf(path, sizeof(path),
+			 "/sys/block/nvme%s/queue/logical_block_size", base + 2);
+	else
+		snprintf(path, sizeof(path),
+			 "/sys/block/%s/queue/logical_block_size", base);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%u", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static void uring_init(void)
+{
+	struct io_uring_params p;
+	struct iovec *iov;
+	unsigned int entries = 8;
+	uint32_t i;
+	int fd, ret;
+
+	if (!opt.dev)
+		die("--engine uring-* needs --dev", EINVAL);
+	if (opt.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(opt.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			die("sched_setaffinity", errno);
+	}
+	if (opt.engine == ENG_URING_PT) {
+		fd = open(opt.dev, O_RDONLY);
+		if (fd < 0)
+			die(opt.dev, errno);
+		ret = ioctl(fd, NVME_IOCTL_ID);
+		if (ret <= 0)
+			die("NVME_IOCTL_ID", ret < 0 ? errno : EINVAL);
+		unsid = (uint32_t)ret;
+		if (!opt.lba_size)
+			opt.lba_size = blockdev_lba_size(opt.dev);
+		if (!opt.lba_size)
+			die("logical block size unknown: use --lba-size", EINVAL);
+	} else {
+		int bsz;
+
+		fd = open(opt.dev, O_RDONLY | O_DIRECT);
+		if (fd < 0)
+			die(opt.dev, errno);
+		if (ioctl(fd, BLKSSZGET, &bsz) < 0)
+			die("BLKSSZGET", errno);
+		opt.lba_size = (uint32_t)bsz;
+	}
+	ulba_shift = (uint32_t)__builtin_ctz(opt.lba_size);
+
+	while (entries < opt.depth)
+		entries <<= 1;
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	if (opt.engine == ENG_URING_PT)
+		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(entries, &uring, &p);
+	if (ret)
+		die("io_uring_queue_init_params", ret);
+	ret = io_uring_register_files(&uring, &fd, 1);
+	if (ret)
+		die("io_uring_register_files", ret);
+	ret = io_uring_register_ring_fd(&uring);
+	if (ret != 1)
+		die("io_uring_register_ring_fd", ret < 0 ? ret : EINVAL);
+
+	ubufs = mmap(NULL, (size_t)opt.depth * opt.bs, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (ubufs == MAP_FAILED)
+		die("mmap buffers", errno);
+	memset(ubufs, 0, (size_t)opt.depth * opt.bs);
+	iov = calloc(opt.depth, sizeof(*iov));
+	if (!iov)
+		die("calloc", ENOMEM);
+	for (i = 0; i < opt.depth; i++) {
+		iov[i].iov_base = ubufs + (size_t)i * opt.bs;
+		iov[i].iov_len = opt.bs;
+	}
+	ret = io_uring_register_buffers(&uring, iov, opt.depth);
+	if (ret)
+		die("io_uring_register_buffers", ret);
+	free(iov);
+}
+
+/* ---- the loop, the same for every engine ---- */
+
+static uint32_t free_idx[MAX_DEPTH];
+static uint64_t stamp[MAX_DEPTH];
+static uint32_t done_idx[MAX_DEPTH];
+
+struct result {
+	uint64_t ios;
+	uint64_t errors;
+	uint64_t ns;
+	uint64_t submits;
+	uint64_t waits;
+	double lat_sum;
+};
+
+static void run(const struct eng_ops *ops, struct result *res)
+{
+	uint32_t depth = opt.depth, eb = opt.batch < depth ? opt.batch : depth;
+	uint32_t nfree = depth, inflight = 0, i, n;
+	uint64_t blocks = opt.span / opt.bs;
+	uint64_t t0, now, end;
+	int stopping = 0, ret;
+
+	for (i = 0; i < depth; i++)
+		free_idx[i] = depth - 1 - i;
+	memset(res, 0, sizeof(*res));
+	t0 = now = now_ns();
+	end = t0 + (uint64_t)(opt.time * 1e9);
+
+	for (;;) {
+		/* submit in batches while there is room */
+		while (!stopping && nfree >= eb) {
+			for (i = 0; i < eb; i++) {
+				uint32_t idx = free_idx[--nfree];
+
+				stamp[idx] = now;
+				ops->prep(idx, (rnd() % blocks) * opt.bs);
+			}
+			ret = ops->submit(eb);
+			if (ret < 0)
+				die("submit", ret);
+			inflight += eb;
+			res->submits++;
+		}
+		if (!inflight)
+			break;
+
+		/* reap what is ready; block only when nothing is */
+		n = ops->reap(done_idx, depth, &res->errors);
+		if (!n) {
+			uint32_t need = stopping ? 1 : eb - nfree;
+
+			if (need > inflight)
+				need = inflight;
+			ret = ops->wait(need);
+			if (ret)
+				die("wait for completions", ret);
+			res->waits++;
+			n = ops->reap(done_idx, depth, &res->errors);
+		}
+
+		now = now_ns();
+		for (i = 0; i < n; i++) {
+			uint32_t idx = done_idx[i];
+
+			if (!stopping) {
+				uint64_t lat = now - stamp[idx];
+
+				hist[hist_idx(lat)]++;
+				res->lat_sum += (double)lat;
+				res->ios++;
+			}
+			free_idx[nfree++] = idx;
+		}
+		inflight -= n;
+		if (!stopping && now >= end) {
+			/* the timed part ends; drain without counting */
+			stopping = 1;
+			res->ns = now - t0;
+		}
+	}
+}
+
+static void print_result(const struct result *r)
+{
+	double secs = (double)r->ns / 1e9;
+	double iops = secs > 0 ? (double)r->ios / secs : 0;
+	double p50 = hist_pct(r->ios, 50) / 1e3, p99 = hist_pct(r->ios, 99) / 1e3;
+	double p999 = hist_pct(r->ios, 99.9) / 1e3;
+	double mean = r->ios ? r->lat_sum / (double)r->ios / 1e3 : 0;
+	const char *target = opt.engine == ENG_RING ? opt.ring : opt.dev;
+
+	if (opt.json) {
+		printf("{\"engine\": \"%s\", \"target\": \"%s\", \"cpu\": %d, \"queue\": %d, "
+		       "\"depth\": %u, \"batch\": %u, \"bs\": %u, \"seconds\": %.3f, "
+		       "\"ios\": %" PRIu64 ", \"iops\": %.0f, \"errors\": %" PRIu64 ", "
+		       "\"lat_mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+		       "\"p999_us\": %.1f, \"submits\": %" PRIu64 ", \"waits\": %" PRIu64 "}\n",
+		       engine_names[opt.engine], target, opt.cpu,
+		       opt.engine == ENG_RING ? (int)ring.queue : -1, opt.depth,
+		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
+		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
+		       r->waits);
+	} else {
+		printf("engine=%s target=%s cpu=%d queue=%d depth=%u batch=%u bs=%u "
+		       "seconds=%.3f ios=%" PRIu64 " iops=%.0f errors=%" PRIu64 " "
+		       "lat_mean_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+		       "submits=%" PRIu64 " waits=%" PRIu64 "\n",
+		       engine_names[opt.engine], target, opt.cpu,
+		       opt.engine == ENG_RING ? (int)ring.queue : -1, opt.depth,
+		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
+		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
+		       r->waits);
+	}
+	fflush(stdout);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nri-bench [--engine ring|uring-pt|uring-direct] [--ring NAME]\n"
+		"                 [--dev /dev/ngXnY|/dev/nvmeXnY] [--queue Q] [--cpu C]\n"
+		"                 [--depth D] [--batch B] [--bs BYTES] [--time SECONDS]\n"
+		"                 [--span BYTES] [--lba-size BYTES] [--seed S]\n"
+		"                 [--ready FILE] [-o json]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "engine", 1, NULL, 'e' }, { "dev", 1, NULL, 'd' },
+		{ "ring", 1, NULL, 'r' }, { "queue", 1, NULL, 'q' },
+		{ "cpu", 1, NULL, 'c' }, { "depth", 1, NULL, 'D' },
+		{ "batch", 1, NULL, 'b' }, { "bs", 1, NULL, 'B' },
+		{ "time", 1, NULL, 't' }, { "span", 1, NULL, 's' },
+		{ "lba-size", 1, NULL, 'l' }, { "seed", 1, NULL, 'S' },
+		{ "ready", 1, NULL, 'R' }, { "output", 1, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct eng_ops *ops;
+	struct result res;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (!strcmp(optarg, "ring"))
+				opt.engine = ENG_RING;
+			else if (!strcmp(optarg, "uring-pt"))
+				opt.engine = ENG_URING_PT;
+			else if (!strcmp(optarg, "uring-direct"))
+				opt.engine = ENG_URING_DIRECT;
+			else
+				usage();
+			break;
+		case 'd': opt.dev = optarg; break;
+		case 'r': opt.ring = optarg; break;
+		case 'q': opt.queue = atoi(optarg); break;
+		case 'c': opt.cpu = atoi(optarg); break;
+		case 'D': opt.depth = strtoul(optarg, NULL, 0); break;
+		case 'b': opt.batch = strtoul(optarg, NULL, 0); break;
+		case 'B': opt.bs = strtoul(optarg, NULL, 0); break;
+		case 't': opt.time = strtod(optarg, NULL); break;
+		case 's': opt.span = strtoull(optarg, NULL, 0); break;
+		case 'l': opt.lba_size = strtoul(optarg, NULL, 0); break;
+		case 'S': opt.seed = strtoull(optarg, NULL, 0); break;
+		case 'R': opt.ready = optarg; break;
+		case 'o':
+			if (!strcmp(optarg, "json"))
+				opt.json = 1;
+			else if (strcmp(optarg, "kv"))
+				usage();
+			break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !opt.depth || opt.depth > MAX_DEPTH ||
+	    !opt.batch || !opt.bs || opt.bs % 512 || opt.time <= 0)
+		usage();
+	/* with --cpu and no --queue, a ring uses the queue serving that CPU */
+	if (opt.engine == ENG_RING && opt.cpu >= 0 && opt.queue < 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(opt.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			die("sched_setaffinity", errno);
+	}
+
+	switch (opt.engine) {
+	case ENG_RING:
+		ring_init();
+		ops = &ring_ops;
+		break;
+	case ENG_URING_PT:
+		uring_init();
+		ops = &upt_ops;
+		break;
+	default:
+		uring_init();
+		ops = &udir_ops;
+		break;
+	}
+	if (opt.bs % opt.lba_size)
+		die("--bs is not a multiple of the logical block size", EINVAL);
+	if (opt.span < opt.bs)
+		die("--span is below --bs", EINVAL);
+	rng_state = opt.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)getpid();
+	if (!rng_state)
+		rng_state = 1;
+
+	if (opt.ready) {
+		sigset_t set;
+		int sig, fd;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		fd = open(opt.ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			die(opt.ready, errno);
+		close(fd);
+		if (sigwait(&set, &sig))
+			die("sigwait", EINTR);
+	}
+
+	run(ops, &res);
+	print_result(&res);
+	if (opt.engine == ENG_RING)
+		nvmering_close(&ring);
+	else
+		io_uring_queue_exit(&uring);
+	return res.errors ? 1 : 0;
+}
