@@ -469,8 +469,8 @@ int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
 	if (max && max < pending)
 		pending = max;
 
-	/* one doorbell per batch; requests allocated in bulk */
-	blk_start_plug_nr_ios(&plug, min_t(u32, pending, NRI_BATCH));
+	/* one doorbell per batch */
+	blk_start_plug(&plug);
 	while (done < pending) {
 		n = nri_reserve(q, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)

@@ -16,6 +16,8 @@
 static inline void nvmering__prep_cmd(struct io_uring_sqe *sqe,
 				      const struct nvmering *r, __u32 op)
 {
+	if (!sqe)
+		return;
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->fd = r->fd;
@@ -30,7 +32,8 @@ static inline void nvmering_prep_uring_kick(struct io_uring_sqe *sqe,
 	struct nvme_ring_uring_kick k = { .max_submit = max_submit };
 
 	nvmering__prep_cmd(sqe, r, NVME_RING_IO_URING_KICK);
-	memcpy(sqe->cmd, &k, sizeof(k));
+	if (sqe)
+		memcpy(sqe->cmd, &k, sizeof(k));
 }
 
 /* Complete when the ring's CQ holds min_complete entries. */
@@ -41,7 +44,8 @@ static inline void nvmering_prep_uring_wait_cq(struct io_uring_sqe *sqe,
 	struct nvme_ring_uring_wait w = { .min_complete = min_complete };
 
 	nvmering__prep_cmd(sqe, r, NVME_RING_IO_URING_WAIT_CQ);
-	memcpy(sqe->cmd, &w, sizeof(w));
+	if (sqe)
+		memcpy(sqe->cmd, &w, sizeof(w));
 }
 
 /*
@@ -56,6 +60,8 @@ static inline void nvmering_prep_uring_cmd(struct io_uring_sqe *sqe,
 {
 	struct nvme_ring_uring_cmd c;
 
+	if (!sqe)
+		return;
 	memset(sqe, 0, 2 * sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->fd = r->fd;

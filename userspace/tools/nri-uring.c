@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nri-uring: io_uring paths of nvme_ring_io rings, for the guest tests.
+ *
+ *   nri-uring kick RING          batch in the ring SQ, kicked by URING_KICK
+ *   nri-uring waitcq RING        URING_WAIT_CQ completes on ring completions
+ *   nri-uring cmd RING           NVMe commands carried in 128-byte SQEs
+ *   nri-uring fixed RING NG BLK  data area as io_uring fixed buffers for
+ *                                passthrough on NG and O_DIRECT on BLK
+ *   nri-uring cancel RING        io_uring closed with commands pending
+ *   nri-uring noreap RING        a client that never reaps its CQEs
+ *   nri-uring sqpoll RING        the SQ poller sleeps and is woken
+ *   nri-uring seed NSDEV         SETUP with uring_fd registers the data area
+ *
+ * Each prints one line per check and exits 1 if any failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/nvme_ioctl.h>
+
+#include "nvmering.h"
+#include "nvmering-uring.h"
+
+static int failures;
+
+static void check(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(": %s\n", ok ? "ok" : "FAILED");
+	if (!ok)
+		failures++;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "nri-uring: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void fill(uint8_t *p, uint32_t len, uint32_t seed)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 9));
+}
+
+static uint32_t lba_size(const struct nvmering *r)
+{
+	return 1U << r->info.lba_shift;
+}
+
+static void sqe_rw(uint8_t *sqe, uint8_t opcode, uint64_t slba, uint32_t nlb)
+{
+	uint32_t cdw10 = (uint32_t)slba, cdw11 = (uint32_t)(slba >> 32);
+	uint32_t cdw12 = nlb - 1;
+
+	memset(sqe, 0, 64);
+	sqe[0] = opcode;
+	memcpy(sqe + 40, &cdw10, 4);
+	memcpy(sqe + 44, &cdw11, 4);
+	memcpy(sqe + 48, &cdw12, 4);
+}
+
+static struct io_uring_cqe *wait_one(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	int ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+
+	if (ret)
+		die("io_uring_wait_cqe", ret);
+	return cqe;
+}
+
+/* Queue n reads in the ring's SQ (slots 0..n-1, 4 KiB buffers). */
+static void queue_reads(struct nvmering *r, uint32_t n)
+{
+	uint32_t i, nlb = 4096 / lba_size(r);
+
+	for (i = 0; i < n; i++) {
+		uint64_t slot = nvmering_slot_off(r, i);
+
+		nvmering_prep_read(r, slot, nvmering_buf_off(r, 256, i, 4096),
+				   r->info.lba_start + (uint64_t)i * nlb, nlb);
+		if (nvmering_sq_push(r, slot))
+			die("SQ full", EAGAIN);
+	}
+	nvmering_sq_publish(r);
+}
+
+static uint32_t reap_ring(struct nvmering *r, uint32_t want, int wait)
+{
+	struct nvme_ring_cqe c[64];
+	uint32_t got = 0, n, i;
+
+	while (got < want) {
+		if (wait && nvmering_wait(r, 1, 5000))
+			break;
+		n = nvmering_peek_cqes(r, c, 64);
+		if (!n && !wait)
+			break;
+		for (i = 0; i < n; i++)
+			if (c[i].status || c[i].err)
+				failures++;
+		nvmering_cq_advance(r, n);
+		got += n;
+	}
+	return got;
+}
+
+static int do_kick(struct nvmering *r)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_queue_init(8, &ring, 0))
+		die("io_uring_queue_init", errno);
+	queue_reads(r, 16);
+	nvmering_prep_uring_kick(io_uring_get_sqe(&ring), r, 0);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == 16, "URING_KICK consumed %d of 16", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	check(reap_ring(r, 16, 1) == 16, "16 ring completions after the kick");
+
+	/* a kick on an empty SQ is counted, not an error */
+	nvmering_prep_uring_kick(io_uring_get_sqe(&ring), r, 0);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == 0, "URING_KICK on an empty SQ returns %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+
+	/* reserved fields are checked */
+	{
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		nvmering_prep_uring_kick(sqe, r, 0);
+		sqe->cmd[4] = 1;
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		check(cqe->res == -EINVAL, "URING_KICK with flags set: %d", cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return failures;
+}
+
+static int do_waitcq(struct nvmering *r)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	int i, saw_wait = 0, saw_kick = 0;
+
+	if (io_uring_queue_init(8, &ring, 0))
+		die("io_uring_queue_init", errno);
+	struct io_uring_sqe *sqe;
+
+	/* the waiter goes first and must stay pending */
+	sqe = io_uring_get_sqe(&ring);
+	nvmering_prep_uring_wait_cq(sqe, r, 8);
+	io_uring_sqe_set_data64(sqe, 1);
+	io_uring_submit(&ring);
+	usleep(100000);
+	check(io_uring_peek_cqe(&ring, &cqe) == -EAGAIN,
+	      "URING_WAIT_CQ pending while the CQ is empty");
+
+	queue_reads(r, 8);
+	sqe = io_uring_get_sqe(&ring);
+	nvmering_prep_uring_kick(sqe, r, 0);
+	io_uring_sqe_set_data64(sqe, 2);
+	io_uring_submit(&ring);
+	for (i = 0; i < 2; i++) {
+		cqe = wait_one(&ring);
+		if (cqe->user_data == 1) {
+			saw_wait = 1;
+			check(cqe->res >= 8, "URING_WAIT_CQ completed with %d ready", cqe->res);
+		} else {
+			saw_kick = 1;
+			check(cqe->res == 8, "URING_KICK consumed %d", cqe->res);
+		}
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(saw_wait && saw_kick, "both the waiter and the kick completed");
+	check(reap_ring(r, 8, 0) == 8, "8 ring completions ready without waiting");
+
+	/* ready already: completes at once */
+	queue_reads(r, 2);
+	nvmering_submit(r, 0);
+	nvmering_wait(r, 2, 5000);
+	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, 2);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res >= 2, "URING_WAIT_CQ with entries ready: %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	reap_ring(r, 2, 0);
+
+	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 2);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == -EINVAL, "URING_WAIT_CQ above the CQ size: %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return failures;
+}
+
+static int do_cmd(struct nvmering *r)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	uint32_t bs = 4096, nlb = bs / lba_size(r), i;
+	uint64_t wbuf = nvmering_buf_off(r, 256, 0, bs);
+	uint64_t rbuf = nvmering_buf_off(r, 256, 1, bs);
+	uint64_t lba = r->info.lba_start + 64;
+	uint8_t sqe64[64];
+	int ok = 1;
+
+	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+		die("io_uring_queue_init SQE128|CQE32", errno);
+
+	for (i = 0; i < 8; i++) {
+		fill(nvmering_buf(r, wbuf), bs, i + 100);
+		sqe_rw(sqe64, 0x01, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, wbuf, bs);
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		ok &= cqe->res == 0;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(ok, "8 writes as URING_CMD");
+	ok = 1;
+	for (i = 0; i < 8; i++) {
+		uint8_t want[4096];
+
+		memset(nvmering_buf(r, rbuf), 0, bs);
+		sqe_rw(sqe64, 0x02, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, rbuf, bs);
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		fill(want, bs, i + 100);
+		ok &= cqe->res == 0 && !memcmp(nvmering_buf(r, rbuf), want, bs);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(ok, "8 reads as URING_CMD return what was written");
+
+	/* several in flight at once */
+	for (i = 0; i < 8; i++) {
+		sqe_rw(sqe64, 0x02, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64,
+					nvmering_buf_off(r, 256, 2 + i, bs), bs);
+	}
+	io_uring_submit(&ring);
+	ok = 1;
+	for (i = 0; i < 8; i++) {
+		cqe = wait_one(&ring);
+		ok &= cqe->res == 0;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(ok, "8 URING_CMD reads in flight together");
+
+	sqe_rw(sqe64, 0x02, r->info.lba_start + r->info.lba_count, nlb);
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, rbuf, bs);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == -ERANGE, "URING_CMD past the LBA window: %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+
+	sqe_rw(sqe64, 0x02, lba, nlb);
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, r->data_size, bs);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == -EFAULT, "URING_CMD buffer outside the data area: %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+
+	memset(sqe64, 0, sizeof(sqe64));
+	sqe64[0] = 0x7f;
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, 0, 0);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == -EPERM, "URING_CMD fabrics opcode: %d", cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+
+	/* without SQE128 the command cannot be carried */
+	if (io_uring_queue_init(4, &ring, 0))
+		die("io_uring_queue_init", errno);
+	{
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = IORING_OP_URING_CMD;
+		sqe->fd = r->fd;
+		sqe->cmd_op = NVME_RING_IO_URING_CMD;
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		check(cqe->res == -EINVAL, "URING_CMD on a 64-byte SQE ring: %d", cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return failures;
+}
+
+static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	uint32_t bs = 4096, nlb = bs / lba_size(r);
+	uint64_t wbuf = nvmering_buf_off(r, 256, 0, bs);
+	uint64_t rbuf = nvmering_buf_off(r, 256, 1, bs);
+	uint64_t lba = r->info.lba_start + 256;
+	struct nvme_ring_cqe rc;
+	int ngfd, blkfd, ret;
+
+	if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+		die("io_uring_queue_init", errno);
+	ret = nvmering_register_buffers(r, &ring);
+	check(ret == 0, "data area registered as a fixed buffer (%d)", ret);
+	if (ret)
+		return failures;
+
+	/* ring writes, passthrough on the generic device reads into the area */
+	fill(nvmering_buf(r, wbuf), bs, 7);
+	nvmering_prep_write(r, nvmering_slot_off(r, 0), wbuf, lba, nlb);
+	nvmering_sq_push(r, nvmering_slot_off(r, 0));
+	nvmering_submit(r, 0);
+	check(!nvmering_wait_cqe(r, &rc, 5000) && !rc.status && !rc.err,
+	      "write through the ring");
+
+	ngfd = open(ng, O_RDONLY);
+	if (ngfd < 0)
+		die(ng, errno);
+	{
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
+
+		memset(sqe, 0, 2 * sizeof(*sqe));
+		sqe->opcode = IORING_OP_URING_CMD;
+		sqe->fd = ngfd;
+		sqe->cmd_op = NVME_URING_CMD_IO;
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = 0;
+		cmd->opcode = 0x02;
+		cmd->nsid = r->info.nsid;
+		cmd->addr = (uint64_t)(uintptr_t)nvmering_buf(r, rbuf);
+		cmd->data_len = bs;
+		cmd->cdw10 = (uint32_t)lba;
+		cmd->cdw11 = (uint32_t)(lba >> 32);
+		cmd->cdw12 = nlb - 1;
+		memset(nvmering_buf(r, rbuf), 0, bs);
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		check(cqe->res == 0 && !memcmp(nvmering_buf(r, rbuf),
+					       nvmering_buf(r, wbuf), bs),
+		      "passthrough read on %s into the fixed data area (res %d)",
+		      ng, cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	close(ngfd);
+
+	blkfd = open(blk, O_RDWR | O_DIRECT);
+	if (blkfd < 0)
+		die(blk, errno);
+	memset(nvmering_buf(r, rbuf), 0, bs);
+	io_uring_prep_read_fixed(io_uring_get_sqe(&ring), blkfd,
+				 nvmering_buf(r, rbuf), bs, lba * lba_size(r), 0);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == (int)bs && !memcmp(nvmering_buf(r, rbuf),
+					     nvmering_buf(r, wbuf), bs),
+	      "O_DIRECT READ_FIXED on %s into the data area (res %d)", blk,
+	      cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+
+	/* and the other way: O_DIRECT WRITE_FIXED, read back by the ring */
+	fill(nvmering_buf(r, wbuf), bs, 8);
+	io_uring_prep_write_fixed(io_uring_get_sqe(&ring), blkfd,
+				  nvmering_buf(r, wbuf), bs, lba * lba_size(r), 0);
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == (int)bs, "O_DIRECT WRITE_FIXED from the data area (res %d)",
+	      cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	memset(nvmering_buf(r, rbuf), 0, bs);
+	nvmering_prep_read(r, nvmering_slot_off(r, 1), rbuf, lba, nlb);
+	nvmering_sq_push(r, nvmering_slot_off(r, 1));
+	nvmering_submit(r, 0);
+	check(!nvmering_wait_cqe(r, &rc, 5000) && !rc.status &&
+	      !memcmp(nvmering_buf(r, rbuf), nvmering_buf(r, wbuf), bs),
+	      "the ring reads what WRITE_FIXED wrote");
+	close(blkfd);
+	io_uring_queue_exit(&ring);
+	return failures;
+}
+
+/* Commands pending when the io_uring goes away: all complete, none hang. */
+static int do_cancel(struct nvmering *r)
+{
+	struct io_uring ring;
+	uint32_t bs = 4096, nlb = bs / lba_size(r), i;
+	uint8_t sqe64[64];
+
+	if (io_uring_queue_init(64, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+		die("io_uring_queue_init", errno);
+	/* waiters that can never be satisfied */
+	for (i = 0; i < 4; i++)
+		nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 1);
+	/* and URING_CMD reads in flight */
+	for (i = 0; i < 16; i++) {
+		sqe_rw(sqe64, 0x02, r->info.lba_start + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64,
+					nvmering_buf_off(r, 256, i, bs), bs);
+	}
+	check(io_uring_submit(&ring) == 20, "20 commands submitted");
+	io_uring_queue_exit(&ring);
+	check(1, "io_uring closed with waiters and commands in flight");
+
+	/* the ring goes on working */
+	usleep(200000);
+	nvmering_refresh(r);
+	check(r->qinfo.stats.inflight == 0, "nothing left in flight (%llu)",
+	      (unsigned long long)r->qinfo.stats.inflight);
+	queue_reads(r, 4);
+	nvmering_submit(r, 0);
+	check(reap_ring(r, 4, 1) == 4, "ring usable after the io_uring went");
+	return failures;
+}
+
+/* Never reap: the kernel stops at a full CQ and loses nothing. */
+static int do_noreap(struct nvmering *r)
+{
+	uint32_t cq = r->cq_mask + 1, sq = r->sq_mask + 1, total = 0, i;
+	int ret;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t n = nvmering_sq_space(r);
+
+		if (n > sq)
+			n = sq;
+		if (!n)
+			break;
+		queue_reads(r, n);
+		ret = nvmering_submit(r, 0);
+		if (ret > 0)
+			total += ret;
+		usleep(100000);
+	}
+	nvmering_refresh(r);
+	check(total <= cq, "kernel took %u commands for a %u-entry CQ", total, cq);
+	check(nvmering_cq_ready(r) == total, "%u completions wait in the CQ",
+	      nvmering_cq_ready(r));
+	check(r->qinfo.stats.cq_full_events > 0, "cq_full_events %llu",
+	      (unsigned long long)r->qinfo.stats.cq_full_events);
+	check(r->qinfo.stats.inflight == 0, "inflight %llu",
+	      (unsigned long long)r->qinfo.stats.inflight);
+	printf("exiting without reaping\n");
+	return failures;
+}
+
+static int do_sqpoll(struct nvmering *r)
+{
+	uint32_t idle = r->info.sq_poll_idle_ms;
+	uint64_t sub0;
+	int i, awake = 1;
+
+	check(nvmering_sq_polled(r), "queue has an SQ poller (idle %u ms)", idle);
+	if (!idle)
+		return failures;
+	/* wake it, then keep it busy: entries go in with no system call */
+	queue_reads(r, 8);
+	nvmering_sq_commit(r);
+	check(reap_ring(r, 8, 1) == 8, "8 completions through the poller");
+	for (i = 0; i < 5; i++) {
+		awake &= !nvmering_sq_need_wakeup(r);
+		queue_reads(r, 8);
+		/* poller awake: publishing is all it takes */
+		nvmering_sq_publish(r);
+		reap_ring(r, 8, 1);
+	}
+	check(awake, "poller stayed awake while busy; no kicks needed");
+
+	usleep((idle * 2 + 200) * 1000);
+	check(nvmering_sq_need_wakeup(r), "poller asleep after %u ms idle: NEED_WAKEUP set", idle);
+	nvmering_refresh(r);
+	sub0 = r->qinfo.stats.submitted;
+	queue_reads(r, 8);
+	nvmering_sq_commit(r);
+	check(reap_ring(r, 8, 1) == 8, "8 completions after waking the poller");
+	usleep(20000);
+	check(!nvmering_sq_need_wakeup(r), "NEED_WAKEUP cleared once awake");
+	nvmering_refresh(r);
+	check(r->qinfo.stats.submitted - sub0 == 8, "submitted moved by %llu",
+	      (unsigned long long)(r->qinfo.stats.submitted - sub0));
+	return failures;
+}
+
+/* The seed's SETUP with a real uring_fd: the library registers the area. */
+static int do_seed(const char *nsdev)
+{
+	struct io_uring ring;
+	struct nvme_ring_setup s;
+	struct nvmering r;
+	struct io_uring_cqe *cqe;
+	int nfd, ret;
+
+	if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+		die("io_uring_queue_init", errno);
+	nfd = open(nsdev, O_RDWR);
+	if (nfd < 0)
+		die(nsdev, errno);
+	memset(&s, 0, sizeof(s));
+	s.sq_entries = 256;
+	s.cq_entries = 256;
+	s.data_size = 4 << 20;
+	s.uring_fd = ring.ring_fd;
+	ret = nvmering_setup(&r, nfd, &s);
+	check(ret == 0, "SETUP with uring_fd (%d)", ret);
+	if (ret)
+		return failures;
+	/* buffer 0 is the data area: READ_FIXED into it works */
+	{
+		int bfd = open(nsdev, O_RDONLY | O_DIRECT);
+
+		io_uring_prep_read_fixed(io_uring_get_sqe(&ring), bfd,
+					 nvmering_buf(&r, 65536), 4096, 0, 0);
+		io_uring_submit(&ring);
+		cqe = wait_one(&ring);
+		check(cqe->res == 4096, "READ_FIXED into the registered area (res %d)",
+		      cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+		close(bfd);
+	}
+	nvmering_close(&r);
+	close(nfd);
+	io_uring_queue_exit(&ring);
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	struct nvmering r;
+	int ret;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cancel|noreap|sqpoll RING\n"
+				"       nri-uring fixed RING /dev/ngXnY /dev/nvmeXnY\n"
+				"       nri-uring seed /dev/nvmeXnY\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "seed"))
+		return do_seed(argv[2]) ? 1 : 0;
+	ret = nvmering_open(&r, argv[2], -1);
+	if (ret)
+		die(argv[2], ret);
+	ret = nvmering_pin(&r);
+	if (ret)
+		die("pin", ret);
+
+	if (!strcmp(argv[1], "kick"))
+		do_kick(&r);
+	else if (!strcmp(argv[1], "waitcq"))
+		do_waitcq(&r);
+	else if (!strcmp(argv[1], "cmd"))
+		do_cmd(&r);
+	else if (!strcmp(argv[1], "fixed") && argc >= 5)
+		do_fixed(&r, argv[3], argv[4]);
+	else if (!strcmp(argv[1], "cancel"))
+		do_cancel(&r);
+	else if (!strcmp(argv[1], "noreap"))
+		do_noreap(&r);
+	else if (!strcmp(argv[1], "sqpoll"))
+		do_sqpoll(&r);
+	else
+		die(argv[1], EINVAL);
+	nvmering_close(&r);
+	printf("%s: %s\n", argv[1], failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
