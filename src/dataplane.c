@@ -235,7 +235,15 @@ u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
 		       sizeof(struct nvme_dsm_range);
 		break;
 	default:
-		want = s->data_len;	/* admin-allowed raw opcode */
+		/*
+		 * An opcode the administrator allowed by number (or Copy):
+		 * its LBAs are not known here, so no window can be enforced.
+		 */
+		if (cfg->lba_start || cfg->lba_count) {
+			*err = -EPERM;
+			return NRI_SC_LBA_RANGE;
+		}
+		want = s->data_len;
 		break;
 	}
 

@@ -68,7 +68,7 @@ struct nri_target {
 	struct request_queue	*q;
 	u32			nsid;
 	u32			lba_shift;
-	u32			lba_bytes;	/* with interleaved metadata */
+	u32			lba_bytes;
 	u64			nr_lbas;
 	u32			max_transfer;
 	u32			max_vecs;

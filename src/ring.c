@@ -611,14 +611,6 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	}
 	free_cpumask_var(cpus);
 
-	if (cfg->sq_poll) {
-		for (i = 0; i < ring->nr_queues; i++) {
-			ret = nri_poller_start(ring->queues[i]);
-			if (ret)
-				goto out_stop_pollers;
-		}
-	}
-
 	if (!cfg->anonymous) {
 		minor = nri_minor_get();
 		if (minor < 0) {
@@ -646,6 +638,15 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	if (ret)
 		goto out_disable;
 
+	/* last: a poller may submit as soon as it runs */
+	if (cfg->sq_poll) {
+		for (i = 0; i < ring->nr_queues; i++) {
+			ret = nri_poller_start(ring->queues[i]);
+			if (ret)
+				goto out_disable;
+		}
+	}
+
 	pr_info("%s: bound to nsid %u, %u queue(s) on node %d, %llu bytes of data each\n",
 		dev_name(&ring->dev), ring->tgt.nsid, ring->nr_queues,
 		ring->numa_node, ring->queues[0]->layout.data_size);
@@ -653,10 +654,6 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 
 out_free_cpus:
 	free_cpumask_var(cpus);
-	goto out_put;
-out_stop_pollers:
-	for (i = 0; i < ring->nr_queues; i++)
-		nri_poller_stop(ring->queues[i]);
 out_put:
 	if (ret == -ENOMEM)
 		pr_err("%s: out of memory building the ring\n",

@@ -157,6 +157,7 @@ static ssize_t stat_show(struct device *dev, struct device_attribute *attr,
 	struct nri_stats st;
 	struct seq_buf s;
 	unsigned int i;
+	u64 total;
 	u32 inf;
 
 	seq_buf_init(&s, buf, PAGE_SIZE);
@@ -173,6 +174,13 @@ static ssize_t stat_show(struct device *dev, struct device_attribute *attr,
 			       st.invalid_descs, st.bytes_read,
 			       st.bytes_written, inf);
 	}
+	nri_ring_totals(ring, &st, &total);
+	seq_buf_printf(&s, "%5s %12llu %12llu %8llu %8llu %14llu %14llu %8llu\n",
+		       "total", st.submitted, st.completed, st.errors,
+		       st.invalid_descs, st.bytes_read, st.bytes_written,
+		       total);
+	if (seq_buf_has_overflowed(&s))
+		return -EFBIG;	/* too many queues for one page: see queues/ */
 	return seq_buf_used(&s);
 }
 static DEVICE_ATTR_RO(stat);

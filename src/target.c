@@ -126,9 +126,9 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 		goto out_put_ns;
 	}
 
-	if (ns->head->ms && !(ns->head->features & NVME_NS_EXT_LBAS)) {
-		pr_err("device: %s: namespace %u has separate metadata, which rings do not support yet\n",
-		       path, ns->head->ns_id);
+	if (ns->head->ms) {
+		pr_err("device: %s: namespace %u is formatted with %u bytes of metadata per block, which rings do not support yet\n",
+		       path, ns->head->ns_id, ns->head->ms);
 		ret = -EOPNOTSUPP;
 		goto out_put_ns;
 	}
@@ -140,8 +140,6 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	t->nsid = ns->head->ns_id;
 	t->lba_shift = ns->head->lba_shift;
 	t->lba_bytes = 1U << t->lba_shift;
-	if (ns->head->features & NVME_NS_EXT_LBAS)
-		t->lba_bytes += ns->head->ms;
 	t->nr_lbas = get_capacity(ns->disk) >> (t->lba_shift - SECTOR_SHIFT);
 	t->writable = (f->f_mode & FMODE_WRITE) &&
 		      !test_bit(NVME_NS_FORCE_RO, &ns->flags);

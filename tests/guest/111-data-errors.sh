@@ -24,7 +24,7 @@ dmesg | grep -q "SQ producer .* runs .* ahead" || fail "no log line for the SQ p
 nri-io --nlb 64 write de >/dev/null || fail "ring unusable after bad input"
 
 # a window: commands outside it are refused, inside they work
-ring_up win lba_start=1000 lba_count=100
+ring_up win lba_start=1000 lba_count=100 opcodes=read,write,flush,0x19
 nri-io errors win || fail "window errors"
 nri-io --lba 1000 --nlb 100 --bs 10 write win >/dev/null || fail "write inside window"
 nri-io --lba 1000 --nlb 100 --bs 10 verify win >/dev/null || fail "verify inside window"

@@ -12,6 +12,7 @@ ns=$(first_ns)
 name=nr200
 cpus=$(cat /sys/devices/system/cpu/online)
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
 	[ -d "$NRI_CFS/$name" ] || return 0
 	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null

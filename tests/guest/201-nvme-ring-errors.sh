@@ -10,6 +10,7 @@ require_tool nvme-ring
 ns=$(first_ns)
 name=nr201
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
 	[ -d "$NRI_CFS/$name" ] || return 0
 	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null

@@ -12,6 +12,7 @@ require_tool nvme-ring
 ns=$(first_ns)
 name=nr202
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
 	[ -d "$NRI_CFS/$name" ] || return 0
 	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null
@@ -49,19 +50,23 @@ done
 [ "$(cat "$NRI_SYS/$name/inflight")" = 0 ] || fail "commands still in flight"
 
 # a command the ring refuses: perf fails and says so
-echo 0 >"$NRI_CFS/$name/enable" && echo read >"$NRI_CFS/$name/opcodes" &&
-	echo 1 >"$NRI_CFS/$name/enable" || fail "reconfigure $name read-only"
+if ! { echo 0 >"$NRI_CFS/$name/enable" && echo read >"$NRI_CFS/$name/opcodes" &&
+	echo 1 >"$NRI_CFS/$name/enable"; }; then
+	fail "reconfigure $name read-only"
+fi
 rc=0
 nvme-ring perf "$name" --rw randwrite --ios 10 2>/tmp/err.txt || rc=$?
 [ "$rc" -ne 0 ] || fail "randwrite on a read-only ring succeeded"
 grep -q "does not allow write" /tmp/err.txt || fail "no clear message: $(cat /tmp/err.txt)"
 
 # the ring goes away under a running perf: it stops and says so
-echo 0 >"$NRI_CFS/$name/enable" && echo read,write >"$NRI_CFS/$name/opcodes" &&
-	echo 1 >"$NRI_CFS/$name/enable" || fail "reconfigure $name"
+if ! { echo 0 >"$NRI_CFS/$name/enable" && echo read,write >"$NRI_CFS/$name/opcodes" &&
+	echo 1 >"$NRI_CFS/$name/enable"; }; then
+	fail "reconfigure $name"
+fi
 nvme-ring perf "$name" --rw randread --depth 4 --time 25 >/tmp/bg.txt 2>&1 &
 pid=$!
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	[ "$(cat "$NRI_SYS/$name/completed" 2>/dev/null || echo 0)" -gt 100 ] && break
 	sleep 0.1
 done

@@ -293,6 +293,16 @@ static int run_errors(struct nvmering *r)
 		bad |= check("opcode not allowed", one(r, slot), -EPERM, 1);
 	}
 
+	if (r->info.opcodes[0x19 / 8] & (1U << (0x19 % 8))) {
+		uint8_t sqe[64] = { 0x19 };	/* Copy: LBAs not checkable */
+
+		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		c = one(r, slot);
+		/* a ring with a window (tests give such rings lba_start) */
+		if (r->info.lba_start)
+			bad |= check("Copy in a windowed ring", c, -EPERM, 1);
+	}
+
 	nvmering_prep_rw(r, slot, 0x02, buf, r->info.lba_start, 1);
 	s->data_len = r->info.max_transfer + opt.lba_size;
 	s->cmd[48] = (uint8_t)(s->data_len / opt.lba_size - 1);

@@ -15,7 +15,7 @@
  *   | SQ descriptors (__u64)   |   data-area offset of a command slot
  *   +--------------------------+
  *   | CQ entries               |   struct nvme_ring_cqe
- *   +--------------------------+ data_off (2 MiB aligned)
+ *   +--------------------------+ data_off (page aligned)
  *   | data area                |   command slots and data buffers
  *   +--------------------------+ mmap_size
  *
@@ -101,8 +101,8 @@ struct nvme_ring_layout {
 };
 
 /*
- * A command slot, NVME_RING_SLOT_SIZE bytes, at a 64-byte aligned offset in
- * the data area. The SQ descriptor is that offset.
+ * A command slot, NVME_RING_SLOT_SIZE bytes, at a NVME_RING_SLOT_SIZE
+ * aligned offset in the data area. The SQ descriptor is that offset.
  *
  * Userspace fills cmd[] with an NVMe I/O submission queue entry (NVMe
  * layout, little endian) and data_off/data_len. The kernel takes only the

@@ -10,8 +10,8 @@
  *	nvmering_open(&r, "myring", -1);	// /dev/nvme_ring/myring, the
  *						// queue of the calling CPU
  *	nvmering_pin(&r);			// run on the queue's CPUs
- *	uint64_t slot = nvmering_slot_off(&r, 0);
- *	uint64_t buf = nvmering_buf_off(&r, 0, 4096);
+ *	uint64_t slot = nvmering_slot_off(&r, 0);	// slot 0
+ *	uint64_t buf = nvmering_buf_off(&r, 1, 0, 4096);	// after 1 slot
  *	nvmering_prep_read(&r, slot, buf, lba, 1);
  *	nvmering_sq_push(&r, slot);
  *	nvmering_submit(&r, 0);
