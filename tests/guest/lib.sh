@@ -178,6 +178,11 @@ meminfo_kb() {
 	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
 }
 
+# meminfo_node_kb N: MemTotal of node N in KiB.
+meminfo_node_kb() {
+	awk '$3 == "MemTotal:" { print $4 }' "/sys/devices/system/node/node$1/meminfo"
+}
+
 # slab_kb: slab memory, reclaimable and not, in KiB.
 slab_kb() {
 	echo $(($(meminfo_kb SUnreclaim) + $(meminfo_kb SReclaimable)))
