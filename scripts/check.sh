@@ -14,6 +14,7 @@
 #                                          "# TOPOLOGY: any", in a VM with 6
 #                                          CPUs, 3 nodes, 3 NVMe queues
 #   harness/<case>                         tests/harness/run.sh
+# Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
 
 set -uo pipefail
@@ -131,13 +132,17 @@ if [ "$module_ok" = 1 ]; then
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
 	done
 
-	step "guest (default topology)" "$log/guest.log" scripts/vm-test.sh "${guest[@]}"
+	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
+	vm_timeout=${CHECK_VM_TIMEOUT:-600}
+	step "guest (default topology)" "$log/guest.log" \
+		env VM_TIMEOUT="$vm_timeout" scripts/vm-test.sh "${guest[@]}"
 	tap_items guest/ "$log/guest.log"
 	grep -q '^1\.\.' "$log/guest.log" || item fail guest "vm-test.sh did not finish"
 
 	if [ "${#topo[@]}" -gt 0 ]; then
 		step "guest (3 nodes)" "$log/3node.log" \
-			env VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 scripts/vm-test.sh "${topo[@]}"
+			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
+			scripts/vm-test.sh "${topo[@]}"
 		tap_items 3node/ "$log/3node.log"
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
 	fi

@@ -86,11 +86,11 @@ kbuild_lint() {
 	local rc=$?
 	# Name files as in the tree, not as in the copy.
 	sed "s|$dir/||g" "$dir.raw.log" >"$dir.log"
-	if grep -Eq 'warning:|error:' "$dir.log"; then
+	if grep -Eiq 'warning:|error:' "$dir.log"; then
 		rc=1
-		grep -E -B2 -A3 'warning:|error:' "$dir.log" >"$dir.short.log"
+		grep -Ei -B2 -A3 'warning:|error:' "$dir.log" >"$dir.short.log"
 	else
-		cp "$dir.log" "$dir.short.log"
+		tail -n 30 "$dir.log" >"$dir.short.log"
 	fi
 	result "$name" "$rc" "$dir.short.log"
 }

@@ -24,6 +24,49 @@ exec </dev/console >/dev/console 2>&1
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+
+# The kernel log is read from /dev/kmsg into a file as it comes, and each
+# test's part is cut out by sequence number between two marker records, so
+# a test that clears the log (dmesg -c) hides nothing from the checks.
+KMSG=/run/kmsg
+start_kmsg_reader() {
+	cat /dev/kmsg >>"$KMSG" 2>/dev/null &
+	KMSG_PID=$!
+}
+start_kmsg_reader
+
+# kmsg_mark TEXT: log a marker record, wait until the reader has it, print
+# its sequence number (nothing if it never shows up).
+kmsg_mark() {
+	tag="nri-vm: $1"
+	echo "$tag" >/dev/kmsg
+	i=0
+	while [ "$i" -lt 100 ]; do
+		seq=$(awk -F';' -v t="$tag" '$2 == t { split($1, f, ","); s = f[2] } END { if (s != "") print s }' "$KMSG")
+		if [ -n "$seq" ]; then
+			echo "$seq"
+			return
+		fi
+		# A reader that fell behind the ring buffer gets EPIPE and stops:
+		# start another, the sequence numbers sort out the overlap.
+		kill -0 "$KMSG_PID" 2>/dev/null || start_kmsg_reader
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# kmsg_between A B: the kernel log records with A < sequence < B, as dmesg
+# prints them (an empty A or B leaves that end open).
+kmsg_between() {
+	awk -v a="${1:--1}" -v b="${2:-}" '
+	/^[0-9]+,[0-9]+,[0-9]+,/ {
+		i = index($0, ";")
+		split(substr($0, 1, i - 1), f, ",")
+		seq = f[2] + 0
+		if (seq > a && (b == "" || seq < b + 0) && !seen[seq]++)
+			printf "[%5d.%06d] %s\n", int(f[3] / 1000000), f[3] % 1000000, substr($0, i + 1)
+	}' "$KMSG"
+}
 mkdir -p /dev/shm /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
@@ -92,7 +135,9 @@ echo "NRI-INIT: kernel $KVER, cpus $(cat /sys/devices/system/cpu/online)," \
 	"nodes $(cat /sys/devices/system/node/online 2>/dev/null)," \
 	"nvme: $(cd /sys/block && echo nvme*)"
 echo "NRI-INIT: boot kernel log:"
-dmesg -c >/tmp/boot.dmesg
+boot_seq=$(kmsg_mark "boot done")
+[ -n "$boot_seq" ] || echo "NRI-INIT: cannot follow /dev/kmsg; test kernel logs may overlap"
+kmsg_between "" "$boot_seq" >/tmp/boot.dmesg
 sed 's/^/dmesg| /' /tmp/boot.dmesg
 if grep -Eq "$TROUBLE" /tmp/boot.dmesg; then
 	boot_trouble="$boot_trouble dmesg"
@@ -114,7 +159,7 @@ fi
 kill_leftovers() {
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
-		[ "$pid" -ne 1 ] || continue
+		case $pid in 1 | "$KMSG_PID") continue ;; esac
 		readlink "$p/exe" >/dev/null 2>&1 || continue
 		kill -KILL "$pid" 2>/dev/null
 	done
@@ -128,6 +173,7 @@ while read -r t; do
 	name=${t%.sh}
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "NRI-BEGIN $name"
+	seq0=$(kmsg_mark "begin $name")
 	start=$(date +%s)
 	rm -f /tmp/.nri-skip
 	# Output goes straight to the console, so what a test printed is in the
@@ -136,7 +182,8 @@ while read -r t; do
 	rc=$?
 	end=$(date +%s)
 	kill_leftovers
-	dmesg -c >/tmp/test.dmesg
+	seq1=$(kmsg_mark "end $name")
+	kmsg_between "$seq0" "$seq1" >/tmp/test.dmesg
 	sed 's/^/dmesg| /' /tmp/test.dmesg
 	echo "NRI-END $name"
 

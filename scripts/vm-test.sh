@@ -27,6 +27,7 @@
 #                         reads zeroes, drops writes
 #   VM_NVME_SIZE=1024     namespace size in MiB
 #   VM_NVME_LBA=512       logical block size (512 or 4096)
+#   VM_MEMLESS_NODE=0     1: the last node has CPUs and no memory
 #   VM_HUGEPAGES=0        2 MiB huge pages to reserve on every node
 #   VM_KERNEL_CMDLINE_EXTRA  appended to the kernel command line
 #   VM_EXTRA_FILES        HOSTPATH[:GUESTPATH] ... copied into the image
@@ -112,10 +113,16 @@ VM_HUGEPAGES=$VM_HUGEPAGES
 CONF
 VM_CONF=$work/nri-vm.conf "$top/scripts/vm-build.sh" "$work/initrd" "${tests[@]}"
 
-# Topology: one socket per node, CPUs and memory split evenly.
+# Topology: one socket per node, CPUs and memory split evenly; with
+# VM_MEMLESS_NODE=1 the last node has CPUs but no memory.
 per_cpus=$((VM_CPUS / VM_NODES))
-per_mem=$((VM_MEM / VM_NODES))
-VM_MEM=$((per_mem * VM_NODES))
+mem_nodes=$VM_NODES
+if [ "${VM_MEMLESS_NODE:-0}" = 1 ]; then
+	[ "$VM_NODES" -ge 2 ] || die "VM_MEMLESS_NODE=1 needs VM_NODES >= 2"
+	mem_nodes=$((VM_NODES - 1))
+fi
+per_mem=$((VM_MEM / mem_nodes))
+VM_MEM=$((per_mem * mem_nodes))
 qemu=(
 	qemu-system-x86_64 -M q35 -nodefaults -no-user-config -display none
 	-no-reboot -monitor none -serial "file:$log"
@@ -130,8 +137,13 @@ else
 	qemu+=(-accel "tcg,thread=multi" -cpu max)
 fi
 for ((n = 0; n < VM_NODES; n++)); do
+	cpus="cpus=$((n * per_cpus))-$(((n + 1) * per_cpus - 1))"
+	if [ "$n" -ge "$mem_nodes" ]; then
+		qemu+=(-numa "node,nodeid=$n,$cpus")
+		continue
+	fi
 	qemu+=(-object "memory-backend-ram,id=mem$n,size=${per_mem}M"
-		-numa "node,nodeid=$n,cpus=$((n * per_cpus))-$(((n + 1) * per_cpus - 1)),memdev=mem$n")
+		-numa "node,nodeid=$n,$cpus,memdev=mem$n")
 done
 size=$((VM_NVME_SIZE * 1024 * 1024))
 for ((c = 0; c < VM_NVME; c++)); do
@@ -147,7 +159,7 @@ for ((c = 0; c < VM_NVME; c++)); do
 	qemu+=(-device "nvme,id=nvme$c,serial=nri-$c,max_ioqpairs=$VM_NVME_QUEUES"
 		-device "nvme-ns,drive=nvm$c,bus=nvme$c,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
 done
-cmdline="console=ttyS0 panic=-1 oops=panic quiet rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
+cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
 qemu+=(-append "$cmdline")
 
 echo "# vm-test: $VM_CPUS CPUs in $VM_NODES node(s), ${VM_MEM} MiB, $VM_NVME NVMe" \

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # DESCRIPTION: harness self-test: a test that exits 0 but during which the
-# kernel warns must fail the run. Loads the test-only module nri_warn, which
-# the harness puts at /extra/nri_warn.ko.
+# kernel warns must fail the run, even when it clears the kernel log. Loads
+# the test-only module nri_warn, which the harness puts at /extra/nri_warn.ko.
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -11,4 +11,5 @@
 [ -f /extra/nri_warn.ko ] || fail "/extra/nri_warn.ko is not in the image"
 insmod /extra/nri_warn.ko || fail "insmod nri_warn failed"
 rmmod nri_warn
+dmesg -c >/dev/null
 pass
