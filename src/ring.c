@@ -332,6 +332,22 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 
 /* ---- CPU and NUMA placement ---- */
 
+/* @node itself when it has memory, else the nearest node that has. */
+static int nri_nearest_mem_node(int node)
+{
+	int n, best = NUMA_NO_NODE, dist = INT_MAX;
+
+	if (node_state(node, N_MEMORY))
+		return node;
+	for_each_node_state(n, N_MEMORY) {
+		if (node_distance(node, n) < dist) {
+			dist = node_distance(node, n);
+			best = n;
+		}
+	}
+	return best;
+}
+
 static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
 				 struct cpumask *cpus)
 {
@@ -371,9 +387,9 @@ static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
 		     cpumask_intersects(cpus, cpumask_of_node(dnode))))
 			node = dnode;
 		else if (!cpumask_empty(cpus))
-			node = cpu_to_mem(cpumask_first(cpus));
+			node = cpu_to_node(cpumask_first(cpus));
 		else
-			node = cpu_to_mem(cpumask_first(cpu_online_mask));
+			node = cpu_to_node(cpumask_first(cpu_online_mask));
 	}
 
 	if (cpumask_empty(cpus)) {
@@ -384,7 +400,10 @@ static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
 			return -EINVAL;
 		}
 	}
-	if (!node_state(node, N_MEMORY)) {
+	/* automatic placement for a memoryless node's CPUs: nearest memory */
+	if (cfg->numa_node == NUMA_NO_NODE)
+		node = nri_nearest_mem_node(node);
+	if (node == NUMA_NO_NODE || !node_state(node, N_MEMORY)) {
 		pr_err("%s: numa_node: node %d has no memory\n", name, node);
 		return -EINVAL;
 	}

@@ -78,14 +78,30 @@ expect_logged_fail 64 numa_node "node 64 is out of range"
 expect_logged_fail -2 numa_node "numa_node:"
 expect_logged_fail abc numa_node "not a number"
 expect_write_ok -1 "$r/numa_node"
+memless=""
 for n in $(online_nodes); do
 	if [ "$(meminfo_node_kb "$n")" -gt 0 ]; then
 		expect_write_ok "$n" "$r/numa_node"
 	else
 		expect_logged_fail "$n" numa_node "has no memory"
+		memless=$n
 	fi
 done
 expect_write_ok -1 "$r/numa_node"
+if [ -n "$memless" ]; then
+	# a memoryless node's CPUs: automatic placement takes the nearest
+	# node with memory
+	mc=$(node_cpus "$memless" | head -n 1)
+	expect_write_ok "$mc" "$r/cpus"
+	expect_write_ok 1 "$r/enable"
+	got=$(cat "$NRI_SYS/attrs/numa_node")
+	[ "$(meminfo_node_kb "$got")" -gt 0 ] || fail "ring on memoryless node $got"
+	info "CPU $mc of memoryless node $memless: ring memory on node $got"
+	expect_write_ok 0 "$r/enable"
+	expect_write_ok 0 "$r/cpus"
+else
+	info "no memoryless node here (VM_MEMLESS_NODE=1 makes one)"
+fi
 
 # sizes
 for a in sq_entries cq_entries; do
