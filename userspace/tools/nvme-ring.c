@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "nvmering.h"
+#include "nvmering-uring.h"
 
 #define PROG		"nvme-ring"
 #define VERSION		"1.0"
@@ -450,6 +451,9 @@ static void usage_create(FILE *f)
 "      --lba-start S       first LBA commands may touch\n"
 "      --lba-count C       LBAs commands may touch (0: to the end)\n"
 "  -O, --opcodes LIST      allowed commands, e.g. read,write,flush or numbers\n"
+"      --sq-poll           a kernel thread per queue polls the SQ, so clients\n"
+"                          submit without system calls\n"
+"      --sq-poll-idle MS   the poller sleeps after MS idle milliseconds (1000)\n"
 "  -h, --help              this text\n"
 "\n"
 "Example:\n"
@@ -465,7 +469,8 @@ struct attr_val {
 
 enum {
 	A_DEVICE, A_CPUS, A_NODE, A_QUEUES, A_SQ, A_CQ, A_DATA, A_HUGE,
-	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_NR
+	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_SQPOLL,
+	A_SQPOLL_IDLE, A_NR
 };
 
 static const char *attr_hint(int a, int err)
@@ -575,6 +580,7 @@ static int cmd_create(int argc, char **argv)
 		{ "hugepages", 0, NULL, 'H' }, { "owner", 1, NULL, 'u' },
 		{ "mode", 1, NULL, 'm' }, { "lba-start", 1, NULL, 3 },
 		{ "lba-count", 1, NULL, 4 }, { "opcodes", 1, NULL, 'O' },
+		{ "sq-poll", 0, NULL, 5 }, { "sq-poll-idle", 1, NULL, 6 },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct attr_val a[A_NR] = {
@@ -592,6 +598,8 @@ static int cmd_create(int argc, char **argv)
 		[A_LBA_START] = { "lba_start", "--lba-start" },
 		[A_LBA_COUNT] = { "lba_count", "--lba-count" },
 		[A_OPCODES] = { "opcodes", "--opcodes" },
+		[A_SQPOLL] = { "sq_poll", "--sq-poll" },
+		[A_SQPOLL_IDLE] = { "sq_poll_idle_ms", "--sq-poll-idle" },
 	};
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
@@ -631,6 +639,12 @@ static int cmd_create(int argc, char **argv)
 		case 3: SETV(A_LBA_START, optarg); break;
 		case 4: SETV(A_LBA_COUNT, optarg); break;
 		case 'O': SETV(A_OPCODES, optarg); break;
+		case 5: SETV(A_SQPOLL, "1"); break;
+		case 6:
+			if (parse_u64(optarg, &n))
+				usage_error(usage_create, "--sq-poll-idle '%s' is not a number of milliseconds", optarg);
+			SETV(A_SQPOLL_IDLE, optarg);
+			break;
 		case 'h': usage_create(stdout); return 0;
 		default: fprintf(stderr, "Try \'%s %s --help\'.\n", PROG, cur_cmd); return EXIT_USAGE;
 		}
@@ -1395,6 +1409,10 @@ static void usage_perf(FILE *f)
 "                            of it; 16M with --verify)\n"
 "  -V, --verify              write a pattern first, check every byte read, and\n"
 "                            after a write workload read it all back\n"
+"  -S, --submit HOW          ioctl (default): SUBMIT and COMPLETE ioctls;\n"
+"                            uring: URING_KICK and URING_WAIT_CQ through an\n"
+"                            io_uring; sqpoll: publish only, the ring's SQ\n"
+"                            poller consumes (needs a ring made with --sq-poll)\n"
 "  -o, --output-format FMT   normal (default) or json\n"
 "  -h, --help                this text\n"
 "\n"
@@ -1445,6 +1463,15 @@ struct qresult {
 	uint64_t lat[LAT_BUCKETS];
 };
 
+/*
+ * How a client hands its SQ to the kernel and waits for completions:
+ * ioctl (SUBMIT and COMPLETE), uring (URING_KICK and URING_WAIT_CQ through
+ * an io_uring) or sqpoll (publish only; the ring's SQ poller consumes, and
+ * is kicked only when it sleeps).
+ */
+enum submit_mode { SUBMIT_IOCTL, SUBMIT_URING, SUBMIT_SQPOLL };
+static const char *const submit_names[] = { "ioctl", "uring", "sqpoll" };
+
 struct perf_opts {
 	const char *name;
 	enum rw_mode rw;
@@ -1459,6 +1486,7 @@ struct perf_opts {
 	uint64_t qmask[4];	/* queues to run */
 	uint32_t run;		/* how many */
 	uint32_t seed;
+	enum submit_mode submit;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -1532,7 +1560,91 @@ struct worker {
 	uint64_t seq, rnd;
 	uint64_t *issued_at;	/* per slot */
 	uint32_t *free_slots, nfree;
+	struct io_uring ring;	/* SUBMIT_URING */
+	bool uring_ready;
+	bool waiting;		/* a URING_WAIT_CQ is pending */
 };
+
+#define TAG_KICK	1
+#define TAG_WAIT	2
+
+/* Look at io_uring completions: kick results and waiters. */
+static int uring_reap(struct worker *w)
+{
+	struct io_uring_cqe *cqe;
+	int err = 0;
+
+	while (io_uring_peek_cqe(&w->ring, &cqe) == 0) {
+		if (cqe->user_data == TAG_WAIT)
+			w->waiting = false;
+		if (cqe->res < 0 && cqe->res != -EAGAIN && cqe->res != -EINTR &&
+		    !err)
+			err = cqe->res;
+		io_uring_cqe_seen(&w->ring, cqe);
+	}
+	return err;
+}
+
+/* Hand the published SQ to the kernel the chosen way. */
+static int perf_submit(struct worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	switch (w->o->submit) {
+	case SUBMIT_SQPOLL:
+		return nvmering_sq_commit(&w->r) < 0 ? -errno : 0;
+	case SUBMIT_URING:
+		nvmering_sq_publish(&w->r);
+		sqe = io_uring_get_sqe(&w->ring);
+		if (!sqe) {
+			io_uring_submit(&w->ring);
+			sqe = io_uring_get_sqe(&w->ring);
+		}
+		nvmering_prep_uring_kick(sqe, &w->r, 0);
+		io_uring_sqe_set_data64(sqe, TAG_KICK);
+		io_uring_submit(&w->ring);
+		return uring_reap(w);
+	default:
+		return nvmering_submit(&w->r, 0);
+	}
+}
+
+/* Wait up to timeout_ms for a ring completion; -ETIME when none came. */
+static int perf_wait(struct worker *w, uint32_t timeout_ms)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (timeout_ms % 1000) * 1000000LL,
+	};
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	if (w->o->submit != SUBMIT_URING)
+		return nvmering_wait(&w->r, 1, timeout_ms);
+	ret = uring_reap(w);
+	if (ret)
+		return ret;
+	if (nvmering_cq_ready(&w->r))
+		return 0;
+	if (!w->waiting) {
+		sqe = io_uring_get_sqe(&w->ring);
+		if (!sqe) {
+			io_uring_submit(&w->ring);
+			sqe = io_uring_get_sqe(&w->ring);
+		}
+		nvmering_prep_uring_wait_cq(sqe, &w->r, 1);
+		io_uring_sqe_set_data64(sqe, TAG_WAIT);
+		w->waiting = true;
+	}
+	ret = io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &ts, NULL);
+	if (ret < 0 && ret != -ETIME && ret != -EINTR)
+		return ret;
+	ret = uring_reap(w);
+	if (ret)
+		return ret;
+	return nvmering_cq_ready(&w->r) ? 0 : -ETIME;
+}
 
 static void wfail(struct worker *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -1636,7 +1748,7 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 			pushed++;
 		}
 		if (pushed || (inflight && nvmering_sq_space(&w->r) <= w->r.sq_mask)) {
-			int ret = nvmering_submit(&w->r, 0);
+			int ret = perf_submit(w);
 
 			if (ret < 0 && ret != -EINTR && ret != -EAGAIN) {
 				if (ring_dead(w)) {
@@ -1655,7 +1767,7 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 		}
 		n = nvmering_peek_cqes(&w->r, cqes, 256);
 		if (!n) {
-			int ret = nvmering_wait(&w->r, 1, 1000);
+			int ret = perf_wait(w, 1000);
 
 			if (ret && ret != -ETIME && ret != -EINTR) {
 				if (ring_dead(w)) {
@@ -1770,6 +1882,18 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 	res->node = w.r.qinfo.numa_node;
 	if (ret)
 		goto out;
+	if (o->submit == SUBMIT_SQPOLL && !nvmering_sq_polled(&w.r)) {
+		wfail(&w, "queue %u: --submit sqpoll needs a ring with an SQ poller (nvme-ring create --sq-poll)", q);
+		goto out;
+	}
+	if (o->submit == SUBMIT_URING) {
+		ret = io_uring_queue_init(64, &w.ring, 0);
+		if (ret) {
+			wfail(&w, "queue %u: io_uring_queue_init: %s", q, strerror(-ret));
+			goto out;
+		}
+		w.uring_ready = true;
+	}
 	w.lbsz = 1U << w.r.info.lba_shift;
 	w.nlb = o->bs / w.lbsz;
 	w.depth = o->depth;
@@ -1817,6 +1941,8 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 out:
 	free(w.issued_at);
 	free(w.free_slots);
+	if (w.uring_ready)
+		io_uring_queue_exit(&w.ring);
 	nvmering_close(&w.r);
 	return res->status;
 }
@@ -1915,6 +2041,7 @@ static int cmd_perf(int argc, char **argv)
 		{ "ios", 1, NULL, 'n' }, { "queues", 1, NULL, 'q' },
 		{ "size", 1, NULL, 's' }, { "verify", 0, NULL, 'V' },
 		{ "output-format", 1, NULL, 'o' }, { "help", 0, NULL, 'h' },
+		{ "submit", 1, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct perf_opts o = { .rw = RW_RANDREAD, .bs = 4096, .depth = 32, .time = 5 };
@@ -1931,8 +2058,16 @@ static int cmd_perf(int argc, char **argv)
 	int c, ret, failed = 0;
 	unsigned int k;
 
-	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:hS:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'S':
+			for (k = 0; k < 3; k++)
+				if (!strcmp(optarg, submit_names[k]))
+					break;
+			if (k == 3)
+				usage_error(usage_perf, "--submit '%s': use ioctl, uring or sqpoll", optarg);
+			o.submit = (enum submit_mode)k;
+			break;
 		case 'r':
 			for (k = 0; k < 5; k++)
 				if (!strcmp(optarg, rw_names[k]))
@@ -2154,6 +2289,7 @@ static int cmd_perf(int argc, char **argv)
 		j_u64("bs", o.bs);
 		j_u64("depth", o.depth);
 		j_bool("verify", o.verify);
+		j_str("submit", submit_names[o.submit]);
 		j_open("queues", '[');
 	} else {
 		printf("ring %s: %s bs %u depth %u, %u queue(s)%s\n", o.name,
