@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DESCRIPTION: the NVMe controller is removed under load: every command
+# completes once (with an error when it could not run), the ring says dead,
+# its client stops with a clear message, rmdir works, and after a PCI rescan
+# a new ring works. Runs last: it takes the device away for a moment.
+. "$(dirname "$0")/lib.sh"
+
+require_module
+require_tool nvme-ring
+require_tool nri-io
+ns=$(first_ns)
+ctrl=${ns%n*}
+bdf=$(basename "$(readlink -f "/sys/class/nvme/$ctrl/device")")
+[ -e "/sys/bus/pci/devices/$bdf/remove" ] || skip "$ctrl is not a removable PCI device"
+trap 'ring_down rmv; ring_down rmv2' EXIT
+
+ring_up rmv cpus="$(cat /sys/devices/system/cpu/online)"
+nvme-ring perf rmv --rw randread --depth 32 --time 30 >/tmp/rmv.out 2>&1 &
+pid=$!
+sleep 2
+[ "$(cat "$NRI_SYS/rmv/submitted")" -gt 0 ] || fail "no I/O before the removal"
+echo 1 >"/sys/bus/pci/devices/$bdf/remove" || fail "PCI remove"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" != 0 ] || fail "the client did not notice the device going away"
+grep -q "device went away\|No such device" /tmp/rmv.out || fail "unclear client message: $(tail -n 3 /tmp/rmv.out)"
+info "client: $(grep -m1 'nvme-ring perf:' /tmp/rmv.out)"
+
+[ "$(cat "$NRI_SYS/rmv/state")" = dead ] || fail "state $(cat "$NRI_SYS/rmv/state") after removal"
+[ "$(cat "$NRI_SYS/rmv/inflight")" = 0 ] || fail "commands still in flight after removal"
+s=$(cat "$NRI_SYS/rmv/submitted")
+c=$(cat "$NRI_SYS/rmv/completed")
+[ "$s" = "$c" ] || fail "submitted $s, completed $c"
+[ "$(cat "$NRI_SYS/rmv/errors")" -gt 0 ] || fail "no command completed with an error"
+nri-io --nlb 8 verify rmv >/dev/null 2>&1 && fail "I/O on a dead ring succeeded"
+ring_down rmv
+
+echo 1 >/sys/bus/pci/rescan
+for _ in $(seq 1 50); do
+	[ -b "/dev/$ns" ] && break
+	sleep 0.2
+done
+[ -b "/dev/$ns" ] || fail "/dev/$ns did not come back after the rescan"
+ring_up rmv2
+nri-io --nlb 64 --seed 70 write rmv2 >/dev/null || fail "write after rescan"
+nri-io --nlb 64 --seed 70 verify rmv2 >/dev/null || fail "verify after rescan"
+pass
