@@ -9,15 +9,15 @@
 # and the ratios ring / io_uring passthrough. A benchmark, not a test: it
 # fails only when a client reports an error.
 #
-# Knobs (environment): BENCH_TIME=3 seconds a run, BENCH_REPEATS=3,
+# Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=5,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
 # BENCH_ENGINES="ring uring-pt uring-direct".
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-TIME=${BENCH_TIME:-3}
-REPEATS=${BENCH_REPEATS:-3}
+TIME=${BENCH_TIME:-2}
+REPEATS=${BENCH_REPEATS:-5}
 DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
 BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
@@ -68,6 +68,7 @@ nerr=0
 
 # run_once ENGINE DEPTH REPEAT CPU...: one run; appends a result line
 #   engine clients depth repeat iops cpu_us_per_io p50_us p99_us p999_us
+#   calls_per_io (submit and wait system calls per I/O)
 run_once() {
 	local eng=$1 depth=$2 rep=$3 i pid rc target
 	shift 3
@@ -129,6 +130,7 @@ run_once() {
 			v[kv[1]] = kv[2]
 		}
 		ios += v["ios"]; iops += v["iops"]
+		calls += v["submits"] + v["waits"]
 		if (v["p50_us"] > p50) p50 = v["p50_us"]
 		if (v["p99_us"] > p99) p99 = v["p99_us"]
 		if (v["p999_us"] > p999) p999 = v["p999_us"]
@@ -137,8 +139,8 @@ run_once() {
 		if (!ios)
 			exit 1
 		busy = ncpu * (t1 - t0) - (i1 - i0) / 100
-		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f\n", eng, nc, d, rep,
-			iops, busy * 1e6 / ios, p50, p99, p999
+		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f %.3f\n", eng, nc, d,
+			rep, iops, busy * 1e6 / ios, p50, p99, p999, calls / ios
 	}' >>"$RES" || {
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}: no I/O reported:"
 		cat "${outs[@]}"
@@ -201,7 +203,7 @@ paired() {
 
 echo
 echo "== results: median [min-max] of $REPEATS repeats; CPU/IO is non-idle guest CPU (all vCPUs) per I/O"
-printf '%-13s %7s %5s  %-26s %9s %10s %9s %9s\n' engine clients depth "IOPS" "CPU us/IO" "IOPS/CPU-s" "p50 us" "p99 us"
+printf '%-13s %7s %5s  %-26s %9s %10s %9s %9s %9s\n' engine clients depth "IOPS" "CPU us/IO" "IOPS/CPU-s" "p50 us" "p99 us" "calls/IO"
 for cfg in "${configs[@]}"; do
 	read -r -a cpus <<<"$cfg"
 	nc=${#cpus[@]}
@@ -212,9 +214,10 @@ for cfg in "${configs[@]}"; do
 			read -r cm _ <<<"$(col "$eng" "$nc" "$d" 6 | med)"
 			read -r pm _ <<<"$(col "$eng" "$nc" "$d" 7 | med)"
 			read -r qm _ <<<"$(col "$eng" "$nc" "$d" 8 | med)"
-			printf '%-13s %7d %5d  %-26s %9.2f %10.0f %9s %9s\n' "$eng" "$nc" "$d" \
+			read -r km _ <<<"$(col "$eng" "$nc" "$d" 10 | med)"
+			printf '%-13s %7d %5d  %-26s %9.2f %10.0f %9s %9s %9s\n' "$eng" "$nc" "$d" \
 				"$(printf '%.0f [%.0f-%.0f]' "$im" "$ilo" "$ihi")" "$cm" \
-				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$pm" "$qm"
+				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$pm" "$qm" "$km"
 		done
 	done
 done
@@ -244,7 +247,7 @@ if [ "$em" != - ]; then
 fi
 
 echo
-echo "== raw: engine clients depth repeat IOPS CPU-us/IO p50 p99 p99.9"
+echo "== raw: engine clients depth repeat IOPS CPU-us/IO p50 p99 p99.9 calls/IO"
 cat "$RES"
 
 [ "$nerr" -eq 0 ] || fail "$nerr run(s) failed"

@@ -16,17 +16,18 @@
  *                          SINGLE_ISSUER + DEFER_TASKRUN, registered file
  *                          and ring fd, fixed buffers
  *
- * Every engine runs the same loop: keep --depth reads in flight; whenever
- * at least --batch slots are free, prepare --batch reads and submit them
- * with one call; reap what is ready without blocking; when nothing is ready
- * and no batch can be submitted, block until enough completions arrive for
- * the next batch.
+ * Every engine runs the same loop: keep --depth reads in flight; prepare
+ * --batch reads and submit them with one call; then gather completions
+ * until --batch slots are free again, taking what is ready without blocking
+ * and blocking (for the completions still missing) only when nothing is
+ * ready; repeat.
  *
- * The clock is read once per pass of that loop, after reaping. The reading
- * stamps the reads submitted next, and closes the reads just reaped: an
- * I/O's latency is the time from its batch's submit clock to the clock of
- * the pass that reaped it. Latencies go to a log-linear histogram (about 3%
- * resolution).
+ * The clock is read once per batch, when the gathering ends. That reading
+ * closes the reads just gathered and stamps the batch submitted next: an
+ * I/O's latency is the time from its batch's submit clock to the end of the
+ * gathering that reaped it, so it includes up to the time it takes a batch
+ * worth of completions to arrive. Latencies go to a log-linear histogram
+ * (about 3% resolution).
  *
  * With --ready FILE the client sets up, creates FILE and waits for SIGUSR1
  * before it starts, so that a script can start several clients together and
@@ -487,7 +488,7 @@ struct result {
 static void run(const struct eng_ops *ops, struct result *res)
 {
 	uint32_t depth = opt.depth, eb = opt.batch < depth ? opt.batch : depth;
-	uint32_t nfree = depth, inflight = 0, i, n;
+	uint32_t nfree = depth, inflight = 0, i, n, got, want;
 	uint64_t blocks = opt.span / opt.bs;
 	uint64_t t0, now, end;
 	int stopping = 0, ret;
@@ -516,18 +517,23 @@ static void run(const struct eng_ops *ops, struct result *res)
 		if (!inflight)
 			break;
 
-		/* reap what is ready; block only when nothing is */
-		n = ops->reap(done_idx, depth, &res->errors);
-		if (!n) {
-			uint32_t need = stopping ? 1 : eb - nfree;
-
-			if (need > inflight)
-				need = inflight;
-			ret = ops->wait(need);
+		/*
+		 * Gather completions until the next batch fits (or, when
+		 * stopping, until all are in): take what is ready, and block
+		 * only when nothing is.
+		 */
+		want = stopping ? inflight : eb - nfree;
+		n = 0;
+		while (n < want) {
+			got = ops->reap(done_idx + n, depth - n, &res->errors);
+			if (got) {
+				n += got;
+				continue;
+			}
+			ret = ops->wait(want - n);
 			if (ret)
 				die("wait for completions", ret);
 			res->waits++;
-			n = ops->reap(done_idx, depth, &res->errors);
 		}
 
 		now = now_ns();
