@@ -186,13 +186,11 @@ static void ring_prep(uint32_t idx, uint64_t off)
 	nvmering_sq_push(&ring, slot);
 }
 
+/* what the kernel does not take now stays in the SQ for the next call */
 static int ring_submit(uint32_t n)
 {
-	int ret = nvmering_submit(&ring, 0);
-
-	if (ret >= 0 && (uint32_t)ret != n)
-		return -EAGAIN;
-	return ret;
+	(void)n;
+	return nvmering_submit(&ring, 0);
 }
 
 static uint32_t ring_reap(uint32_t *out, uint32_t max, uint64_t *errors)
