@@ -13,6 +13,10 @@
 #   3node/<test>                           tests/guest/*.sh with a line
 #                                          "# TOPOLOGY: any", in a VM with 6
 #                                          CPUs, 3 nodes, 3 NVMe queues
+#   memless/<test>                         tests/guest/*.sh with a line
+#                                          "# TOPOLOGY: ... memless", in a
+#                                          6-CPU VM whose third node has no
+#                                          memory
 #   harness/<case>                         tests/harness/run.sh
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
@@ -128,8 +132,10 @@ if [ "$module_ok" = 1 ]; then
 	shopt -s nullglob
 	guest=(tests/guest/[0-9]*.sh)
 	topo=()
+	memless=()
 	for t in "${guest[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
+		grep -q '^# TOPOLOGY: .*memless' "$t" && memless+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -145,6 +151,14 @@ if [ "$module_ok" = 1 ]; then
 			scripts/vm-test.sh "${topo[@]}"
 		tap_items 3node/ "$log/3node.log"
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
+	fi
+
+	if [ "${#memless[@]}" -gt 0 ]; then
+		step "guest (memoryless node)" "$log/memless.log" \
+			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
+			VM_MEMLESS_NODE=1 scripts/vm-test.sh "${memless[@]}"
+		tap_items memless/ "$log/memless.log"
+		grep -q '^1\.\.' "$log/memless.log" || item fail memless "vm-test.sh did not finish"
 	fi
 
 	step harness "$log/harness.log" tests/harness/run.sh
