@@ -346,6 +346,15 @@ static int nri_apply_sq_poll_idle_ms(struct nri_config *cfg, const char *name,
 	return 0;
 }
 
+static int nri_apply_poll(struct nri_config *cfg, const char *name, char *val)
+{
+	if (kstrtobool(val, &cfg->poll)) {
+		pr_err("%s: poll: '%s' is not 0 or 1\n", name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* An attribute whose store goes through nri_store() and nri_apply_<name>. */
 #define NRI_ATTR(_name)							\
 static ssize_t nri_##_name##_store(struct config_item *item,		\
@@ -452,6 +461,12 @@ static ssize_t nri_sq_poll_idle_ms_show(struct config_item *item, char *page)
 }
 NRI_ATTR(sq_poll_idle_ms);
 
+static ssize_t nri_poll_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n", cfg_of(item)->poll);
+}
+NRI_ATTR(poll);
+
 static ssize_t nri_opcodes_show(struct config_item *item, char *page)
 {
 	struct nri_config *cfg = cfg_of(item);
@@ -490,6 +505,7 @@ static struct nri_config *nri_config_dup(struct nri_config *src)
 	cfg->lba_count = src->lba_count;
 	cfg->sq_poll = src->sq_poll;
 	cfg->sq_poll_idle_ms = src->sq_poll_idle_ms;
+	cfg->poll = src->poll;
 	bitmap_copy(cfg->opcodes, src->opcodes, NRI_OPC_BITS);
 	return cfg;
 }
@@ -573,6 +589,7 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_opcodes,
 	&nri_attr_sq_poll,
 	&nri_attr_sq_poll_idle_ms,
+	&nri_attr_poll,
 	&nri_attr_enable,
 	NULL,
 };
@@ -638,7 +655,7 @@ static struct config_item *nri_make_item(struct config_group *group,
 static ssize_t nri_features_show(struct config_item *item, char *page)
 {
 	return sprintf(page, "%s\n",
-		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes sq_poll sq_poll_idle_ms enable");
+		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes sq_poll sq_poll_idle_ms poll enable");
 }
 CONFIGFS_ATTR_RO(nri_, features);
 

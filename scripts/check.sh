@@ -17,6 +17,9 @@
 #                                          "# TOPOLOGY: ... memless", in a
 #                                          6-CPU VM whose third node has no
 #                                          memory
+#   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
+#                                          line names poll, in a VM whose
+#                                          NVMe has 4 default + 2 poll queues
 #   harness/<case>                         tests/harness/run.sh
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
@@ -133,9 +136,11 @@ if [ "$module_ok" = 1 ]; then
 	guest=(tests/guest/[0-9]*.sh)
 	topo=()
 	memless=()
+	polled=()
 	for t in "${guest[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
 		grep -q '^# TOPOLOGY: .*memless' "$t" && memless+=("$t")
+		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -159,6 +164,15 @@ if [ "$module_ok" = 1 ]; then
 			VM_MEMLESS_NODE=1 scripts/vm-test.sh "${memless[@]}"
 		tap_items memless/ "$log/memless.log"
 		grep -q '^1\.\.' "$log/memless.log" || item fail memless "vm-test.sh did not finish"
+	fi
+
+	if [ "${#polled[@]}" -gt 0 ]; then
+		step "guest (poll queues)" "$log/poll.log" \
+			env VM_TIMEOUT="$vm_timeout" VM_NVME_QUEUES=6 \
+			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2" \
+			scripts/vm-test.sh "${polled[@]}"
+		tap_items poll/ "$log/poll.log"
+		grep -q '^1\.\.' "$log/poll.log" || item fail poll "vm-test.sh did not finish"
 	fi
 
 	step harness "$log/harness.log" tests/harness/run.sh

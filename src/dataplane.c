@@ -33,6 +33,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
+#include <linux/delay.h>
 #include <linux/nvme.h>
 #include <linux/sched.h>
 #include <linux/workqueue.h>
@@ -164,6 +165,7 @@ enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 		bio_uninit(&cmd->bio);
 		cmd->has_bio = false;
 	}
+	WRITE_ONCE(cmd->rq, NULL);
 	if (cmd->ioucmd)
 		nri_uring_cmd_end(cmd, status, result, errno);
 	else
@@ -359,7 +361,8 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 	}
 	nri_prepare_nvme_cmd(ring, &c);
 
-	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c),
+	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c) |
+				  (ring->tgt.poll ? REQ_POLLED : 0),
 				  nowait ? BLK_MQ_REQ_NOWAIT : 0);
 	if (IS_ERR(rq)) {
 		err = PTR_ERR(rq);
@@ -392,8 +395,52 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 	cmd->write = nvme_is_write(&c);
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;
+	if (ring->tgt.poll)
+		WRITE_ONCE(cmd->rq, rq);
 	blk_execute_rq_nowait(rq, false);
 	return 0;
+}
+
+#define NRI_POLL_HCTX	4
+
+/*
+ * Polled rings get no interrupts: reap completions by polling, once, each
+ * hardware context that has one of the queue's commands in flight. Any
+ * context that may sleep; concurrent pollers are fine (the driver
+ * serialises on its completion queue). A request pointer read here may
+ * belong to a command completing meanwhile: requests are preallocated with
+ * the queue, which we hold, so the worst case is one poll of a context
+ * with nothing of ours, and blk_rq_poll() ignores a request no longer
+ * polled.
+ */
+int nri_poll_completions(struct nri_queue *q)
+{
+	struct blk_mq_hw_ctx *polled[NRI_POLL_HCTX];
+	int n = 0, found = 0, j, ret;
+	u32 i;
+
+	if (!q->ring->tgt.poll || !READ_ONCE(q->inflight))
+		return 0;
+	for (i = 0; i < q->nr_cmds && n < NRI_POLL_HCTX; i++) {
+		struct request *rq = READ_ONCE(nri_cmd_at(q, i)->rq);
+		struct blk_mq_hw_ctx *h;
+
+		if (!rq)
+			continue;
+		h = READ_ONCE(rq->mq_hctx);
+		if (!h)
+			continue;
+		for (j = 0; j < n; j++)
+			if (polled[j] == h)
+				break;
+		if (j < n)
+			continue;
+		polled[n++] = h;
+		ret = blk_rq_poll(rq, NULL, BLK_POLL_ONESHOT);
+		if (ret > 0)
+			found += ret;
+	}
+	return found;
 }
 
 /* Return reserved commands that were not used. */
@@ -504,6 +551,8 @@ int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
 		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
 	}
 	blk_finish_plug(&plug);
+	/* a polled ring reaps what is already done while it is here */
+	nri_poll_completions(q);
 	/* an error (corrupt CQ consumer, full device queue) unless some went */
 	return n < 0 && !done ? n : done;
 }
@@ -597,6 +646,30 @@ u32 nri_cq_ready(struct nri_queue *q)
 	return ready > q->cq_mask + 1 ? 0 : ready;
 }
 
+/*
+ * COMPLETE on a polled ring: poll until @min are ready, the time is up, a
+ * signal comes or the ring dies; always poll at least once. With an SQ
+ * poller on the queue, the poller reaps and this only sleeps.
+ */
+static int nri_complete_poll(struct nri_queue *q, u32 min, u32 timeout_ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+
+	for (;;) {
+		if (!q->poller)
+			nri_poll_completions(q);
+		if (nri_cq_ready(q) >= min || !timeout_ms ||
+		    !nri_ring_live(q->ring) || time_after(jiffies, end))
+			return 0;
+		if (signal_pending(current))
+			return -EINTR;
+		if (q->poller)
+			usleep_range(20, 50);
+		else
+			cond_resched();
+	}
+}
+
 static bool nri_wait_done(struct nri_queue *q, u32 min)
 {
 	return nri_cq_ready(q) >= min || !nri_ring_live(q->ring);
@@ -613,7 +686,11 @@ int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 				    q->cq_mask + 1);
 		return -EINVAL;
 	}
-	if (min && timeout_ms && nri_cq_ready(q) < min) {
+	if (q->ring->tgt.poll) {
+		ret = nri_complete_poll(q, min, timeout_ms);
+		if (ret < 0)
+			return ret;
+	} else if (min && timeout_ms && nri_cq_ready(q) < min) {
 		ret = wait_event_interruptible_timeout(q->wait,
 						       nri_wait_done(q, min),
 						       msecs_to_jiffies(timeout_ms));

@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -67,11 +68,36 @@ static int nri_misc_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * A client going away (closing, or killed) may leave commands in flight on
+ * a polled ring, where nothing but polling completes them: reap them now,
+ * for up to a second; the driver's timeout handling covers a device that
+ * does not answer.
+ */
+static void nri_reap_polled(struct nri_ring *ring)
+{
+	unsigned long end = jiffies + HZ;
+	unsigned int i;
+
+	if (!ring->tgt.poll)
+		return;
+	for (i = 0; i < ring->nr_queues; i++) {
+		struct nri_queue *q = ring->queues[i];
+
+		while (READ_ONCE(q->inflight) && !q->poller &&
+		       time_before(jiffies, end)) {
+			if (!nri_poll_completions(q))
+				usleep_range(50, 100);
+		}
+	}
+}
+
 static int nri_file_release(struct inode *inode, struct file *file)
 {
 	struct nri_file *nf = file->private_data;
 
 	if (nf->ring) {
+		nri_reap_polled(nf->ring);
 		if (nf->ring->cfg->anonymous)
 			nri_ring_disable(nf->ring);
 		nri_ring_put(nf->ring);
@@ -197,6 +223,8 @@ static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
 			  ring->tgt.nr_lbas - cfg->lba_start;
 	info->numa_node = ring->numa_node;
 	info->sq_poll_idle_ms = cfg->sq_poll ? cfg->sq_poll_idle_ms : 0;
+	if (ring->tgt.poll)
+		info->flags |= NVME_RING_INFO_F_POLLED;
 	info->state = atomic_read(&ring->state) == NRI_STATE_LIVE ?
 		      NVME_RING_STATE_LIVE : NVME_RING_STATE_DEAD;
 	for (i = 0; i < NRI_OPC_BITS; i++)
@@ -353,6 +381,7 @@ static __poll_t nri_poll(struct file *file, poll_table *wait)
 	if (!q)
 		return EPOLLERR;
 	poll_wait(file, &q->wait, wait);
+	nri_poll_completions(q);
 	if (nri_cq_ready(q))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!nri_ring_live(q->ring))

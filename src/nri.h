@@ -53,6 +53,7 @@ struct nri_config {
 	bool			anonymous;
 	bool			sq_poll;
 	u32			sq_poll_idle_ms;
+	bool			poll;		/* polled completions */
 	kuid_t			uid;
 	kgid_t			gid;
 	umode_t			mode;
@@ -74,6 +75,8 @@ struct nri_target {
 	u32			max_vecs;
 	u32			dma_align;	/* mask */
 	bool			writable;
+	bool			poll_queues;	/* the device has poll queues */
+	bool			poll;		/* use them: REQ_POLLED */
 	int			node;		/* the device's node */
 };
 
@@ -87,6 +90,7 @@ struct nri_cmd {
 	bool			slot_ok;
 	bool			has_bio;
 	struct io_uring_cmd	*ioucmd;	/* NVME_RING_IO_URING_CMD */
+	struct request		*rq;		/* in flight; polled rings */
 	struct bio		bio;
 	struct bio_vec		bvecs[];
 };
@@ -205,6 +209,7 @@ int nri_opcode_parse(const char *tok, u8 *opc);
 
 /* src/dataplane.c */
 int nri_submit(struct nri_queue *q, u32 max);
+int nri_poll_completions(struct nri_queue *q);
 int nri_submit_nowait(struct nri_queue *q, u32 max);
 int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait);
 struct nri_cmd *nri_cmd_get(struct nri_queue *q);

@@ -39,8 +39,15 @@ static int nri_poller_fn(void *data)
 			n = nri_submit_locked(q, 0, false);
 			mutex_unlock(&q->sq_lock);
 		}
+		/* polled ring: this thread is what completes commands */
+		if (nri_poll_completions(q) > 0)
+			n = 1;
 		if (n > 0) {
 			last = jiffies;
+			cond_resched();
+			continue;
+		}
+		if (READ_ONCE(q->inflight) && q->ring->tgt.poll) {
 			cond_resched();
 			continue;
 		}

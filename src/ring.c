@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -608,6 +609,13 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	ret = nri_validate_config(ring, cfg);
 	if (ret)
 		goto out_free_cpus;
+	if (cfg->poll && !ring->tgt.poll_queues) {
+		pr_err("%s: poll: %s has no poll queues (load nvme with poll_queues=N)\n",
+		       dev_name(&ring->dev), cfg->device);
+		ret = -EOPNOTSUPP;
+		goto out_free_cpus;
+	}
+	ring->tgt.poll = cfg->poll;
 	ret = nri_resolve_placement(ring, cfg, cpus);
 	if (ret)
 		goto out_free_cpus;
@@ -710,6 +718,13 @@ void nri_ring_disable(struct nri_ring *ring)
 		mutex_unlock(&q->sq_lock);
 		wake_up_all(&q->wait);
 		nri_uring_cancel_all(q, -ENODEV);
+		if (ring->tgt.poll) {
+			/* no interrupts: reap what is in flight ourselves */
+			while (READ_ONCE(q->inflight)) {
+				if (!nri_poll_completions(q))
+					usleep_range(50, 100);
+			}
+		}
 		wait_event(q->wait, READ_ONCE(q->inflight) == 0);
 	}
 

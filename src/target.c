@@ -144,6 +144,8 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	t->writable = (f->f_mode & FMODE_WRITE) &&
 		      !test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	t->node = dev_to_node(ns->ctrl->dev);
+	t->poll_queues = q->tag_set && q->tag_set->nr_maps > HCTX_TYPE_POLL &&
+			 q->tag_set->map[HCTX_TYPE_POLL].nr_queues;
 	t->dma_align = max(queue_dma_alignment(q), 3U);
 
 	/*
@@ -183,12 +185,15 @@ void nri_target_close(struct nri_target *t)
 	t->q = NULL;
 }
 
-/* The blk-mq hardware context that serves @cpu for ordinary I/O. */
+/*
+ * The blk-mq hardware context that serves @cpu: of the default map, or of
+ * the poll map for a ring with polled completions.
+ */
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu)
 {
 	struct blk_mq_tag_set *set = t->q->tag_set;
 
 	if (!set || cpu >= nr_cpu_ids)
 		return -EINVAL;
-	return set->map[HCTX_TYPE_DEFAULT].mq_map[cpu];
+	return set->map[t->poll ? HCTX_TYPE_POLL : HCTX_TYPE_DEFAULT].mq_map[cpu];
 }

@@ -135,6 +135,9 @@ static int nri_uring_wait_cq(struct nri_queue *q, struct io_uring_cmd *ioucmd,
 		min = 1;
 	if (min > q->cq_mask + 1)
 		return -EINVAL;
+	/* nothing would reap a polled ring's completions while we wait */
+	if (q->ring->tgt.poll && !q->poller)
+		return -EOPNOTSUPP;
 	if (!nri_ring_live(q->ring))
 		return -ENODEV;
 	ready = nri_cq_ready(q);

@@ -44,11 +44,16 @@ static int take_over(struct nvmering *r)
 	int i, ret;
 
 	for (i = 0; i < 200; i++) {
+		struct nvme_ring_complete c = { 0 };
+
 		ret = nvmering_refresh(r);
 		if (ret)
 			return ret;
 		if (!r->qinfo.stats.inflight)
 			break;
+		/* a polled ring completes only when someone polls */
+		if (r->info.flags & NVME_RING_INFO_F_POLLED)
+			ioctl(r->fd, NVME_RING_IO_COMPLETE, &c);
 		usleep(5000);
 	}
 	if (r->qinfo.stats.inflight)

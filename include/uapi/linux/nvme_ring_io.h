@@ -56,6 +56,8 @@
  * NVME_RING_IO_F_URING_CMD: the NVME_RING_IO_URING_* io_uring commands.
  * NVME_RING_IO_F_SQ_POLL: a kernel thread may poll the SQ; it sets
  *	NVME_RING_FLAG_NEED_WAKEUP in sq.flags before it sleeps.
+ * NVME_RING_IO_F_POLL: rings may poll for completions on the device's poll
+ *	queues instead of taking interrupts (NVME_RING_INFO_F_POLLED).
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -63,12 +65,14 @@
 #define NVME_RING_IO_F_LBA_WINDOW	_BITULL(3)
 #define NVME_RING_IO_F_URING_CMD	_BITULL(4)
 #define NVME_RING_IO_F_SQ_POLL		_BITULL(5)
+#define NVME_RING_IO_F_POLL		_BITULL(6)
 #define NVME_RING_IO_F_ALL		(NVME_RING_IO_F_MULTI_QUEUE |	\
 					 NVME_RING_IO_F_CQE_STATUS |	\
 					 NVME_RING_IO_F_REMOTE_SUBMIT |	\
 					 NVME_RING_IO_F_LBA_WINDOW |	\
 					 NVME_RING_IO_F_URING_CMD |	\
-					 NVME_RING_IO_F_SQ_POLL)
+					 NVME_RING_IO_F_SQ_POLL |	\
+					 NVME_RING_IO_F_POLL)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -246,11 +250,19 @@ struct nvme_ring_info {
 	__u32	state;		/* NVME_RING_STATE_* */
 	__u8	opcodes[32];	/* bitmap of allowed NVMe I/O opcodes */
 	__u32	sq_poll_idle_ms; /* 0: no SQ poller */
-	__u32	resv0;
+	__u32	flags;		/* NVME_RING_INFO_F_* */
 	struct nvme_ring_layout layout;	/* of the current queue */
 	struct nvme_ring_stats stats;	/* of the current queue */
 	__u64	resv[7];
 };
+
+/*
+ * NVME_RING_INFO_F_POLLED: completions are polled (poll queues, no
+ * interrupts). They are reaped by SUBMIT, COMPLETE (which spins until its
+ * condition or timeout) and the SQ poller; poll() and URING_WAIT_CQ do not
+ * poll, so without an SQ poller wait with COMPLETE.
+ */
+#define NVME_RING_INFO_F_POLLED		_BITUL(0)
 
 #define NVME_RING_STATE_LIVE		0
 #define NVME_RING_STATE_DEAD		1	/* the device went away */
