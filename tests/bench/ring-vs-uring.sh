@@ -11,7 +11,8 @@
 #
 # Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=5,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
-# BENCH_ENGINES="ring uring-pt uring-direct".
+# BENCH_ENGINES="ring uring-pt uring-direct" (ring-poll is added when the
+# namespace has poll queues and BENCH_ENGINES is not set).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,8 +35,26 @@ ng=/dev/ng${ctrl#nvme}n${ns##*n}
 [ -b "$blk" ] || skip "$blk is not a block device"
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
-trap 'ring_down $RING' EXIT
+trap 'ring_down $RING; ring_down $PRING' EXIT
 ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)"
+
+# A polled ring too, when the namespace has poll queues (nvme.poll_queues):
+# engine ring-poll, the ring client on it.
+PRING=benchpoll
+if mkdir "$NRI_CFS/$PRING" 2>/dev/null; then
+	if echo "$blk" >"$NRI_CFS/$PRING/device" &&
+		cat /sys/devices/system/cpu/online >"$NRI_CFS/$PRING/cpus" &&
+		echo 1 >"$NRI_CFS/$PRING/poll" 2>/dev/null &&
+		echo 1 >"$NRI_CFS/$PRING/enable" 2>/dev/null; then
+		case " $ENGINES " in
+		*" ring-poll "*) ;;
+		*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="ring ring-poll uring-pt uring-direct" ;;
+		esac
+	else
+		rmdir "$NRI_CFS/$PRING"
+		info "no polled ring (no poll queues): no ring-poll runs"
+	fi
+fi
 
 ncpu=$(online_cpus | wc -l)
 # one client: the first CPU of the first node; two: the first CPU of each
@@ -53,8 +72,11 @@ fi
 echo "== setup"
 echo "kernel $(uname -r); $ncpu CPUs in ${#nodes[@]} node(s); clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 echo "namespace $blk ($ng): $(cat "/sys/block/$ns/queue/logical_block_size")-byte LBAs, $(($(cat "/sys/block/$ns/size") / 2048)) MiB, $(ns_hctxs "$ns" | wc -l) hardware queue(s)"
-for q in $(ring_queues "$RING"); do
-	echo "ring $RING queue $q: CPUs $(qattr "$RING" "$q" cpus), hctx $(qattr "$RING" "$q" hctx)"
+for r in "$RING" "$PRING"; do
+	[ -d "$NRI_SYS/$r" ] || continue
+	for q in $(ring_queues "$r"); do
+		echo "ring $r queue $q: CPUs $(qattr "$r" "$q" cpus), hctx $(qattr "$r" "$q" hctx)"
+	done
 done
 echo "runs: ${TIME}s each, $REPEATS repeats, depths $DEPTHS, batch $BATCH, 4 KiB random reads over $((SPAN >> 20)) MiB"
 echo "clients: $(for c in "${configs[@]}"; do printf '[CPU %s] ' "$c"; done)"
@@ -79,10 +101,11 @@ run_once() {
 	for i in "${!cpus[@]}"; do
 		case $eng in
 		ring) target=(--ring "$RING") ;;
+		ring-poll) target=(--ring "$PRING") ;;
 		uring-pt) target=(--dev "$ng") ;;
 		*) target=(--dev "$blk") ;;
 		esac
-		nri-bench --engine "$eng" "${target[@]}" --cpu "${cpus[$i]}" \
+		nri-bench --engine "${eng%-poll}" "${target[@]}" --cpu "${cpus[$i]}" \
 			--depth "$depth" --batch "$BATCH" --time "$TIME" \
 			--span "$SPAN" --seed $((rep * 100 + i + 1)) \
 			--ready "/tmp/bench.ready.$i" >"/tmp/bench.out.$i" 2>&1 &
@@ -223,18 +246,21 @@ for cfg in "${configs[@]}"; do
 done
 
 echo
-echo "== ring / io_uring passthrough: per-repeat paired ratio, median [min-max]"
-printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"
-for cfg in "${configs[@]}"; do
-	read -r -a cpus <<<"$cfg"
-	nc=${#cpus[@]}
-	for d in $DEPTHS; do
-		read -r rm rlo rhi <<<"$(paired ring uring-pt "$nc" "$d" iops)"
-		read -r em elo ehi <<<"$(paired ring uring-pt "$nc" "$d" eff)"
-		[ "$rm" != - ] || continue
-		printf '%7d %5d  %-22s %-22s\n' "$nc" "$d" \
-			"$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
-			"$(printf '%.2fx [%.2f-%.2f]' "$em" "$elo" "$ehi")"
+for r in ring ring-poll; do
+	case " $ENGINES " in *" $r "*) ;; *) continue ;; esac
+	echo "== $r / io_uring passthrough: per-repeat paired ratio, median [min-max]"
+	printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"
+	for cfg in "${configs[@]}"; do
+		read -r -a cpus <<<"$cfg"
+		nc=${#cpus[@]}
+		for d in $DEPTHS; do
+			read -r rm rlo rhi <<<"$(paired "$r" uring-pt "$nc" "$d" iops)"
+			read -r em elo ehi <<<"$(paired "$r" uring-pt "$nc" "$d" eff)"
+			[ "$rm" != - ] || continue
+			printf '%7d %5d  %-22s %-22s\n' "$nc" "$d" \
+				"$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
+				"$(printf '%.2fx [%.2f-%.2f]' "$em" "$elo" "$ehi")"
+		done
 	done
 done
 read -r em _ <<<"$(paired ring uring-pt 1 32 eff)"
