@@ -9,20 +9,21 @@
 # and the ratios ring / io_uring passthrough. A benchmark, not a test: it
 # fails only when a client reports an error.
 #
-# Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=5,
+# Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=3,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
-# BENCH_ENGINES="ring uring-pt uring-direct" (ring-poll is added when the
+# BENCH_ENGINES="ring ring-uring ring-sqpoll ring-cmd uring-pt uring-direct"
+# (the default; ring-poll is added when the
 # namespace has poll queues and BENCH_ENGINES is not set).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TIME=${BENCH_TIME:-2}
-REPEATS=${BENCH_REPEATS:-5}
+REPEATS=${BENCH_REPEATS:-3}
 DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
 BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
-ENGINES=${BENCH_ENGINES:-"ring uring-pt uring-direct"}
+ENGINES=${BENCH_ENGINES:-"ring ring-uring ring-sqpoll ring-cmd uring-pt uring-direct"}
 RING=bench
 RES=/tmp/bench.results
 
@@ -35,8 +36,11 @@ ng=/dev/ng${ctrl#nvme}n${ns##*n}
 [ -b "$blk" ] || skip "$blk is not a block device"
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
-trap 'ring_down $RING; ring_down $PRING' EXIT
+SRING=benchsqp
+trap 'ring_down $RING; ring_down $PRING; ring_down $SRING' EXIT
 ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)"
+# the same with an SQ poller per queue, for engine ring-sqpoll
+ring_up "$SRING" cpus="$(cat /sys/devices/system/cpu/online)" sq_poll=1
 
 # A polled ring too, when the namespace has poll queues (nvme.poll_queues):
 # engine ring-poll, the ring client on it.
@@ -48,7 +52,7 @@ if mkdir "$NRI_CFS/$PRING" 2>/dev/null; then
 		echo 1 >"$NRI_CFS/$PRING/enable" 2>/dev/null; then
 		case " $ENGINES " in
 		*" ring-poll "*) ;;
-		*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="ring ring-poll uring-pt uring-direct" ;;
+		*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="$ENGINES ring-poll" ;;
 		esac
 	else
 		rmdir "$NRI_CFS/$PRING"
@@ -100,7 +104,8 @@ run_once() {
 	rm -f /tmp/bench.ready.* /tmp/bench.out.*
 	for i in "${!cpus[@]}"; do
 		case $eng in
-		ring) target=(--ring "$RING") ;;
+		ring | ring-uring | ring-cmd) target=(--ring "$RING") ;;
+		ring-sqpoll) target=(--ring "$SRING") ;;
 		ring-poll) target=(--ring "$PRING") ;;
 		uring-pt) target=(--dev "$ng") ;;
 		*) target=(--dev "$blk") ;;
@@ -246,7 +251,7 @@ for cfg in "${configs[@]}"; do
 done
 
 echo
-for r in ring ring-poll; do
+for r in ring ring-uring ring-sqpoll ring-cmd ring-poll; do
 	case " $ENGINES " in *" $r "*) ;; *) continue ;; esac
 	echo "== $r / io_uring passthrough: per-repeat paired ratio, median [min-max]"
 	printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"

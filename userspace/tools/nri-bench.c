@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nri-bench: one small random-read client with three engines of equal
- * weight, for comparing an nvme_ring_io ring with io_uring on the same
- * namespace:
+ * nri-bench: one small random-read client with engines of equal weight,
+ * for comparing the ways of driving an nvme_ring_io ring with io_uring on
+ * the same namespace:
  *
  *   --engine ring          a named ring (nvmering_open + nvmering_pin);
  *                          submit with NVME_RING_IO_SUBMIT, reap by peeking
  *                          the CQ, wait with NVME_RING_IO_COMPLETE only when
  *                          nothing is ready
+ *   --engine ring-uring    the same ring through an io_uring: URING_KICK
+ *                          submits, URING_WAIT_CQ waits
+ *   --engine ring-sqpoll   a ring with an SQ poller: publishing the SQ is
+ *                          submitting (a kick only when the poller sleeps)
+ *   --engine ring-cmd      NVMe commands in 128-byte SQEs on the ring's
+ *                          file (NVME_RING_IO_URING_CMD), buffers in its
+ *                          data area
  *   --engine uring-pt      io_uring NVMe passthrough on /dev/ngXnY:
  *                          SQE128/CQE32, SINGLE_ISSUER + DEFER_TASKRUN,
  *                          registered file and ring fd, fixed buffers
@@ -54,18 +61,19 @@
 #include <unistd.h>
 
 #include "nvmering.h"
+#include "nvmering-uring.h"
 
 #define MAX_DEPTH	4096
 #define HIST_SUB_BITS	5
 #define HIST_SUB	(1U << HIST_SUB_BITS)
 #define HIST_BUCKETS	((64 - HIST_SUB_BITS + 1) * HIST_SUB)
 
-enum engine { ENG_RING, ENG_URING_PT, ENG_URING_DIRECT };
+enum engine { ENG_RING, ENG_URING_PT, ENG_URING_DIRECT, ENG_RING_URING,
+	      ENG_RING_SQPOLL, ENG_RING_CMD };
 
 static const char *const engine_names[] = {
-	[ENG_RING] = "ring",
-	[ENG_URING_PT] = "uring-pt",
-	[ENG_URING_DIRECT] = "uring-direct",
+	"ring", "uring-pt", "uring-direct", "ring-uring", "ring-sqpoll",
+	"ring-cmd",
 };
 
 static struct {
@@ -157,6 +165,12 @@ static double hist_pct(uint64_t total, double pct)
 	return 0;
 }
 
+static int is_ring(enum engine e)
+{
+	return e == ENG_RING || e == ENG_RING_URING || e == ENG_RING_SQPOLL ||
+	       e == ENG_RING_CMD;
+}
+
 /* ---- engines ---- */
 
 struct eng_ops {
@@ -232,6 +246,173 @@ static int ring_wait(uint32_t min)
 static const struct eng_ops ring_ops = {
 	ring_prep, ring_submit, ring_reap, ring_wait,
 };
+
+/*
+ * ring-uring: the same ring, driven through an io_uring: URING_KICK
+ * submits, URING_WAIT_CQ waits.
+ */
+static struct io_uring kring;
+static int kring_waiting;
+
+#define KTAG_KICK	1
+#define KTAG_WAIT	2
+
+static int kring_reap_uring(void)
+{
+	struct io_uring_cqe *cqe;
+	int err = 0;
+
+	while (io_uring_peek_cqe(&kring, &cqe) == 0) {
+		if (cqe->user_data == KTAG_WAIT)
+			kring_waiting = 0;
+		if (cqe->res < 0 && !err)
+			err = cqe->res;
+		io_uring_cqe_seen(&kring, cqe);
+	}
+	return err;
+}
+
+static struct io_uring_sqe *kring_sqe(void)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&kring);
+
+	if (!sqe) {
+		io_uring_submit(&kring);
+		sqe = io_uring_get_sqe(&kring);
+	}
+	if (!sqe)
+		die("io_uring SQ full", EBUSY);
+	return sqe;
+}
+
+static int kring_submit(uint32_t n)
+{
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	(void)n;
+	nvmering_sq_publish(&ring);
+	sqe = kring_sqe();
+	nvmering_prep_uring_kick(sqe, &ring, 0);
+	io_uring_sqe_set_data64(sqe, KTAG_KICK);
+	ret = io_uring_submit(&kring);
+	if (ret < 0)
+		return ret;
+	return kring_reap_uring();
+}
+
+static int kring_wait(uint32_t min)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	while (nvmering_cq_ready(&ring) < min) {
+		if (!kring_waiting) {
+			sqe = kring_sqe();
+			nvmering_prep_uring_wait_cq(sqe, &ring, min);
+			io_uring_sqe_set_data64(sqe, KTAG_WAIT);
+			kring_waiting = 1;
+		}
+		ret = io_uring_submit_and_wait(&kring, 1);
+		if (ret < 0 && ret != -EINTR)
+			return ret;
+		if (io_uring_peek_cqe(&kring, &cqe) == 0) {
+			ret = kring_reap_uring();
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static const struct eng_ops kring_ops = {
+	ring_prep, kring_submit, ring_reap, kring_wait,
+};
+
+/* ring-sqpoll: a ring with an SQ poller; publishing is submitting. */
+static int sqp_submit(uint32_t n)
+{
+	int ret;
+
+	(void)n;
+	ret = nvmering_sq_commit(&ring);
+	return ret < 0 ? ret : 0;
+}
+
+static const struct eng_ops sqp_ops = {
+	ring_prep, sqp_submit, ring_reap, ring_wait,
+};
+
+/*
+ * ring-cmd: NVMe commands carried in 128-byte SQEs on the ring's file
+ * (NVME_RING_IO_URING_CMD), buffers in the ring's data area.
+ */
+static void rcmd_prep(uint32_t idx, uint64_t off)
+{
+	struct io_uring_sqe *sqe = kring_sqe();
+	uint64_t slba = ring_lba_base + (off >> ring_lba_shift);
+	uint32_t nlb = opt.bs >> ring_lba_shift;
+	uint32_t cdw[3] = { (uint32_t)slba, (uint32_t)(slba >> 32), nlb - 1 };
+	uint8_t nvme[64] = { 0x02 };
+
+	memcpy(nvme + 40, cdw, sizeof(cdw));
+	nvmering_prep_uring_cmd(sqe, &ring, nvme,
+				nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
+				opt.bs);
+	io_uring_sqe_set_data64(sqe, idx);
+}
+
+static int rcmd_submit(uint32_t n)
+{
+	(void)n;
+	return io_uring_submit(&kring);
+}
+
+static uint32_t rcmd_reap(uint32_t *out, uint32_t max, uint64_t *errors)
+{
+	struct io_uring_cqe *cqe;
+	uint32_t n = 0;
+
+	while (n < max && io_uring_peek_cqe(&kring, &cqe) == 0) {
+		if (cqe->res) {
+			if (*errors < 5)
+				fprintf(stderr, "nri-bench: ring-cmd: res %d\n", cqe->res);
+			(*errors)++;
+		}
+		out[n++] = (uint32_t)cqe->user_data;
+		io_uring_cqe_seen(&kring, cqe);
+	}
+	return n;
+}
+
+static int rcmd_wait(uint32_t min)
+{
+	struct io_uring_cqe *cqe;
+
+	return io_uring_wait_cqe_nr(&kring, &cqe, min);
+}
+
+static const struct eng_ops rcmd_ops = {
+	rcmd_prep, rcmd_submit, rcmd_reap, rcmd_wait,
+};
+
+static void kring_init(void)
+{
+	struct io_uring_params p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	if (opt.engine == ENG_RING_CMD)
+		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(opt.depth * 2 + 8, &kring, &p);
+	if (ret)
+		die("io_uring_queue_init", ret);
+	io_uring_register_ring_fd(&kring);
+	if (opt.engine == ENG_RING_SQPOLL && !nvmering_sq_polled(&ring))
+		die("--engine ring-sqpoll needs a ring with sq_poll=1", EINVAL);
+}
 
 static void ring_init(void)
 {
@@ -563,7 +744,7 @@ static void print_result(const struct result *r)
 	double p50 = hist_pct(r->ios, 50) / 1e3, p99 = hist_pct(r->ios, 99) / 1e3;
 	double p999 = hist_pct(r->ios, 99.9) / 1e3;
 	double mean = r->ios ? r->lat_sum / (double)r->ios / 1e3 : 0;
-	const char *target = opt.engine == ENG_RING ? opt.ring : opt.dev;
+	const char *target = is_ring(opt.engine) ? opt.ring : opt.dev;
 
 	if (opt.json) {
 		printf("{\"engine\": \"%s\", \"target\": \"%s\", \"cpu\": %d, \"queue\": %d, "
@@ -572,7 +753,7 @@ static void print_result(const struct result *r)
 		       "\"lat_mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
 		       "\"p999_us\": %.1f, \"submits\": %" PRIu64 ", \"waits\": %" PRIu64 "}\n",
 		       engine_names[opt.engine], target, opt.cpu,
-		       opt.engine == ENG_RING ? (int)ring.queue : -1, opt.depth,
+		       is_ring(opt.engine) ? (int)ring.queue : -1, opt.depth,
 		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
 		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
 		       r->waits);
@@ -582,7 +763,7 @@ static void print_result(const struct result *r)
 		       "lat_mean_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
 		       "submits=%" PRIu64 " waits=%" PRIu64 "\n",
 		       engine_names[opt.engine], target, opt.cpu,
-		       opt.engine == ENG_RING ? (int)ring.queue : -1, opt.depth,
+		       is_ring(opt.engine) ? (int)ring.queue : -1, opt.depth,
 		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
 		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
 		       r->waits);
@@ -593,11 +774,13 @@ static void print_result(const struct result *r)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: nri-bench [--engine ring|uring-pt|uring-direct] [--ring NAME]\n"
+		"usage: nri-bench [--engine ENGINE] [--ring NAME]\n"
 		"                 [--dev /dev/ngXnY|/dev/nvmeXnY] [--queue Q] [--cpu C]\n"
 		"                 [--depth D] [--batch B] [--bs BYTES] [--time SECONDS]\n"
 		"                 [--span BYTES] [--lba-size BYTES] [--seed S]\n"
-		"                 [--ready FILE] [-o json]\n");
+		"                 [--ready FILE] [-o json]\n"
+		"engines: ring, ring-uring, ring-sqpoll, ring-cmd (a ring: --ring),\n"
+		"         uring-pt (--dev /dev/ngXnY), uring-direct (--dev /dev/nvmeXnY)\n");
 	exit(2);
 }
 
@@ -626,6 +809,12 @@ int main(int argc, char **argv)
 				opt.engine = ENG_URING_PT;
 			else if (!strcmp(optarg, "uring-direct"))
 				opt.engine = ENG_URING_DIRECT;
+			else if (!strcmp(optarg, "ring-uring"))
+				opt.engine = ENG_RING_URING;
+			else if (!strcmp(optarg, "ring-sqpoll"))
+				opt.engine = ENG_RING_SQPOLL;
+			else if (!strcmp(optarg, "ring-cmd"))
+				opt.engine = ENG_RING_CMD;
 			else
 				usage();
 			break;
@@ -654,7 +843,7 @@ int main(int argc, char **argv)
 	    !opt.batch || !opt.bs || opt.bs % 512 || opt.time <= 0)
 		usage();
 	/* with --cpu and no --queue, a ring uses the queue serving that CPU */
-	if (opt.engine == ENG_RING && opt.cpu >= 0 && opt.queue < 0) {
+	if (is_ring(opt.engine) && opt.cpu >= 0 && opt.queue < 0) {
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
@@ -667,6 +856,14 @@ int main(int argc, char **argv)
 	case ENG_RING:
 		ring_init();
 		ops = &ring_ops;
+		break;
+	case ENG_RING_URING:
+	case ENG_RING_SQPOLL:
+	case ENG_RING_CMD:
+		ring_init();
+		kring_init();
+		ops = opt.engine == ENG_RING_URING ? &kring_ops :
+		      opt.engine == ENG_RING_SQPOLL ? &sqp_ops : &rcmd_ops;
 		break;
 	case ENG_URING_PT:
 		uring_init();
@@ -702,7 +899,9 @@ int main(int argc, char **argv)
 
 	run(ops, &res);
 	print_result(&res);
-	if (opt.engine == ENG_RING)
+	if (is_ring(opt.engine) && opt.engine != ENG_RING)
+		io_uring_queue_exit(&kring);
+	if (is_ring(opt.engine))
 		nvmering_close(&ring);
 	else
 		io_uring_queue_exit(&uring);
