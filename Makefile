@@ -12,7 +12,7 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: all module userspace unit lint check demo bench deps clean
+.PHONY: fuzz all module userspace unit lint check demo bench deps clean
 
 all: module
 
@@ -75,6 +75,13 @@ bench: module userspace
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
 		scripts/vm-test.sh --show "$$@"; \
 	fi
+
+# A long fuzzing run (tests/guest/130-fuzz.sh with many rounds); make check
+# runs a short one.
+FUZZ_ROUNDS ?= 20000
+fuzz: module userspace
+	NRI_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
+		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
 
 deps:
 	scripts/install-deps.sh

@@ -20,6 +20,9 @@
 
 #include "nri.h"
 
+/* Longest value an attribute takes (a CPU or opcode list at most). */
+#define NRI_ATTR_MAX	2048
+
 struct nri_item {
 	struct config_item	item;
 	struct mutex		lock;	/* cfg and ring */
@@ -59,6 +62,12 @@ static ssize_t nri_store(struct config_item *item, const char *attr,
 	val = nri_strip(page, count);
 	if (!val)
 		return -ENOMEM;
+	if (strlen(val) > NRI_ATTR_MAX) {
+		pr_err("%s: %s: a value of %zu bytes is longer than %d\n",
+		       name, attr, strlen(val), NRI_ATTR_MAX);
+		kfree(val);
+		return -EINVAL;
+	}
 	mutex_lock(&ni->lock);
 	if (ni->ring) {
 		pr_err("%s: %s: ring is enabled; write 0 to enable first\n",
@@ -76,7 +85,7 @@ static int nri_parse_u64(const char *name, const char *attr, const char *val,
 			 u64 *v)
 {
 	if (kstrtou64(val, 0, v)) {
-		pr_err("%s: %s: '%s' is not a number\n", name, attr, val);
+		pr_err("%s: %s: '%.64s' is not a number\n", name, attr, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -136,7 +145,7 @@ static int nri_apply_device(struct nri_config *cfg, const char *name,
 	int ret;
 
 	if (!*val || strlen(val) >= sizeof(cfg->device)) {
-		pr_err("%s: device: path '%s' is empty or longer than %zu\n",
+		pr_err("%s: device: path '%.64s' is empty or longer than %zu\n",
 		       name, val, sizeof(cfg->device) - 1);
 		return -EINVAL;
 	}
@@ -163,7 +172,7 @@ static int nri_apply_cpus(struct nri_config *cfg, const char *name, char *val)
 		return -ENOMEM;
 	ret = cpulist_parse(val, mask);
 	if (ret) {
-		pr_err("%s: cpus: '%s' is not a list of CPUs 0-%u\n", name,
+		pr_err("%s: cpus: '%.64s' is not a list of CPUs 0-%u\n", name,
 		       val, nr_cpu_ids - 1);
 		goto out;
 	}
@@ -191,7 +200,7 @@ static int nri_apply_numa_node(struct nri_config *cfg, const char *name,
 	int node;
 
 	if (kstrtoint(val, 0, &node)) {
-		pr_err("%s: numa_node: '%s' is not a number\n", name, val);
+		pr_err("%s: numa_node: '%.64s' is not a number\n", name, val);
 		return -EINVAL;
 	}
 	if (node != NUMA_NO_NODE &&
@@ -216,7 +225,7 @@ static int nri_apply_data_size(struct nri_config *cfg, const char *name,
 
 	v = memparse(val, &end);
 	if (!isdigit(*val) || *end) {
-		pr_err("%s: data_size: '%s' is not a size (bytes, or with K/M/G)\n",
+		pr_err("%s: data_size: '%.64s' is not a size (bytes, or with K/M/G)\n",
 		       name, val);
 		return -EINVAL;
 	}
@@ -233,7 +242,7 @@ static int nri_apply_hugepages(struct nri_config *cfg, const char *name,
 			       char *val)
 {
 	if (kstrtobool(val, &cfg->hugepages)) {
-		pr_err("%s: hugepages: '%s' is not 0 or 1\n", name, val);
+		pr_err("%s: hugepages: '%.64s' is not 0 or 1\n", name, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -247,7 +256,7 @@ static int nri_apply_uid(struct nri_config *cfg, const char *name, char *val)
 	if (!kstrtou32(val, 0, &v))
 		uid = make_kuid(current_user_ns(), v);
 	if (!uid_valid(uid)) {
-		pr_err("%s: uid: '%s' is not a valid user id\n", name, val);
+		pr_err("%s: uid: '%.64s' is not a valid user id\n", name, val);
 		return -EINVAL;
 	}
 	cfg->uid = uid;
@@ -262,7 +271,7 @@ static int nri_apply_gid(struct nri_config *cfg, const char *name, char *val)
 	if (!kstrtou32(val, 0, &v))
 		gid = make_kgid(current_user_ns(), v);
 	if (!gid_valid(gid)) {
-		pr_err("%s: gid: '%s' is not a valid group id\n", name, val);
+		pr_err("%s: gid: '%.64s' is not a valid group id\n", name, val);
 		return -EINVAL;
 	}
 	cfg->gid = gid;
@@ -274,7 +283,7 @@ static int nri_apply_mode(struct nri_config *cfg, const char *name, char *val)
 	u16 v;
 
 	if (kstrtou16(val, 8, &v) || v > 0777) {
-		pr_err("%s: mode: '%s' is not an octal mode 0-0777\n", name,
+		pr_err("%s: mode: '%.64s' is not an octal mode 0-0777\n", name,
 		       val);
 		return -EINVAL;
 	}
@@ -306,7 +315,7 @@ static int nri_apply_opcodes(struct nri_config *cfg, const char *name,
 		if (!*tok)
 			continue;
 		if (nri_opcode_parse(tok, &opc)) {
-			pr_err("%s: opcodes: '%s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
+			pr_err("%s: opcodes: '%.64s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
 			       name, tok);
 			return -EINVAL;
 		}
@@ -324,7 +333,7 @@ static int nri_apply_sq_poll(struct nri_config *cfg, const char *name,
 			     char *val)
 {
 	if (kstrtobool(val, &cfg->sq_poll)) {
-		pr_err("%s: sq_poll: '%s' is not 0 or 1\n", name, val);
+		pr_err("%s: sq_poll: '%.64s' is not 0 or 1\n", name, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -349,7 +358,7 @@ static int nri_apply_sq_poll_idle_ms(struct nri_config *cfg, const char *name,
 static int nri_apply_poll(struct nri_config *cfg, const char *name, char *val)
 {
 	if (kstrtobool(val, &cfg->poll)) {
-		pr_err("%s: poll: '%s' is not 0 or 1\n", name, val);
+		pr_err("%s: poll: '%.64s' is not 0 or 1\n", name, val);
 		return -EINVAL;
 	}
 	return 0;
@@ -634,7 +643,7 @@ static struct config_item *nri_make_item(struct config_group *group,
 	struct nri_item *ni;
 
 	if (!nri_name_ok(name)) {
-		pr_err("mkdir: '%s' is not a valid ring name (1-%d of [A-Za-z0-9_.-], not starting with 'anon.')\n",
+		pr_err("mkdir: '%.64s' is not a valid ring name (1-%d of [A-Za-z0-9_.-], not starting with 'anon.')\n",
 		       name, NRI_NAME_MAX - 1);
 		return ERR_PTR(-EINVAL);
 	}

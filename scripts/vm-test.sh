@@ -39,6 +39,7 @@
 #   VM_LOG                serial console log (default build/vm/logs/<time>.log)
 #   VM_VERBOSE=0          1 also streams the console to stderr
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
+#   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
 
 set -euo pipefail
 
@@ -110,6 +111,7 @@ mkdir -p "$(dirname "$log")"
 cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
+export NRI_FUZZ_ROUNDS=${NRI_FUZZ_ROUNDS:-}
 CONF
 VM_CONF=$work/nri-vm.conf "$top/scripts/vm-build.sh" "$work/initrd" "${tests[@]}"
 

@@ -638,6 +638,30 @@ int nri_submit_nowait(struct nri_queue *q, u32 max)
 	return ret;
 }
 
+/*
+ * The indices the kernel owns (sq.consumer, cq.producer, and the flags
+ * words when there is no poller to own sq.flags) are only ever written by
+ * the kernel, but the page is the client's to scribble on. Write them back
+ * from the kernel's own copies, so that a client (or the next one) that
+ * trampled them can start over from GET_INFO.
+ */
+void nri_repair_indices(struct nri_queue *q)
+{
+	mutex_lock(&q->sq_lock);
+	if (READ_ONCE(*q->sq_cons) != q->sq_head)
+		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
+	if (!q->poller && READ_ONCE(*q->sq_flags))
+		WRITE_ONCE(*q->sq_flags, 0);
+	mutex_unlock(&q->sq_lock);
+
+	spin_lock_irq(&q->cq_lock);
+	if (READ_ONCE(*q->cq_prod) != q->cq_tail)
+		smp_store_release(q->cq_prod, q->cq_tail);	/* (C) */
+	if (READ_ONCE(*q->cq_flags))
+		WRITE_ONCE(*q->cq_flags, 0);
+	spin_unlock_irq(&q->cq_lock);
+}
+
 /* Completions ready for the client; garbage in cq.consumer reads as none. */
 u32 nri_cq_ready(struct nri_queue *q)
 {

@@ -315,6 +315,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info = kmalloc(sizeof(*info), GFP_KERNEL);
 		if (!info)
 			return -ENOMEM;
+		nri_repair_indices(q);
 		nri_fill_info(q, info);
 		ret = copy_to_user(argp, info, sizeof(*info)) ? -EFAULT : 0;
 		kfree(info);

@@ -88,7 +88,13 @@ static void __exit nvme_ring_io_exit(void)
 	class_unregister(&nri_class);
 	unregister_chrdev_region(nri_devt, NRI_MINORS);
 	ida_destroy(&nri_minor_ida);
-	pr_info("unloaded\n");
+	/* mappings may legitimately keep pages; rings must all be gone */
+	if (atomic_read(&nri_rings_alive) || atomic_long_read(&nri_pages_alive))
+		pr_err("unloaded with %d ring(s) and %ld page(s) of ring memory still held\n",
+		       atomic_read(&nri_rings_alive),
+		       atomic_long_read(&nri_pages_alive));
+	else
+		pr_info("unloaded\n");
 }
 
 module_init(nvme_ring_io_init);

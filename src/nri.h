@@ -195,6 +195,8 @@ void nri_target_close(struct nri_target *t);
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
 
 /* src/ring.c */
+extern atomic_t nri_rings_alive;
+extern atomic_long_t nri_pages_alive;
 struct nri_config *nri_config_alloc(void);
 void nri_config_free(struct nri_config *cfg);
 void nri_config_default_opcodes(struct nri_config *cfg);
@@ -210,6 +212,7 @@ int nri_opcode_parse(const char *tok, u8 *opc);
 /* src/dataplane.c */
 int nri_submit(struct nri_queue *q, u32 max);
 int nri_poll_completions(struct nri_queue *q);
+void nri_repair_indices(struct nri_queue *q);
 int nri_submit_nowait(struct nri_queue *q, u32 max);
 int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait);
 struct nri_cmd *nri_cmd_get(struct nri_queue *q);

@@ -30,6 +30,10 @@
 
 static DEFINE_IDA(nri_anon_ida);
 
+/* Rings and ring memory alive, so that unloading can tell of a leak. */
+atomic_t nri_rings_alive = ATOMIC_INIT(0);
+atomic_long_t nri_pages_alive = ATOMIC_LONG_INIT(0);
+
 struct nri_config *nri_config_alloc(void)
 {
 	struct nri_config *cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
@@ -163,11 +167,16 @@ static void nri_queue_free_mem(struct nri_queue *q)
 
 			if (pp[0] && PageHead(pp[0])) {
 				put_page(pp[0]);
+				atomic_long_sub(1UL << NRI_CHUNK_ORDER,
+						&nri_pages_alive);
 				continue;
 			}
-			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++)
-				if (pp[j])
+			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++) {
+				if (pp[j]) {
 					put_page(pp[j]);
+					atomic_long_dec(&nri_pages_alive);
+				}
+			}
 		}
 		kvfree(q->pages);
 	}
@@ -178,8 +187,9 @@ static void nri_queue_free_mem(struct nri_queue *q)
 static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
 {
 	struct nri_ring *ring = q->ring;
-	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_THISNODE |
-			  __GFP_NOWARN;
+	/* charged to the creator's memory cgroup; failing, never OOM-killing */
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_THISNODE |
+			  __GFP_NOWARN | __GFP_NORETRY;
 	unsigned long c, j;
 
 	q->nr_chunks = size >> 21;
@@ -193,13 +203,13 @@ static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
 		struct page **pp = q->pages + (c << NRI_CHUNK_ORDER);
 		struct page *p;
 
-		p = alloc_pages_node(ring->numa_node,
-				     gfp | __GFP_COMP | __GFP_NORETRY,
+		p = alloc_pages_node(ring->numa_node, gfp | __GFP_COMP,
 				     NRI_CHUNK_ORDER);
 		if (p) {
 			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++)
 				pp[j] = p + j;
 			q->huge_chunks++;
+			atomic_long_add(1UL << NRI_CHUNK_ORDER, &nri_pages_alive);
 			continue;
 		}
 		if (need_huge) {
@@ -209,6 +219,8 @@ static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
 		}
 		for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++) {
 			pp[j] = alloc_pages_node(ring->numa_node, gfp, 0);
+			if (pp[j])
+				atomic_long_inc(&nri_pages_alive);
 			if (!pp[j]) {
 				pr_err("%s: queue %u: out of memory on node %d\n",
 				       dev_name(&ring->dev), q->idx,
@@ -517,6 +529,7 @@ static void nri_ring_release(struct device *dev)
 		ida_free(&nri_anon_ida, ring->anon_id);
 	nri_config_free(ring->cfg);
 	kfree(ring);
+	atomic_dec(&nri_rings_alive);
 }
 
 static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
@@ -575,6 +588,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		nri_config_free(cfg);
 		return ERR_PTR(-ENOMEM);
 	}
+	atomic_inc(&nri_rings_alive);
 	ring->cfg = cfg;
 	ring->anon_id = -1;
 	ring->uring_fd = -1;

@@ -232,7 +232,10 @@ struct nvme_ring_stats {
 };
 
 /*
- * NVME_RING_IO_GET_INFO: the ring and the file's current queue.
+ * NVME_RING_IO_GET_INFO: the ring and the file's current queue. It also
+ * writes the indices the kernel owns (sq.consumer, cq.producer) and the
+ * flags words back from the kernel's own copies, so a client that
+ * scribbled on them can start over.
  */
 struct nvme_ring_info {
 	__u32	abi_version;	/* NVME_RING_IO_ABI_VERSION */

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nri-fuzz: throw random and malformed input at every entry point of
+ * nvme_ring_io, for a bounded number of rounds:
+ *
+ *   ioctl     random commands and argument bytes on a ring's file and on
+ *             /dev/nvme_ring_io (SETUP with random sizes, flags and fds)
+ *   mmap      random offsets, lengths, protections and flags
+ *   ring      random SQ descriptors, slot contents, producer and consumer
+ *             indices, SUBMIT and COMPLETE while commands run
+ *   uring     random io_uring commands (cmd_op and payload) on the ring
+ *   configfs  random strings into every attribute of a scratch ring
+ *
+ * Usage: nri-fuzz [--rounds N] [--seed S] RING NSDEV
+ * RING must confine writes to an LBA window it is free to destroy. The
+ * program checks nothing but its own survival; the test around it checks
+ * the kernel log, the ring's health and the module's unload.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <liburing.h>
+
+#include "nvmering.h"
+
+static uint64_t rs = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+static uint64_t pick(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void rnd_bytes(void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	while (n--)
+		*b++ = (uint8_t)rnd();
+}
+
+/* Interesting values for a 64-bit field. */
+static uint64_t edgy(void)
+{
+	static const uint64_t v[] = {
+		0, 1, 2, 3, 7, 64, 127, 128, 4095, 4096, 65535, 1ULL << 20,
+		1ULL << 21, 1ULL << 30, 1ULL << 31, 1ULL << 32, 1ULL << 40,
+		0x7fffffffULL, 0xffffffffULL, ~0ULL, ~0ULL - 127, 1ULL << 63,
+	};
+
+	if (pick(3))
+		return v[pick(sizeof(v) / sizeof(v[0]))];
+	return rnd();
+}
+
+static const unsigned long ring_cmds[] = {
+	NVME_RING_IO_SETUP, NVME_RING_IO_SUBMIT, NVME_RING_IO_COMPLETE,
+	NVME_RING_IO_GET_INFO, NVME_RING_IO_SET_QUEUE,
+	NVME_RING_IO_GET_QUEUE_INFO,
+};
+
+/* A random ioctl; COMPLETE never waits long, so the fuzzer keeps moving. */
+static void fuzz_ioctl(int fd)
+{
+	union {
+		uint8_t raw[512];
+		struct nvme_ring_complete c;
+	} buf;
+	unsigned long cmd;
+	void *arg;
+
+	rnd_bytes(&buf, sizeof(buf));
+	switch (pick(4)) {
+	case 0:
+		cmd = _IOC(pick(4), NVME_RING_IO_MAGIC, pick(32), pick(600));
+		break;
+	case 1:
+		cmd = (unsigned long)rnd();
+		break;
+	default:
+		cmd = ring_cmds[pick(sizeof(ring_cmds) / sizeof(ring_cmds[0]))];
+		break;
+	}
+	if (_IOC_NR(cmd) == _IOC_NR(NVME_RING_IO_COMPLETE) &&
+	    _IOC_TYPE(cmd) == NVME_RING_IO_MAGIC)
+		buf.c.timeout_ms = (uint32_t)pick(3);
+	switch (pick(5)) {
+	case 0: arg = NULL; break;
+	case 1: arg = (void *)(uintptr_t)edgy(); break;
+	default: arg = &buf; break;
+	}
+	if (pick(3) == 0)
+		memset(&buf, 0, sizeof(buf));
+	ioctl(fd, cmd, arg);
+}
+
+static void fuzz_setup(int nvme_fd)
+{
+	struct nvme_ring_setup s;
+	int fd = open("/dev/" NVME_RING_IO_MISC_NAME, O_RDWR);
+	int i, other = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	rnd_bytes(&s, sizeof(s));
+	if (pick(2)) {
+		memset(s.resv, 0, sizeof(s.resv));
+		s.flags &= NVME_RING_SETUP_F_ALL;
+	}
+	s.sq_entries = pick(2) ? 1U << pick(17) : (uint32_t)edgy();
+	s.cq_entries = pick(2) ? 1U << pick(17) : (uint32_t)edgy();
+	s.data_size = pick(2) ? pick(8) << 20 : edgy();
+	switch (pick(4)) {
+	case 0: s.nvme_fd = nvme_fd; break;
+	case 1: s.nvme_fd = other; break;
+	case 2: s.nvme_fd = fd; break;
+	default: s.nvme_fd = (int)rnd(); break;
+	}
+	s.uring_fd = pick(2) ? -1 : (int)rnd();
+	s.numa_node = pick(2) ? (int)pick(4) - 1 : (int)rnd();
+	ioctl(fd, NVME_RING_IO_SETUP, &s);
+	for (i = 0; i < 8; i++)
+		fuzz_ioctl(fd);
+	if (other >= 0)
+		close(other);
+	close(fd);
+}
+
+static void fuzz_mmap(int fd, const struct nvmering *r)
+{
+	uint64_t off, len;
+	int prot = PROT_READ | (pick(2) ? PROT_WRITE : 0);
+	int flags = pick(4) ? MAP_SHARED : MAP_PRIVATE;
+	uint8_t *m;
+
+	switch (pick(3)) {
+	case 0:
+		off = pick(r->info.nr_queues + 2) * NVME_RING_IO_MMAP_STRIDE +
+		      (pick(r->map_size / 4096 + 2) << 12);
+		break;
+	case 1:
+		off = edgy() & ~4095ULL;
+		break;
+	default:
+		off = 0;
+		break;
+	}
+	len = pick(2) ? (pick(r->map_size / 4096 + 4) + 1) << 12 : edgy();
+	if (!len || len > (1ULL << 34))
+		len = 4096;
+	m = mmap(NULL, len, prot, flags, fd, (off_t)off);
+	if (m == MAP_FAILED)
+		return;
+	/* it mapped: every byte must be there */
+	(void)*(volatile uint8_t *)m;
+	(void)*(volatile uint8_t *)(m + len - 1);
+	munmap(m, len);
+}
+
+/* Random but half-plausible commands in random slots, random indices. */
+static void fuzz_ring(struct nvmering *r)
+{
+	static const uint8_t opcodes[] = {
+		0x00, 0x01, 0x02, 0x04, 0x05, 0x08, 0x09, 0x19, 0x06, 0x7f,
+		0xff,
+	};
+	uint32_t nslots = 64, n = (uint32_t)pick(40) + 1, i;
+	struct nvme_ring_cqe cq[64];
+
+	for (i = 0; i < n; i++) {
+		uint64_t slot = nvmering_slot_off(r, (uint32_t)pick(nslots));
+		struct nvme_ring_slot *s = nvmering_slot(r, slot);
+		uint64_t desc = slot;
+
+		if (pick(4) == 0)
+			rnd_bytes(s, sizeof(*s));
+		else {
+			uint32_t nlb = (uint32_t)pick(16) + 1;
+			uint64_t lba = r->info.lba_start +
+				       (pick(8) ? pick(r->info.lba_count) : edgy());
+
+			nvmering_prep_rw(r, slot, opcodes[pick(sizeof(opcodes))],
+					 nvmering_buf_off(r, nslots, (uint32_t)pick(32), 8192),
+					 lba, nlb);
+			if (pick(4) == 0)
+				s->data_off = edgy();
+			if (pick(4) == 0)
+				s->data_len = (uint32_t)edgy();
+			if (pick(8) == 0)
+				s->cmd[pick(64)] = (uint8_t)rnd();
+			if (pick(16) == 0)
+				s->timeout_ms = (uint32_t)pick(5000);
+		}
+		if (pick(8) == 0)
+			desc = edgy();
+		if (nvmering_sq_push(r, desc))
+			break;
+	}
+	switch (pick(10)) {
+	case 0:		/* a producer from nowhere */
+		*r->sq_prod = (uint32_t)rnd();
+		break;
+	case 1:		/* a consumer from nowhere */
+		*r->cq_cons = (uint32_t)rnd();
+		break;
+	case 2:		/* scribble on the kernel's indices and flags */
+		*r->sq_cons = (uint32_t)rnd();
+		*r->cq_prod = (uint32_t)rnd();
+		*r->sq_flags = (uint32_t)rnd();
+		break;
+	default:
+		nvmering_sq_publish(r);
+		break;
+	}
+	nvmering_submit(r, (uint32_t)pick(3) * (uint32_t)pick(40));
+	nvmering_wait(r, (uint32_t)pick(4), (uint32_t)pick(3));
+	while ((n = nvmering_peek_cqes(r, cq, 64)) != 0 && n <= 64)
+		nvmering_cq_advance(r, n);
+}
+
+/* Put the indices back in order: take the queue over again. */
+static void repair_ring(struct nvmering *r, const char *name, uint32_t q)
+{
+	nvmering_close(r);
+	if (nvmering_open(r, name, (int)q))
+		exit(3);
+}
+
+static void fuzz_uring(struct nvmering *r)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_nsec = 20000000 };
+	unsigned int i, n = (unsigned int)pick(8) + 1;
+	unsigned int flags = pick(2) ? IORING_SETUP_SQE128 | IORING_SETUP_CQE32 : 0;
+
+	if (io_uring_queue_init(16, &ring, flags))
+		return;
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		size_t sz = flags ? 2 * sizeof(*sqe) : sizeof(*sqe);
+
+		if (!sqe)
+			break;
+		memset(sqe, 0, sz);
+		sqe->opcode = IORING_OP_URING_CMD;
+		sqe->fd = r->fd;
+		switch (pick(4)) {
+		case 0: sqe->cmd_op = NVME_RING_IO_URING_KICK; break;
+		case 1: sqe->cmd_op = NVME_RING_IO_URING_WAIT_CQ; break;
+		case 2: sqe->cmd_op = NVME_RING_IO_URING_CMD; break;
+		default: sqe->cmd_op = (uint32_t)rnd(); break;
+		}
+		rnd_bytes(sqe->cmd, flags ? 80 : 16);
+		if (sqe->cmd_op == NVME_RING_IO_URING_CMD && pick(2)) {
+			/* a plausible read inside the window */
+			struct nvme_ring_uring_cmd *c = (void *)sqe->cmd;
+			uint64_t lba = r->info.lba_start + pick(r->info.lba_count);
+			uint32_t w[3] = { (uint32_t)lba, (uint32_t)(lba >> 32), 0 };
+
+			memset(c, 0, sizeof(*c));
+			c->cmd[0] = 0x02;
+			memcpy(c->cmd + 40, w, sizeof(w));
+			c->data_off = nvmering_buf_off(r, 64, (uint32_t)pick(32), 8192);
+			c->data_len = 1U << r->info.lba_shift;
+		}
+		if (sqe->cmd_op == NVME_RING_IO_URING_WAIT_CQ && pick(2))
+			memset(sqe->cmd, 0, 16);
+	}
+	io_uring_submit(&ring);
+	for (i = 0; i < n; i++) {
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
+			break;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	/* waiters still pending are cancelled here */
+	io_uring_queue_exit(&ring);
+}
+
+static const char *const attrs[] = {
+	"device", "cpus", "numa_node", "nr_queues", "sq_entries", "cq_entries",
+	"data_size", "hugepages", "uid", "gid", "mode", "lba_start",
+	"lba_count", "opcodes", "sq_poll", "sq_poll_idle_ms", "poll", "enable",
+};
+
+static void write_attr(const char *dir, const char *attr, const char *val,
+		       size_t len)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return;
+	if (write(fd, val, len) < 0) {
+		/* refused: that is the point */
+	}
+	close(fd);
+}
+
+/* Random strings into every attribute of a scratch ring. */
+static void fuzz_configfs(const char *nsdev)
+{
+	static const char *const words[] = {
+		"0", "1", "-1", "2", "0-3", "0,2", "65536", "4096", "4M", "1G",
+		"99999999999999999999", "0x7f", "read,write", "read,,write",
+		"\n", "", " ", "0777", "01777", "y", "n", "on", "-", "1-0",
+		"4294967296", "18446744073709551615", "/dev/nvme0n1",
+		"/dev/nonexistent", "../../..", "1T", "0x", "00",
+	};
+	const char *dir = "/sys/kernel/config/nvme_ring_io/nri-fuzz";
+	char val[512];
+	int i, k;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return;
+	write_attr(dir, "device", nsdev, strlen(nsdev));
+	for (i = 0; i < 40; i++) {
+		const char *a = attrs[pick(sizeof(attrs) / sizeof(attrs[0]))];
+		size_t len;
+
+		/* no random device paths: they could open anything */
+		switch (strcmp(a, "device") ? pick(3) : 0) {
+		case 0:
+			snprintf(val, sizeof(val), "%s", words[pick(sizeof(words) / sizeof(words[0]))]);
+			len = strlen(val);
+			break;
+		case 1:
+			len = pick(sizeof(val));
+			rnd_bytes(val, len);
+			break;
+		default:
+			len = pick(24);
+			for (k = 0; k < (int)len; k++)
+				val[k] = "0123456789abcdefx-,/ \n"[pick(22)];
+			break;
+		}
+		write_attr(dir, a, val, len);
+		if (!strcmp(a, "enable"))
+			write_attr(dir, "enable", "0", 1);
+	}
+	write_attr(dir, "enable", "0", 1);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "rounds", 1, NULL, 'n' }, { "seed", 1, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long rounds = 200, i;
+	struct nvmering r;
+	int c, nvme_fd, ret;
+	uint32_t q;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': rounds = strtoul(optarg, NULL, 0); break;
+		case 's': rs ^= strtoull(optarg, NULL, 0) * 0x9E3779B97F4A7C15ULL; break;
+		default: goto usage;
+		}
+	}
+	if (optind + 2 != argc)
+		goto usage;
+	signal(SIGPIPE, SIG_IGN);
+	nvme_fd = open(argv[optind + 1], O_RDWR);
+	if (nvme_fd < 0) {
+		perror(argv[optind + 1]);
+		return 1;
+	}
+	ret = nvmering_open(&r, argv[optind], -1);
+	if (ret) {
+		fprintf(stderr, "nri-fuzz: %s: %s\n", argv[optind], strerror(-ret));
+		return 1;
+	}
+	q = r.queue;
+	for (i = 0; i < rounds; i++) {
+		switch (pick(10)) {
+		case 0: case 1:
+			fuzz_ioctl(r.fd);
+			/* SET_QUEUE may have moved the file: map what it says */
+			repair_ring(&r, argv[optind], q);
+			break;
+		case 2:
+			fuzz_setup(nvme_fd);
+			break;
+		case 3:
+			fuzz_mmap(r.fd, &r);
+			break;
+		case 4: case 5: case 6:
+			fuzz_ring(&r);
+			if (pick(4) == 0)
+				repair_ring(&r, argv[optind], q);
+			break;
+		case 7: case 8:
+			fuzz_uring(&r);
+			break;
+		default:
+			fuzz_configfs(argv[optind + 1]);
+			break;
+		}
+	}
+	repair_ring(&r, argv[optind], q);
+	nvmering_close(&r);
+	close(nvme_fd);
+	printf("nri-fuzz: %lu rounds survived\n", rounds);
+	return 0;
+usage:
+	fprintf(stderr, "usage: nri-fuzz [--rounds N] [--seed S] RING NSDEV\n");
+	return 2;
+}
