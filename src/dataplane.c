@@ -377,8 +377,13 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 		return 0;
 	}
 	nvme_init_request(rq, &c);
+	/*
+	 * A timeout makes the driver abort the command and may reset the
+	 * controller for everyone: clients may lengthen it, not make it tiny.
+	 */
 	if (s.timeout_ms)
-		rq->timeout = msecs_to_jiffies(s.timeout_ms);
+		rq->timeout = msecs_to_jiffies(max_t(u32, s.timeout_ms,
+						     NRI_MIN_TIMEOUT_MS));
 
 	if (s.data_len) {
 		err = nri_map_data(q, cmd, rq, s.data_off, s.data_len);

@@ -29,6 +29,7 @@ struct nri_ring;
 #define NRI_DEF_ENTRIES		256
 #define NRI_DEF_DATA_SIZE	(4UL << 20)
 #define NRI_MAX_TRANSFER	BIT(20)
+#define NRI_MIN_TIMEOUT_MS	1000
 #define NRI_NAME_MAX		32
 #define NRI_MAX_HCTX		1024
 
