@@ -73,8 +73,11 @@ echo 0 >"$NRI_CFS/pl/enable" || fail "disable under load"
 wait
 ring_down pl
 
-# polled completions and an SQ poller: no system calls, no interrupts
-ring_up pls poll=1 sq_poll=1 sq_poll_idle_ms=200 cpus="$(cat /sys/devices/system/cpu/online)"
+# polled completions and an SQ poller: no system calls, no interrupts;
+# made with the tool this time
+nvme-ring create pls --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/online)" \
+	--poll --sq-poll --sq-poll-idle 200 >/dev/null || fail "nvme-ring create --poll --sq-poll"
+[ "$(cat "$NRI_CFS/pls/poll")" = 1 ] || fail "--poll did not set poll"
 i0=$(irq_total)
 nvme-ring perf pls --rw randrw --depth 16 --ios 4000 --verify --submit sqpoll || fail "perf sqpoll on a polled ring"
 i1=$(irq_total)

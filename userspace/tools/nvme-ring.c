@@ -454,6 +454,8 @@ static void usage_create(FILE *f)
 "      --sq-poll           a kernel thread per queue polls the SQ, so clients\n"
 "                          submit without system calls\n"
 "      --sq-poll-idle MS   the poller sleeps after MS idle milliseconds (1000)\n"
+"      --poll              poll for completions on the device's poll queues\n"
+"                          (nvme.poll_queues=N) instead of taking interrupts\n"
 "  -h, --help              this text\n"
 "\n"
 "Example:\n"
@@ -470,7 +472,7 @@ struct attr_val {
 enum {
 	A_DEVICE, A_CPUS, A_NODE, A_QUEUES, A_SQ, A_CQ, A_DATA, A_HUGE,
 	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_SQPOLL,
-	A_SQPOLL_IDLE, A_NR
+	A_SQPOLL_IDLE, A_POLL, A_NR
 };
 
 static const char *attr_hint(int a, int err)
@@ -581,6 +583,7 @@ static int cmd_create(int argc, char **argv)
 		{ "mode", 1, NULL, 'm' }, { "lba-start", 1, NULL, 3 },
 		{ "lba-count", 1, NULL, 4 }, { "opcodes", 1, NULL, 'O' },
 		{ "sq-poll", 0, NULL, 5 }, { "sq-poll-idle", 1, NULL, 6 },
+		{ "poll", 0, NULL, 7 },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct attr_val a[A_NR] = {
@@ -600,6 +603,7 @@ static int cmd_create(int argc, char **argv)
 		[A_OPCODES] = { "opcodes", "--opcodes" },
 		[A_SQPOLL] = { "sq_poll", "--sq-poll" },
 		[A_SQPOLL_IDLE] = { "sq_poll_idle_ms", "--sq-poll-idle" },
+		[A_POLL] = { "poll", "--poll" },
 	};
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
@@ -640,6 +644,7 @@ static int cmd_create(int argc, char **argv)
 		case 4: SETV(A_LBA_COUNT, optarg); break;
 		case 'O': SETV(A_OPCODES, optarg); break;
 		case 5: SETV(A_SQPOLL, "1"); break;
+		case 7: SETV(A_POLL, "1"); break;
 		case 6:
 			if (parse_u64(optarg, &n))
 				usage_error(usage_create, "--sq-poll-idle '%s' is not a number of milliseconds", optarg);
