@@ -40,6 +40,7 @@
 #   VM_VERBOSE=0          1 also streams the console to stderr
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
 #   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
+#   BENCH_*               passed to tests/bench/*.sh (see there)
 
 set -euo pipefail
 
@@ -112,6 +113,9 @@ cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
 export NRI_FUZZ_ROUNDS=${NRI_FUZZ_ROUNDS:-}
+$(for v in BENCH_TIME BENCH_REPEATS BENCH_DEPTHS BENCH_BATCH BENCH_SPAN BENCH_ENGINES; do
+	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
+done)
 CONF
 VM_CONF=$work/nri-vm.conf "$top/scripts/vm-build.sh" "$work/initrd" "${tests[@]}"
 

@@ -677,25 +677,42 @@ u32 nri_cq_ready(struct nri_queue *q)
 
 /*
  * COMPLETE on a polled ring: poll until @min are ready, the time is up, a
- * signal comes or the ring dies; always poll at least once. With an SQ
- * poller on the queue, the poller reaps and this only sleeps.
+ * signal comes or the ring dies; always poll at least once. By default it
+ * polls without sleeping, for the lowest latency. With @hybrid it sleeps
+ * between polls: the sleep adapts per queue, growing while polls come back
+ * empty and shrinking when they find work, so a batch of completions costs
+ * a few timer wakeups instead of one interrupt each and the CPU is free
+ * meanwhile. With an SQ poller on the queue, the poller reaps and this
+ * only waits.
  */
-static int nri_complete_poll(struct nri_queue *q, u32 min, u32 timeout_ms)
+#define NRI_HYBRID_MIN_US	4
+#define NRI_HYBRID_MAX_US	500
+
+static int nri_complete_poll(struct nri_queue *q, u32 min, u32 timeout_ms,
+			     bool hybrid)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	u32 delay;
+	int found;
 
 	for (;;) {
-		if (!q->poller)
-			nri_poll_completions(q);
+		found = q->poller ? 0 : nri_poll_completions(q);
 		if (nri_cq_ready(q) >= min || !timeout_ms ||
 		    !nri_ring_live(q->ring) || time_after(jiffies, end))
 			return 0;
 		if (signal_pending(current))
 			return -EINTR;
-		if (q->poller)
-			usleep_range(20, 50);
-		else
+		if (!hybrid && !q->poller) {
 			cond_resched();
+			continue;
+		}
+		delay = READ_ONCE(q->hybrid_us);
+		if (found)
+			delay = max_t(u32, delay * 3 / 4, NRI_HYBRID_MIN_US);
+		else
+			delay = min_t(u32, delay * 2, NRI_HYBRID_MAX_US);
+		WRITE_ONCE(q->hybrid_us, delay);
+		usleep_range(delay, delay + delay / 4 + 1);
 	}
 }
 
@@ -705,7 +722,7 @@ static bool nri_wait_done(struct nri_queue *q, u32 min)
 }
 
 int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
-		      u32 *avail)
+		      bool hybrid, u32 *avail)
 {
 	long ret;
 
@@ -716,7 +733,7 @@ int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 		return -EINVAL;
 	}
 	if (q->ring->tgt.poll) {
-		ret = nri_complete_poll(q, min, timeout_ms);
+		ret = nri_complete_poll(q, min, timeout_ms, hybrid);
 		if (ret < 0)
 			return ret;
 	} else if (min && timeout_ms && nri_cq_ready(q) < min) {

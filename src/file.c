@@ -299,9 +299,11 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&c, argp, sizeof(c)))
 			return -EFAULT;
-		if (c.flags || c.resv[0] || c.resv[1])
+		if ((c.flags & ~NVME_RING_COMPLETE_F_ALL) || c.resv[0] ||
+		    c.resv[1])
 			return -EINVAL;
 		ret = nri_complete_wait(q, c.min_complete, c.timeout_ms,
+					c.flags & NVME_RING_COMPLETE_F_HYBRID,
 					&c.available);
 		if (ret < 0)
 			return ret;

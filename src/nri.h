@@ -153,6 +153,7 @@ struct nri_queue {
 
 	wait_queue_head_t	wait;
 	struct list_head	uring_waiters;	/* protected by cq_lock */
+	u32			hybrid_us;	/* polled rings: sleep between polls */
 
 	struct task_struct	*poller;	/* SQ poller, when configured */
 };
@@ -224,7 +225,8 @@ u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err);
 void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c);
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
-int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms, u32 *avail);
+int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
+		      bool hybrid, u32 *avail);
 u32 nri_cq_ready(struct nri_queue *q);
 
 /* src/uring.c */

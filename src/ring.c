@@ -334,6 +334,7 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 	spin_lock_init(&q->cq_lock);
 	init_waitqueue_head(&q->wait);
 	INIT_LIST_HEAD(&q->uring_waiters);
+	q->hybrid_us = 16;
 	q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
 	if (!q->hctxs || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL)) {
 		bitmap_free(q->hctxs);

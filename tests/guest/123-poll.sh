@@ -49,6 +49,11 @@ for q in $(ring_queues pl); do
 	nri-io --queue "$q" --pin --lba $((q * 8192)) --nlb 2048 --bs 8 --depth 32 \
 		--seed $((q + 80)) verify pl >/dev/null || fail "queue $q: verify"
 done
+# COMPLETE sleeping between polls (hybrid) instead of spinning
+nri-io --queue 0 --hybrid --lba 50000 --nlb 1024 --bs 8 --depth 32 --seed 85 write pl >/dev/null ||
+	fail "hybrid write"
+nri-io --queue 0 --hybrid --lba 50000 --nlb 1024 --bs 8 --depth 32 --seed 85 verify pl >/dev/null ||
+	fail "hybrid verify"
 i1=$(irq_total)
 info "I/O interrupts during polled I/O: $((i1 - i0))"
 [ $((i1 - i0)) -lt 16 ] || fail "$((i1 - i0)) I/O interrupts during polled I/O"

@@ -43,6 +43,7 @@ static struct {
 	int queue;
 	int pin;
 	int hold;
+	int hybrid;
 	int rdonly;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
@@ -148,6 +149,15 @@ static int run_io(struct nvmering *r, int write)
 		}
 		if (nvmering_submit(r, 0) < 0)
 			die("submit", errno);
+		if (opt.hybrid && !nvmering_cq_ready(r)) {
+			struct nvme_ring_complete hc = {
+				.min_complete = 1, .timeout_ms = 10000,
+				.flags = NVME_RING_COMPLETE_F_HYBRID,
+			};
+
+			if (ioctl(r->fd, NVME_RING_IO_COMPLETE, &hc) < 0)
+				die("COMPLETE (hybrid)", errno);
+		}
 		if (nvmering_wait(r, 1, 10000))
 			die("wait for completion", ETIMEDOUT);
 
@@ -389,6 +399,9 @@ static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
 	memset(&co, 0, sizeof(co));
 	co.resv[1] = 1;
 	bad |= expect_errno("COMPLETE resv", ioctl(r->fd, NVME_RING_IO_COMPLETE, &co), EINVAL);
+	memset(&co, 0, sizeof(co));
+	co.flags = 0x80;
+	bad |= expect_errno("COMPLETE unknown flag", ioctl(r->fd, NVME_RING_IO_COMPLETE, &co), EINVAL);
 	bad |= expect_errno("GET_INFO bad pointer", ioctl(r->fd, NVME_RING_IO_GET_INFO, (void *)8), EFAULT);
 	q = r->info.nr_queues;
 	bad |= expect_errno("SET_QUEUE out of range", ioctl(r->fd, NVME_RING_IO_SET_QUEUE, &q), EINVAL);
@@ -580,6 +593,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
+		"              [--hybrid]\n"
 		"              gen | write RING | verify RING | errors RING |\n"
 		"              garbage RING | flow RING | info RING |\n"
 		"              ioctl-errors RING NSDEV\n");
@@ -594,6 +608,7 @@ int main(int argc, char **argv)
 		{ "seed", 1, NULL, 's' }, { "lba-size", 1, NULL, 'z' },
 		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
 		{ "rdonly", 0, NULL, 'r' }, { "hold", 1, NULL, 'H' },
+		{ "hybrid", 0, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
@@ -612,6 +627,7 @@ int main(int argc, char **argv)
 		case 'p': opt.pin = 1; break;
 		case 'r': opt.rdonly = 1; break;
 		case 'H': opt.hold = atoi(optarg); break;
+		case 'Y': opt.hybrid = 1; break;
 		default: usage();
 		}
 	}

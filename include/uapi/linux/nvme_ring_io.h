@@ -212,9 +212,19 @@ struct nvme_ring_complete {
 	__u32	min_complete;
 	__u32	timeout_ms;
 	__u32	available;	/* out */
-	__u32	flags;		/* must be 0 */
+	__u32	flags;		/* NVME_RING_COMPLETE_F_* */
 	__u64	resv[2];	/* must be 0 */
 };
+
+/*
+ * NVME_RING_COMPLETE_F_HYBRID: on a polled ring (NVME_RING_INFO_F_POLLED),
+ *	sleep between polls for a time that adapts to how fast completions
+ *	come (hybrid polling), leaving the CPU free meanwhile; by default
+ *	COMPLETE polls without sleeping, for the lowest latency. No effect on
+ *	other rings.
+ */
+#define NVME_RING_COMPLETE_F_HYBRID	_BITUL(0)
+#define NVME_RING_COMPLETE_F_ALL	NVME_RING_COMPLETE_F_HYBRID
 
 /* Per-queue counters. */
 struct nvme_ring_stats {
