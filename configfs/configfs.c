@@ -165,8 +165,13 @@ static int nri_apply_cpus(struct nri_config *cfg, const char *name, char *val)
 	int ret;
 
 	if (!*val) {
-		pr_err("%s: cpus: empty CPU list\n", name);
+		pr_err("%s: cpus: empty CPU list (write auto for the default)\n",
+		       name);
 		return -EINVAL;
+	}
+	if (!strcmp(val, "auto")) {
+		cpumask_clear(cfg->cpus);	/* the CPUs of the ring's node */
+		return 0;
 	}
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;

@@ -65,6 +65,8 @@ expect_logged_fail 4096 cpus "cpus:"
 expect_logged_fail "" cpus "empty CPU list"
 expect_logged_fail "x-y" cpus "cpus:"
 expect_write_ok "0-$last" "$r/cpus"
+expect_write_ok auto "$r/cpus"
+[ -z "$(tr -d '\n' <"$r/cpus")" ] || fail "cpus after auto: $(cat "$r/cpus")"
 expect_write_ok 0 "$r/cpus"
 if [ "$last" -gt 0 ] && [ -w "/sys/devices/system/cpu/cpu$last/online" ]; then
 	echo 0 >"/sys/devices/system/cpu/cpu$last/online" || fail "offlining CPU $last"
