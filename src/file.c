@@ -342,6 +342,32 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
+/*
+ * The region is inserted whole at mmap() time; a page the client dropped
+ * (madvise(MADV_DONTNEED)) comes back here. The mapping holds the file,
+ * the file the ring, so the queue's pages are there for as long as the
+ * mapping is.
+ */
+static vm_fault_t nri_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct nri_queue *q = vma->vm_private_data;
+	u64 in = ((u64)vmf->pgoff << PAGE_SHIFT) -
+		 (u64)q->idx * NVME_RING_IO_MMAP_STRIDE;
+	struct page *page;
+
+	if (in >= q->layout.mmap_size)
+		return VM_FAULT_SIGBUS;
+	page = q->pages[in >> PAGE_SHIFT];
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct nri_vm_ops = {
+	.fault = nri_vm_fault,
+};
+
 static int nri_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct nri_file *nf = file->private_data;
@@ -371,6 +397,8 @@ static int nri_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &nri_vm_ops;
+	vma->vm_private_data = q;
 	return vm_insert_pages(vma, vma->vm_start, q->pages + (in >> PAGE_SHIFT),
 			       &num);
 }

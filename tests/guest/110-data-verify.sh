@@ -24,6 +24,10 @@ big=$((max / lbs))
 nri-io --lba 4096 --nlb $((big * 3)) --bs "$big" --depth 2 --seed 12 write dv || fail "max-size write"
 nri-io --lba 4096 --nlb $((big * 3)) --bs "$big" --depth 2 --seed 12 verify dv || fail "max-size verify"
 
+# a client that dropped its mapping's pages gets them back on touch
+nri-io --dontneed --lba 0 --nlb 512 --bs 8 --depth 32 --seed 11 verify dv ||
+	fail "verify after MADV_DONTNEED"
+
 # ring -> dd and nvme-cli
 nri-io --lba 0 --nlb 512 --seed 11 --lba-size "$lbs" gen >/tmp/want
 dd if="/dev/$ns" of=/tmp/got bs="$lbs" count=512 iflag=direct 2>/dev/null || fail "dd read"

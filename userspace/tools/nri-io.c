@@ -44,6 +44,7 @@ static struct {
 	int pin;
 	int hold;
 	int hybrid;
+	int dontneed;
 	int rdonly;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
@@ -593,7 +594,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
-		"              [--hybrid]\n"
+		"              [--hybrid] [--dontneed]\n"
 		"              gen | write RING | verify RING | errors RING |\n"
 		"              garbage RING | flow RING | info RING |\n"
 		"              ioctl-errors RING NSDEV\n");
@@ -608,7 +609,7 @@ int main(int argc, char **argv)
 		{ "seed", 1, NULL, 's' }, { "lba-size", 1, NULL, 'z' },
 		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
 		{ "rdonly", 0, NULL, 'r' }, { "hold", 1, NULL, 'H' },
-		{ "hybrid", 0, NULL, 'Y' },
+		{ "hybrid", 0, NULL, 'Y' }, { "dontneed", 0, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
@@ -628,6 +629,7 @@ int main(int argc, char **argv)
 		case 'r': opt.rdonly = 1; break;
 		case 'H': opt.hold = atoi(optarg); break;
 		case 'Y': opt.hybrid = 1; break;
+		case 'N': opt.dontneed = 1; break;
 		default: usage();
 		}
 	}
@@ -650,6 +652,9 @@ int main(int argc, char **argv)
 	if (optind + 1 >= argc)
 		usage();
 	ring_open(&r, argv[optind + 1]);
+	/* drop every page of the mapping: the kernel must fault them back */
+	if (opt.dontneed && madvise(r.map, r.map_size, MADV_DONTNEED))
+		die("madvise", errno);
 	if (opt.hold > 0)
 		sleep(opt.hold);
 
