@@ -9,6 +9,8 @@
 #   unit/...                               'make -C userspace test': each TAP
 #                                          line it prints, or one item if none
 #   guest/<test>                           tests/guest/*.sh in the default VM
+#                                          (but those whose TOPOLOGY line is
+#                                          just "poll")
 #                                          (4 CPUs, 2 nodes, 1 NVMe)
 #   3node/<test>                           tests/guest/*.sh with a line
 #                                          "# TOPOLOGY: any", in a VM with 6
@@ -133,14 +135,17 @@ fi
 
 if [ "$module_ok" = 1 ]; then
 	shopt -s nullglob
-	guest=(tests/guest/[0-9]*.sh)
+	all=(tests/guest/[0-9]*.sh)
+	guest=()
 	topo=()
 	memless=()
 	polled=()
-	for t in "${guest[@]}"; do
+	for t in "${all[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
 		grep -q '^# TOPOLOGY: .*memless' "$t" && memless+=("$t")
 		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
+		# a test made for poll queues only runs in that boot
+		grep -q '^# TOPOLOGY: poll$' "$t" || guest+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
