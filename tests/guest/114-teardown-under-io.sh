@@ -10,7 +10,7 @@ require_tool nri-io
 trap 'ring_down td' EXIT
 
 long_writer() {
-	nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --seed 50 write td >/tmp/lw.out 2>&1
+	nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --loops 1000 --seed 50 write td >/tmp/lw.out 2>&1
 	echo $? >/tmp/lw.rc
 }
 
@@ -38,7 +38,7 @@ wait
 
 # kill -9 with commands in flight: the next client takes the queue over
 ring_up td nr_queues=1
-nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --seed 50 write td >/dev/null 2>&1 &
+nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --loops 1000 --seed 50 write td >/dev/null 2>&1 &
 pid=$!
 sleep 1
 [ "$(cat "$NRI_SYS/td/submitted")" -gt 0 ] || fail "writer did not start"

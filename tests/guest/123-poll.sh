@@ -62,7 +62,7 @@ nvme-ring perf pl --rw randrw --depth 16 --ios 4000 --verify --submit uring >/tm
 	grep -q "Operation not supported" /tmp/u.out || fail "perf uring on a polled ring: $(tail -n 2 /tmp/u.out)"
 
 # a client killed with commands in flight: the next one reaps them
-nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 write pl >/dev/null 2>&1 &
+nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --loops 1000 write pl >/dev/null 2>&1 &
 pid=$!
 sleep 1
 kill -9 "$pid"
@@ -72,7 +72,7 @@ nri-io --lba 100 --nlb 64 --seed 81 write pl >/dev/null || fail "client after a 
 [ "$(cat "$NRI_SYS/pl/submitted")" = "$(cat "$NRI_SYS/pl/completed")" ] || fail "submitted != completed"
 
 # disable under load
-nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 write pl >/dev/null 2>&1 &
+nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --loops 1000 write pl >/dev/null 2>&1 &
 sleep 1
 echo 0 >"$NRI_CFS/pl/enable" || fail "disable under load"
 wait

@@ -45,9 +45,11 @@ static struct {
 	int hold;
 	int hybrid;
 	int dontneed;
+	unsigned int loops;
 	int rdonly;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
+	.loops = 1,
 	.queue = -1,
 };
 
@@ -110,7 +112,7 @@ static int run_io(struct nvmering *r, int write)
 	uint64_t next = 0, done = 0, ncmd = (opt.nlb + opt.bs - 1) / opt.bs;
 	uint32_t inflight = 0, free_top = depth, i;
 	uint32_t *free_slots = calloc(depth, sizeof(*free_slots));
-	int bad = 0;
+	int bad = 0, ret;
 
 	if (!free_slots)
 		die("calloc", ENOMEM);
@@ -148,8 +150,9 @@ static int run_io(struct nvmering *r, int write)
 			next++;
 			inflight++;
 		}
-		if (nvmering_submit(r, 0) < 0)
-			die("submit", errno);
+		ret = nvmering_submit(r, 0);
+		if (ret < 0)
+			die("submit", ret);
 		if (opt.hybrid && !nvmering_cq_ready(r)) {
 			struct nvme_ring_complete hc = {
 				.min_complete = 1, .timeout_ms = 10000,
@@ -159,8 +162,9 @@ static int run_io(struct nvmering *r, int write)
 			if (ioctl(r->fd, NVME_RING_IO_COMPLETE, &hc) < 0)
 				die("COMPLETE (hybrid)", errno);
 		}
-		if (nvmering_wait(r, 1, 10000))
-			die("wait for completion", ETIMEDOUT);
+		ret = nvmering_wait(r, 1, 10000);
+		if (ret)
+			die("wait for completion", ret);
 
 		struct nvme_ring_cqe cqes[64];
 		uint32_t n = nvmering_peek_cqes(r, cqes, 64);
@@ -594,7 +598,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
-		"              [--hybrid] [--dontneed]\n"
+		"              [--hybrid] [--dontneed] [--loops N]\n"
 		"              gen | write RING | verify RING | errors RING |\n"
 		"              garbage RING | flow RING | info RING |\n"
 		"              ioctl-errors RING NSDEV\n");
@@ -610,6 +614,7 @@ int main(int argc, char **argv)
 		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
 		{ "rdonly", 0, NULL, 'r' }, { "hold", 1, NULL, 'H' },
 		{ "hybrid", 0, NULL, 'Y' }, { "dontneed", 0, NULL, 'N' },
+		{ "loops", 1, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
@@ -630,6 +635,7 @@ int main(int argc, char **argv)
 		case 'H': opt.hold = atoi(optarg); break;
 		case 'Y': opt.hybrid = 1; break;
 		case 'N': opt.dontneed = 1; break;
+		case 'L': opt.loops = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -658,10 +664,13 @@ int main(int argc, char **argv)
 	if (opt.hold > 0)
 		sleep(opt.hold);
 
-	if (!strcmp(cmd, "write"))
-		ret = run_io(&r, 1);
-	else if (!strcmp(cmd, "verify"))
-		ret = run_io(&r, 0);
+	if (!strcmp(cmd, "write") || !strcmp(cmd, "verify")) {
+		unsigned int l;
+
+		/* --loops N: the same range N times, for a long-running client */
+		for (ret = 0, l = 0; l < opt.loops && !ret; l++)
+			ret = run_io(&r, cmd[0] == 'w');
+	}
 	else if (!strcmp(cmd, "errors"))
 		ret = run_errors(&r);
 	else if (!strcmp(cmd, "garbage"))
