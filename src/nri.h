@@ -120,6 +120,7 @@ struct nri_queue {
 	/* memory: nr_pages pages, mapped contiguously at base */
 	struct page		**pages;
 	unsigned long		nr_pages;
+	unsigned long		hdr_pages;	/* order-0, before the chunks */
 	unsigned int		nr_chunks;
 	unsigned int		huge_chunks;
 	void			*base;

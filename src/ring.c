@@ -158,12 +158,20 @@ static void nri_queue_free_mem(struct nri_queue *q)
 		vunmap(q->base);
 	if (q->pages) {
 		/*
-		 * Drop our reference on each chunk: once on a 2 MiB compound
-		 * page (its tails are not pages of their own), once per page
-		 * otherwise. Client mappings hold references of their own.
+		 * Drop our reference on each header page, and on each chunk:
+		 * once on a 2 MiB compound page (its tails are not pages of
+		 * their own), once per page otherwise. Client mappings hold
+		 * references of their own.
 		 */
+		for (j = 0; j < q->hdr_pages; j++) {
+			if (q->pages[j]) {
+				put_page(q->pages[j]);
+				atomic_long_dec(&nri_pages_alive);
+			}
+		}
 		for (c = 0; c < q->nr_chunks; c++) {
-			struct page **pp = q->pages + (c << NRI_CHUNK_ORDER);
+			struct page **pp = q->pages + q->hdr_pages +
+					   (c << NRI_CHUNK_ORDER);
 
 			if (pp[0] && PageHead(pp[0])) {
 				put_page(pp[0]);
@@ -184,7 +192,11 @@ static void nri_queue_free_mem(struct nri_queue *q)
 	q->pages = NULL;
 }
 
-static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
+/*
+ * The header (indices, SQ, CQ) gets order-0 pages of its own; the data
+ * area whole 2 MiB chunks.
+ */
+static int nri_queue_alloc_mem(struct nri_queue *q, bool need_huge)
 {
 	struct nri_ring *ring = q->ring;
 	/* charged to the creator's memory cgroup; failing, never OOM-killing */
@@ -192,15 +204,27 @@ static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
 			  __GFP_NOWARN | __GFP_NORETRY;
 	unsigned long c, j;
 
-	q->nr_chunks = size >> 21;
-	q->nr_pages = size >> PAGE_SHIFT;
+	q->hdr_pages = q->layout.data_off >> PAGE_SHIFT;
+	q->nr_chunks = q->layout.data_size >> 21;
+	q->nr_pages = q->hdr_pages + (q->nr_chunks << NRI_CHUNK_ORDER);
 	q->pages = kvcalloc_node(q->nr_pages, sizeof(*q->pages), GFP_KERNEL,
 				 ring->numa_node);
 	if (!q->pages)
 		return -ENOMEM;
 
+	for (j = 0; j < q->hdr_pages; j++) {
+		q->pages[j] = alloc_pages_node(ring->numa_node, gfp, 0);
+		if (!q->pages[j]) {
+			pr_err("%s: queue %u: out of memory on node %d\n",
+			       dev_name(&ring->dev), q->idx, ring->numa_node);
+			return -ENOMEM;
+		}
+		atomic_long_inc(&nri_pages_alive);
+	}
+
 	for (c = 0; c < q->nr_chunks; c++) {
-		struct page **pp = q->pages + (c << NRI_CHUNK_ORDER);
+		struct page **pp = q->pages + q->hdr_pages +
+				   (c << NRI_CHUNK_ORDER);
 		struct page *p;
 
 		p = alloc_pages_node(ring->numa_node, gfp | __GFP_COMP,
@@ -238,8 +262,8 @@ static int nri_queue_alloc_mem(struct nri_queue *q, u64 size, bool need_huge)
 }
 
 /*
- * The queue region: the indices page, the SQ descriptors, the CQ entries,
- * then the data area, rounded up to whole 2 MiB chunks.
+ * The queue region: the indices page, the SQ descriptors, the CQ entries
+ * (page aligned), then the data area, whole 2 MiB chunks.
  */
 static int nri_queue_layout(struct nri_queue *q, struct nri_config *cfg)
 {
@@ -257,8 +281,8 @@ static int nri_queue_layout(struct nri_queue *q, struct nri_config *cfg)
 	hdr = PAGE_ALIGN(l->cq.desc +
 			 (u64)cfg->cq_entries * sizeof(struct nvme_ring_cqe));
 	l->data_off = hdr;
-	total = round_up(hdr + cfg->data_size, NRI_CHUNK_SIZE);
-	l->data_size = total - hdr;
+	l->data_size = round_up(cfg->data_size, NRI_CHUNK_SIZE);
+	total = hdr + l->data_size;
 	l->mmap_offset = (u64)q->idx * NVME_RING_IO_MMAP_STRIDE;
 	l->mmap_size = total;
 	return 0;
@@ -642,8 +666,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		struct nri_queue *q = ring->queues[i];
 
 		nri_queue_layout(q, cfg);
-		ret = nri_queue_alloc_mem(q, q->layout.mmap_size,
-					  cfg->hugepages);
+		ret = nri_queue_alloc_mem(q, cfg->hugepages);
 		if (ret)
 			goto out_free_cpus;
 		nri_queue_bind_pointers(q, cfg);
