@@ -194,7 +194,6 @@ static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
 	if (IS_ERR(ring)) {
 		ret = PTR_ERR(ring);
 	} else {
-		ring->uring_fd = s.uring_fd;
 		nf->ring = ring;
 		nf->q = ring->queues[0];
 	}

@@ -179,7 +179,6 @@ struct nri_ring {
 	atomic_t		state;		/* enum nri_state */
 	bool			torn_down;	/* nri_ring_disable() ran */
 	int			anon_id;	/* anonymous rings: anon.<id> */
-	int			uring_fd;
 };
 
 static inline struct nri_cmd *nri_cmd_at(struct nri_queue *q, u32 i)

@@ -616,7 +616,6 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	atomic_inc(&nri_rings_alive);
 	ring->cfg = cfg;
 	ring->anon_id = -1;
-	ring->uring_fd = -1;
 	atomic_set(&ring->state, NRI_STATE_LIVE);
 	device_initialize(&ring->dev);
 	ring->dev.class = &nri_class;

@@ -168,8 +168,8 @@ struct nvme_ring_cqe {
  * ring bound to the namespace behind nvme_fd (/dev/nvmeXnY or /dev/ngXnY).
  * Writes through the ring need nvme_fd to be open for writing.
  *
- * uring_fd is the caller's io_uring, recorded for the library, which
- * registers the data area with it as fixed buffers; -1 for none.
+ * uring_fd is the caller's io_uring (-1 for none); the kernel does not use
+ * it: libnvmering registers the mapped data area with it as fixed buffers.
  * The queue runs on the caller's allowed CPUs; its memory goes to numa_node
  * when NVME_RING_SETUP_F_NUMA_NODE is set, else to the caller's node.
  */
