@@ -119,6 +119,8 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 	q->cq_tail++;
 	smp_store_release(q->cq_prod, q->cq_tail);		/* (C) */
 	__nri_cmd_release(q, cmd, status, err);
+	if (flags & NVME_RING_CQE_F_REJECTED)
+		q->stats.invalid_descs++;
 	waiters = !list_empty(&q->uring_waiters);
 	spin_unlock_irqrestore(&q->cq_lock, irqflags);
 
@@ -130,15 +132,10 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 
 static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
 {
-	struct nri_queue *q = cmd->q;
-	unsigned long irqflags;
 	u16 flags = NVME_RING_CQE_F_REJECTED;
 
 	if (!cmd->slot_ok)
 		flags |= NVME_RING_CQE_F_BAD_SLOT;
-	spin_lock_irqsave(&q->cq_lock, irqflags);
-	q->stats.invalid_descs++;
-	spin_unlock_irqrestore(&q->cq_lock, irqflags);
 	cmd->bytes = 0;
 	nri_post_completion(cmd, status, 0, err, flags);
 }
