@@ -324,11 +324,13 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 {
 	struct nri_ring *ring = q->ring;
 	struct nvme_ring_slot s;
-	struct nvme_command c = { };
+	/* the command is used in place, in the snapshot */
+	struct nvme_command *c = (struct nvme_command *)s.cmd;
 	struct request *rq;
 	u16 status;
 	int err;
 
+	BUILD_BUG_ON(sizeof(*c) != sizeof(s.cmd));
 	cmd->slot = desc;
 	cmd->has_bio = false;
 	cmd->bytes = 0;
@@ -346,19 +348,18 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 
 	/* One snapshot of the slot: the client may scribble on it meanwhile. */
 	memcpy(&s, q->data + desc, sizeof(s));
-	memcpy(&c, s.cmd, sizeof(c));
 
-	status = nri_check_cmd(q, &s, &c.common, &err);
+	status = nri_check_cmd(q, &s, &c->common, &err);
 	if (status) {
 		pr_warn_ratelimited("%s: queue %u: slot 0x%llx: opcode 0x%02x refused (error %d, status 0x%x)\n",
 				    dev_name(&ring->dev), q->idx, desc,
-				    c.common.opcode, err, status);
+				    c->common.opcode, err, status);
 		nri_reject(cmd, status, err);
 		return 0;
 	}
-	nri_prepare_nvme_cmd(ring, &c);
+	nri_prepare_nvme_cmd(ring, c);
 
-	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c) |
+	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(c) |
 				  (ring->tgt.poll ? REQ_POLLED : 0),
 				  nowait ? BLK_MQ_REQ_NOWAIT : 0);
 	if (IS_ERR(rq)) {
@@ -373,7 +374,7 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 		nri_post_completion(cmd, NRI_SC_HOST_PATH, 0, err, 0);
 		return 0;
 	}
-	nvme_init_request(rq, &c);
+	nvme_init_request(rq, c);
 	/*
 	 * A timeout makes the driver abort the command and may reset the
 	 * controller for everyone: clients may lengthen it, not make it tiny.
@@ -394,16 +395,30 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 		}
 	}
 	cmd->bytes = s.data_len;
-	cmd->write = nvme_is_write(&c);
+	cmd->write = nvme_is_write(c);
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;
-	if (ring->tgt.poll)
+	if (ring->tgt.poll) {
 		WRITE_ONCE(cmd->rq, rq);
+		WRITE_ONCE(q->poll_hint, cmd->idx);
+	}
 	blk_execute_rq_nowait(rq, false);
 	return 0;
 }
 
 #define NRI_POLL_HCTX	4
+
+/* Poll @rq's hardware context once; completions are ended in a batch. */
+static int nri_poll_rq(struct request *rq)
+{
+	DEFINE_IO_COMP_BATCH(iob);
+	int ret;
+
+	ret = blk_rq_poll(rq, &iob, BLK_POLL_ONESHOT);
+	if (!rq_list_empty(&iob.req_list))
+		iob.complete(&iob);
+	return ret > 0 ? ret : 0;
+}
 
 /*
  * Polled rings get no interrupts: reap completions by polling, once, each
@@ -414,15 +429,31 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
  * the queue, which we hold, so the worst case is one poll of a context
  * with nothing of ours, and blk_rq_poll() ignores a request no longer
  * polled.
+ *
+ * A queue whose CPUs are all served by one poll context (the usual case)
+ * polls it through the newest command still in flight, found from the
+ * last one issued backwards; one spanning several contexts looks at every
+ * command.
  */
 int nri_poll_completions(struct nri_queue *q)
 {
 	struct blk_mq_hw_ctx *polled[NRI_POLL_HCTX];
-	int n = 0, found = 0, j, ret;
-	u32 i;
+	int n = 0, found = 0, j;
+	u32 i, idx;
 
 	if (!q->ring->tgt.poll || !READ_ONCE(q->inflight))
 		return 0;
+	if (bitmap_weight(q->hctxs, NRI_MAX_HCTX) == 1) {
+		idx = READ_ONCE(q->poll_hint);
+		for (i = 0; i < q->nr_cmds; i++) {
+			struct request *rq = READ_ONCE(nri_cmd_at(q, idx)->rq);
+
+			if (rq)
+				return nri_poll_rq(rq);
+			idx = idx ? idx - 1 : q->nr_cmds - 1;
+		}
+		return 0;
+	}
 	for (i = 0; i < q->nr_cmds && n < NRI_POLL_HCTX; i++) {
 		struct request *rq = READ_ONCE(nri_cmd_at(q, i)->rq);
 		struct blk_mq_hw_ctx *h;
@@ -438,9 +469,7 @@ int nri_poll_completions(struct nri_queue *q)
 		if (j < n)
 			continue;
 		polled[n++] = h;
-		ret = blk_rq_poll(rq, NULL, BLK_POLL_ONESHOT);
-		if (ret > 0)
-			found += ret;
+		found += nri_poll_rq(rq);
 	}
 	return found;
 }
@@ -526,8 +555,15 @@ int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
 	if (max && max < pending)
 		pending = max;
 
-	/* one doorbell per batch */
+	/*
+	 * One doorbell per batch, and the batch's requests taken from the
+	 * plug's cache: one queue reference and one tag search for all of
+	 * them. This is what blk_start_plug_nr_ios() does, which is not
+	 * exported; an outer plug, if any, keeps its own setting.
+	 */
 	blk_start_plug(&plug);
+	if (current->plug == &plug)
+		plug.nr_ios = min_t(u32, pending, NRI_BATCH);
 	while (done < pending) {
 		n = nri_reserve(q, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)
@@ -718,6 +754,51 @@ static bool nri_wait_done(struct nri_queue *q, u32 min)
 	return nri_cq_ready(q) >= min || !nri_ring_live(q->ring);
 }
 
+struct nri_waiter {
+	struct wait_queue_entry wq;
+	struct nri_queue *q;
+	u32 min;
+};
+
+/*
+ * Completions wake the queue's waiters one by one: a COMPLETE waiter is
+ * woken only once what it waits for is there, not for each entry on the
+ * way (as io_uring does for its CQ waiters).
+ */
+static int nri_waiter_wake(struct wait_queue_entry *wq, unsigned int mode,
+			   int sync, void *key)
+{
+	struct nri_waiter *w = container_of(wq, struct nri_waiter, wq);
+
+	if (!nri_wait_done(w->q, w->min))
+		return 0;
+	return autoremove_wake_function(wq, mode, sync, key);
+}
+
+/* Sleep until nri_wait_done(); 0, or -ERESTARTSYS on a signal. */
+static int nri_wait_cq(struct nri_queue *q, u32 min, long timeout)
+{
+	struct nri_waiter w = { .q = q, .min = min };
+	int ret = 0;
+
+	init_wait_entry(&w.wq, 0);
+	w.wq.func = nri_waiter_wake;
+	for (;;) {
+		prepare_to_wait(&q->wait, &w.wq, TASK_INTERRUPTIBLE);
+		if (nri_wait_done(q, min))
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		timeout = schedule_timeout(timeout);
+		if (!timeout)
+			break;
+	}
+	finish_wait(&q->wait, &w.wq);
+	return ret;
+}
+
 int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 		      bool hybrid, u32 *avail)
 {
@@ -734,9 +815,7 @@ int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
 		if (ret < 0)
 			return ret;
 	} else if (min && timeout_ms && nri_cq_ready(q) < min) {
-		ret = wait_event_interruptible_timeout(q->wait,
-						       nri_wait_done(q, min),
-						       msecs_to_jiffies(timeout_ms));
+		ret = nri_wait_cq(q, min, msecs_to_jiffies(timeout_ms));
 		if (ret < 0)
 			return ret;
 	}

@@ -155,6 +155,7 @@ struct nri_queue {
 	wait_queue_head_t	wait;
 	struct list_head	uring_waiters;	/* protected by cq_lock */
 	u32			hybrid_us;	/* polled rings: sleep between polls */
+	u32			poll_hint;	/* polled rings: last command issued */
 
 	struct task_struct	*poller;	/* SQ poller, when configured */
 };
