@@ -65,7 +65,11 @@ demo: deps
 
 # Benchmarks: tests/bench/*.sh, run in one VM boot. The null-co backend
 # keeps the host's storage out of the figures; runs take minutes, not the
-# tests' two.
+# tests' two. The guest reads the TSC for time (BENCH_CMDLINE): its default
+# clock source under emulation, the HPET, makes every clock read a trip
+# through QEMU's global lock. The host's perf, when it has one, goes into
+# the guest for the profile.
+BENCH_CMDLINE ?= clocksource=tsc tsc=reliable
 bench: module userspace
 	@set -- tests/bench/*.sh; \
 	if [ ! -f "$$1" ]; then \
@@ -73,6 +77,8 @@ bench: module userspace
 	else \
 		VM_NVME_BACKEND=$${VM_NVME_BACKEND:-null} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
+		VM_KERNEL_CMDLINE_EXTRA="$(BENCH_CMDLINE) $${VM_KERNEL_CMDLINE_EXTRA:-}" \
+		VM_EXTRA_BINS="$${VM_EXTRA_BINS-$$(command -v perf || true)}" \
 		scripts/vm-test.sh --show "$$@"; \
 	fi
 

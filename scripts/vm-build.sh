@@ -22,6 +22,8 @@
 #                       "none" installs no module)
 #   VM_EXTRA_FILES      space-separated HOSTPATH[:GUESTPATH] (default GUESTPATH
 #                       /extra/<basename>)
+#   VM_EXTRA_BINS       host programs (names or paths) to copy, with their
+#                       libraries, into the guest's /usr/bin
 #   VM_EXTRA_MODULES    more kernel modules (names) to put in the base image
 #   VM_CONF             file whose contents become /etc/nri-vm.conf
 
@@ -219,6 +221,13 @@ for spec in ${VM_EXTRA_FILES:-}; do
 	[ "$spec" = "$src" ] || dst=${spec#*:}
 	[ -e "$src" ] || die "VM_EXTRA_FILES: $src does not exist"
 	install -D -m 0755 "$src" "$root$dst"
+done
+
+# Host binaries for the guest's /usr/bin, with their libraries (e.g. perf
+# for profiling the guest kernel).
+for bin in ${VM_EXTRA_BINS:-}; do
+	src=$(command -v "$bin") || die "VM_EXTRA_BINS: $bin is not installed"
+	copy_with_libs "$(readlink -f "$src")" "$root" "/usr/bin/${bin##*/}"
 done
 
 if [ -n "${VM_CONF:-}" ]; then

@@ -25,6 +25,8 @@
 #   VM_NVME_BACKEND=file  file: a 1 GiB sparse file in /dev/shm per controller
 #                         (keeps data, deleted afterwards); null: null-co,
 #                         reads zeroes, drops writes
+#   VM_NVME_OPTS          more properties for QEMU's nvme device, e.g.
+#                         ioeventfd=on
 #   VM_NVME_SIZE=1024     namespace size in MiB
 #   VM_NVME_LBA=512       logical block size (512 or 4096)
 #   VM_MEMLESS_NODE=0     1: the last node has CPUs and no memory
@@ -32,6 +34,8 @@
 #   VM_KERNEL_CMDLINE_EXTRA  appended to the kernel command line
 #   VM_EXTRA_FILES        HOSTPATH[:GUESTPATH] ... copied into the image
 #                         (default GUESTPATH /extra/<basename>)
+#   VM_EXTRA_BINS         host programs copied with their libraries into the
+#                         guest's /usr/bin (e.g. perf, for profiling)
 #   VM_KVM=0              1 uses KVM instead of TCG
 #   TEST_TIMEOUT=120      seconds per test, enforced in the guest
 #   VM_TIMEOUT            seconds for the whole VM (default 120 + tests x
@@ -113,7 +117,7 @@ cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
 export NRI_FUZZ_ROUNDS=${NRI_FUZZ_ROUNDS:-}
-$(for v in BENCH_TIME BENCH_REPEATS BENCH_DEPTHS BENCH_BATCH BENCH_SPAN BENCH_ENGINES; do
+$(for v in $(compgen -v BENCH_); do
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 done)
 CONF
@@ -162,7 +166,7 @@ for ((c = 0; c < VM_NVME; c++)); do
 	else
 		qemu+=(-blockdev "driver=null-co,node-name=nvm$c,size=$size,read-zeroes=on")
 	fi
-	qemu+=(-device "nvme,id=nvme$c,serial=nri-$c,max_ioqpairs=$VM_NVME_QUEUES"
+	qemu+=(-device "nvme,id=nvme$c,serial=nri-$c,max_ioqpairs=$VM_NVME_QUEUES${VM_NVME_OPTS:+,$VM_NVME_OPTS}"
 		-device "nvme-ns,drive=nvm$c,bus=nvme$c,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
 done
 cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
