@@ -443,7 +443,7 @@ int nri_poll_completions(struct nri_queue *q)
 
 	if (!q->ring->tgt.poll || !READ_ONCE(q->inflight))
 		return 0;
-	if (bitmap_weight(q->hctxs, NRI_MAX_HCTX) == 1) {
+	if (q->nr_hw_queues == 1) {
 		idx = READ_ONCE(q->poll_hint);
 		for (i = 0; i < q->nr_cmds; i++) {
 			struct request *rq = READ_ONCE(nri_cmd_at(q, idx)->rq);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -482,8 +483,14 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
 /*
- * Flow control and notification: COMPLETE's timeout, poll(), and a CQ
+ * Flow control and notification: COMPLETE's timeout, a signal during its
+ * wait, poll(), and a CQ
  * smaller than the batch: the kernel takes no more than the CQ can hold,
  * and every command completes exactly once.
  */
@@ -503,6 +510,23 @@ static int run_flow(struct nvmering *r)
 	printf("idle COMPLETE: ret %d available %u after %.0f ms\n", ret,
 	       c.available, now_ms() - t0);
 	bad |= ret != 0 || c.available != 0 || now_ms() - t0 < 250;
+
+	/* a signal ends the wait (no SA_RESTART: the caller sees EINTR) */
+	{
+		struct sigaction sa = { .sa_handler = on_alarm };
+
+		sigaction(SIGALRM, &sa, NULL);
+		c.timeout_ms = 5000;
+		t0 = now_ms();
+		alarm(1);
+		ret = ioctl(r->fd, NVME_RING_IO_COMPLETE, &c);
+		alarm(0);
+		printf("COMPLETE interrupted by a signal: %s after %.0f ms\n",
+		       ret < 0 && errno == EINTR ? "EINTR (ok)" : "NOT INTERRUPTED",
+		       now_ms() - t0);
+		bad |= !(ret < 0 && errno == EINTR) || now_ms() - t0 > 4000;
+		c.timeout_ms = 300;
+	}
 
 	ret = poll(&pfd, 1, 0);
 	printf("idle poll: %d\n", ret);
