@@ -69,17 +69,24 @@ demo: deps
 # clock source under emulation, the HPET, makes every clock read a trip
 # through QEMU's global lock. The host's perf, when it has one, goes into
 # the guest for the profile.
+# The host also records the CPU its vCPU threads use in each run
+# (VM_HOST_CPU, scripts/bench-host-cpu.sh): under TCG the guest counts as
+# busy the time a vCPU waits for QEMU's global lock.
 BENCH_CMDLINE ?= clocksource=tsc tsc=reliable
 bench: module userspace
 	@set -- tests/bench/*.sh; \
 	if [ ! -f "$$1" ]; then \
 		echo "bench: SKIPPED: no benchmark scripts in tests/bench/"; \
 	else \
+		mkdir -p build/bench; \
 		VM_NVME_BACKEND=$${VM_NVME_BACKEND:-null} \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
 		VM_KERNEL_CMDLINE_EXTRA="$(BENCH_CMDLINE) $${VM_KERNEL_CMDLINE_EXTRA:-}" \
 		VM_EXTRA_BINS="$${VM_EXTRA_BINS-$$(command -v perf || true)}" \
-		scripts/vm-test.sh --show "$$@"; \
+		VM_HOST_CPU=build/bench/host-cpu.txt \
+		scripts/vm-test.sh --show "$$@"; rc=$$?; \
+		scripts/bench-host-cpu.sh build/bench/host-cpu.txt; \
+		exit $$rc; \
 	fi
 
 # A long fuzzing run (tests/guest/130-fuzz.sh with many rounds); make check

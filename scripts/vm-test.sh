@@ -45,6 +45,9 @@
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
 #   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
 #   BENCH_*               passed to tests/bench/*.sh (see there)
+#   VM_HOST_CPU           file: record the host CPU of QEMU's vCPU threads
+#                         at every "NRI-MARK" console line a guest script
+#                         prints (scripts/vm-host-cpu.sh; make bench uses it)
 
 set -euo pipefail
 
@@ -136,6 +139,8 @@ VM_MEM=$((per_mem * mem_nodes))
 qemu=(
 	qemu-system-x86_64 -M q35 -nodefaults -no-user-config -display none
 	-no-reboot -monitor none -serial "file:$log"
+	# thread names ("CPU 0/TCG") for the host-side CPU record
+	-name "nri-vm,debug-threads=on"
 	-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
 	-kernel "$KIMAGE" -initrd "$work/initrd"
 	-m "$VM_MEM"
@@ -181,10 +186,24 @@ if [ "${VM_VERBOSE:-0}" = 1 ]; then
 	tail -n +1 -f "$log" >&2 &
 	tailpid=$!
 fi
+# boot: run QEMU once, with the host-side CPU recorder when asked for
+boot() {
+	local rec=
+
+	if [ -n "${VM_HOST_CPU:-}" ]; then
+		"$top/scripts/vm-host-cpu.sh" "$log" "$VM_HOST_CPU" &
+		rec=$!
+	fi
+	timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" </dev/null
+	qrc=$?
+	if [ -n "$rec" ]; then
+		wait "$rec" || echo "# vm-test: no host CPU record (VM_HOST_CPU)"
+	fi
+}
+
 start=$(date +%s)
 set +e
-timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" </dev/null
-qrc=$?
+boot
 # TCG now and then oopses while the kernel boots (seen: an int3 trap in
 # timer code while text is being patched), before anything of ours runs.
 # Such a boot is tried once more, and says so; a crash once a test has
@@ -193,8 +212,7 @@ if ! grep -aq '^NRI-BEGIN ' "$log" && grep -aq 'Kernel panic' "$log"; then
 	echo "# vm-test: the kernel crashed while booting, before any test; booting again"
 	cp "$log" "$log.boot1"
 	: >"$log"
-	timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" </dev/null
-	qrc=$?
+	boot
 fi
 set -e
 end=$(date +%s)

@@ -94,7 +94,7 @@ nerr=0
 
 # run_once ENGINE DEPTH REPEAT CPU...: one run; appends a result line
 #   engine clients depth repeat iops cpu_us_per_io p50_us p99_us p999_us
-#   calls_per_io (submit and wait system calls per I/O)
+#   calls_per_io (submit and wait system calls per I/O) ios
 run_once() {
 	local eng=$1 depth=$2 rep=$3 i pid rc target
 	shift 3
@@ -133,6 +133,8 @@ run_once() {
 			n=$((n + 1))
 		done
 	done
+	# the marks let the host record its CPU for this run (make bench)
+	echo "NRI-MARK begin $eng ${#cpus[@]} $depth $rep"
 	i0=$(stat_idle)
 	t0=$EPOCHREALTIME
 	kill -USR1 "${pids[@]}"
@@ -142,6 +144,7 @@ run_once() {
 	done
 	t1=$EPOCHREALTIME
 	i1=$(stat_idle)
+	echo "NRI-MARK end $eng ${#cpus[@]} $depth $rep"
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}:"
 		cat "${outs[@]}"
@@ -167,8 +170,8 @@ run_once() {
 		if (!ios)
 			exit 1
 		busy = ncpu * (t1 - t0) - (i1 - i0) / 100
-		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f %.3f\n", eng, nc, d,
-			rep, iops, busy * 1e6 / ios, p50, p99, p999, calls / ios
+		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f %.3f %d\n", eng, nc, d,
+			rep, iops, busy * 1e6 / ios, p50, p99, p999, calls / ios, ios
 	}' >>"$RES" || {
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}: no I/O reported:"
 		cat "${outs[@]}"
@@ -176,6 +179,8 @@ run_once() {
 		return 1
 	}
 	tail -n 1 "$RES" | awk '{ printf "  %-13s clients %d depth %3d repeat %d: %7.0f IOPS, %6.2f us CPU/IO, p50 %s us, p99 %s us\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+	# I/Os and guest CPU per I/O of the run, for the host's table
+	tail -n 1 "$RES" | awk '{ printf "NRI-MARK result %s %d %d %d ios=%d guest_cpu_us_per_io=%s\n", $1, $2, $3, $4, $11, $6 }'
 }
 
 # rotate the engine order every repeat, so no engine always runs first

@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The host's view of a `make bench` run: for every engine, clients and depth
+# of tests/bench/ring-vs-uring.sh, the host CPU its vCPU threads used per
+# I/O, next to the guest's own figure, from the record vm-host-cpu.sh kept
+# (VM_HOST_CPU). Medians [min-max] over the repeats; ratios are paired per
+# repeat, as in the guest's table.
+#
+#   guest us/IO   non-idle guest CPU per I/O (the guest's table)
+#   vCPU us/IO    host CPU of all vCPU threads per I/O
+#   off-CPU       1 - vCPU / guest: the share of the guest's busy time its
+#                 vCPUs spent off the host CPU, nearly all of it waiting
+#                 for QEMU's global lock (see vm-host-cpu.sh)
+#   device us/IO  host CPU of QEMU's other threads per I/O: the emulated
+#                 NVMe controller, interrupts and timers
+#
+# Usage: bench-host-cpu.sh RECORD
+
+set -euo pipefail
+
+rec=${1:?usage: bench-host-cpu.sh RECORD}
+if [ ! -s "$rec" ]; then
+	echo "bench-host-cpu: no host CPU record in $rec; nothing to show"
+	exit 0
+fi
+
+# one line per complete run: engine clients depth repeat ios guest vcpu other
+runs=$(awk '
+function val(k,   i, kv) {
+	for (i = 6; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] == k)
+			return kv[2]
+	}
+	return ""
+}
+{ key = $2 " " $3 " " $4 " " $5 }
+$1 == "begin" { bv[key] = val("host_vcpu_ns"); bo[key] = val("host_other_ns") }
+$1 == "end" && (key in bv) { dv[key] = val("host_vcpu_ns") - bv[key]; do_[key] = val("host_other_ns") - bo[key] }
+$1 == "result" && (key in dv) {
+	ios = val("ios")
+	if (ios > 0)
+		printf "%s %d %s %.3f %.3f\n", key, ios, val("guest_cpu_us_per_io"),
+			dv[key] / 1e3 / ios, do_[key] / 1e3 / ios
+}' "$rec")
+if [ -z "$runs" ]; then
+	echo "bench-host-cpu: $rec holds no complete run"
+	exit 0
+fi
+
+med() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (!NR) { print "- - -"; exit }
+		printf "%s %s %s\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
+}
+
+col() {
+	awk -v e="$1" -v c="$2" -v d="$3" -v f="$4" \
+		'$1 == e && $2 == c && $3 == d { print $f }' <<<"$runs"
+}
+
+echo "== host view: host CPU of the vCPU threads per I/O; median [min-max] over the repeats"
+printf '%-13s %7s %5s %12s %-22s %9s %13s\n' engine clients depth "guest us/IO" "vCPU us/IO" "off-CPU" "device us/IO"
+while read -r eng nc d; do
+	read -r gm _ <<<"$(col "$eng" "$nc" "$d" 6 | med)"
+	read -r vm vlo vhi <<<"$(col "$eng" "$nc" "$d" 7 | med)"
+	read -r om _ <<<"$(col "$eng" "$nc" "$d" 8 | med)"
+	off=$(awk -v g="$gm" -v v="$vm" 'BEGIN { if (g > 0) printf "%.0f%%", 100 * (1 - v / g); else print "-" }')
+	printf '%-13s %7d %5d %12.2f %-22s %9s %13.2f\n' "$eng" "$nc" "$d" "$gm" \
+		"$(printf '%.2f [%.2f-%.2f]' "$vm" "$vlo" "$vhi")" "$off" "$om"
+done < <(awk '!seen[$1 " " $2 " " $3]++ { print $1, $2, $3 }' <<<"$runs")
+
+echo
+for r in ring ring-uring ring-sqpoll ring-cmd ring-poll; do
+	grep -q "^$r " <<<"$runs" || continue
+	echo "== host view, $r / io_uring passthrough: I/O per host vCPU-second, per-repeat paired ratio, median [min-max]"
+	while read -r nc d; do
+		read -r m lo hi <<<"$(awk -v a="$r" -v c="$nc" -v d="$d" '
+			$2 == c && $3 == d && $1 == a { va[$4] = $7 }
+			$2 == c && $3 == d && $1 == "uring-pt" { vb[$4] = $7 }
+			END { for (k in va) if ((k in vb) && va[k] > 0) print vb[k] / va[k] }' <<<"$runs" | med)"
+		[ "$m" != - ] || continue
+		printf '  clients %d depth %3d: %.2fx [%.2f-%.2f]\n' "$nc" "$d" "$m" "$lo" "$hi"
+	done < <(awk -v a="$r" '$1 == a && !seen[$2 " " $3]++ { print $2, $3 }' <<<"$runs")
+done
