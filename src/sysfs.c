@@ -6,6 +6,7 @@
 
 #include <linux/device.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -149,41 +150,71 @@ static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(inflight);
 
-/* One human-readable table: a line per queue and a total. */
-static ssize_t stat_show(struct device *dev, struct device_attribute *attr,
-			 char *buf)
+/* a line of the table below, with room to spare */
+#define NRI_STAT_LINE	128
+
+static void nri_format_stat(struct nri_ring *ring, struct seq_buf *s)
 {
-	struct nri_ring *ring = to_ring(dev);
 	struct nri_stats st;
-	struct seq_buf s;
 	unsigned int i;
 	u64 total;
 	u32 inf;
 
-	seq_buf_init(&s, buf, PAGE_SIZE);
-	seq_buf_printf(&s, "ring %s state %s nsid %u node %d queues %u\n",
-		       dev_name(dev), nri_state_name(ring), ring->tgt.nsid,
-		       ring->numa_node, ring->nr_queues);
-	seq_buf_printf(&s, "%5s %12s %12s %8s %8s %14s %14s %8s\n", "queue",
+	seq_buf_printf(s, "ring %s state %s nsid %u node %d queues %u\n",
+		       dev_name(&ring->dev), nri_state_name(ring),
+		       ring->tgt.nsid, ring->numa_node, ring->nr_queues);
+	seq_buf_printf(s, "%5s %12s %12s %8s %8s %14s %14s %8s\n", "queue",
 		       "submitted", "completed", "errors", "invalid",
 		       "bytes_read", "bytes_written", "inflight");
 	for (i = 0; i < ring->nr_queues; i++) {
 		nri_queue_stats(ring->queues[i], &st, &inf);
-		seq_buf_printf(&s, "%5u %12llu %12llu %8llu %8llu %14llu %14llu %8u\n",
+		seq_buf_printf(s, "%5u %12llu %12llu %8llu %8llu %14llu %14llu %8u\n",
 			       i, st.submitted, st.completed, st.errors,
 			       st.invalid_descs, st.bytes_read,
 			       st.bytes_written, inf);
 	}
 	nri_ring_totals(ring, &st, &total);
-	seq_buf_printf(&s, "%5s %12llu %12llu %8llu %8llu %14llu %14llu %8llu\n",
+	seq_buf_printf(s, "%5s %12llu %12llu %8llu %8llu %14llu %14llu %8llu\n",
 		       "total", st.submitted, st.completed, st.errors,
 		       st.invalid_descs, st.bytes_read, st.bytes_written,
 		       total);
-	if (seq_buf_has_overflowed(&s))
-		return -EFBIG;	/* too many queues for one page: see queues/ */
-	return seq_buf_used(&s);
 }
-static DEVICE_ATTR_RO(stat);
+
+/*
+ * One human-readable table: a line per queue and a total. A binary
+ * attribute, as a ring with a queue per CPU outgrows the one page a text
+ * attribute may return. Each read() formats the table afresh and returns
+ * the part at its offset, so a reader that needs several calls (more than
+ * a page) may see counters move between them.
+ */
+static ssize_t stat_read(struct file *file, struct kobject *kobj,
+			 struct bin_attribute *attr, char *buf, loff_t off,
+			 size_t count)
+{
+	struct nri_ring *ring = to_ring(kobj_to_dev(kobj));
+	size_t size = NRI_STAT_LINE * (ring->nr_queues + 3) +
+		      strlen(dev_name(&ring->dev));
+	struct seq_buf s;
+	ssize_t ret;
+	char *tbl;
+
+	tbl = kvmalloc(size, GFP_KERNEL);
+	if (!tbl)
+		return -ENOMEM;
+	seq_buf_init(&s, tbl, size);
+	nri_format_stat(ring, &s);
+	if (seq_buf_has_overflowed(&s)) {
+		pr_warn("%s: stat: the table outgrew its %zu bytes\n",
+			dev_name(&ring->dev), size);
+		ret = -EFBIG;
+	} else {
+		ret = memory_read_from_buffer(buf, count, &off, tbl,
+					      seq_buf_used(&s));
+	}
+	kvfree(tbl);
+	return ret;
+}
+static BIN_ATTR_RO(stat, 0);
 
 static struct attribute *nri_ring_attrs[] = {
 	&dev_attr_device.attr,
@@ -201,12 +232,17 @@ static struct attribute *nri_ring_attrs[] = {
 	&dev_attr_sq_empty_kicks.attr.attr,
 	&dev_attr_cq_full_events.attr.attr,
 	&dev_attr_remote_submits.attr.attr,
-	&dev_attr_stat.attr,
+	NULL,
+};
+
+static struct bin_attribute *nri_ring_bin_attrs[] = {
+	&bin_attr_stat,
 	NULL,
 };
 
 static const struct attribute_group nri_ring_group = {
 	.attrs = nri_ring_attrs,
+	.bin_attrs = nri_ring_bin_attrs,
 };
 
 const struct attribute_group *nri_ring_groups[] = {

@@ -54,4 +54,18 @@ i=$(cat "$NRI_SYS/dv/inflight")
 [ "$s" = $((c + i)) ] || fail "submitted $s != completed $c + inflight $i"
 [ "$(cat "$NRI_SYS/dv/bytes_written")" -ge $((768 * lbs)) ] || fail "bytes_written"
 [ "$(cat "$NRI_SYS/dv/bytes_read")" -ge $((1536 * lbs)) ] || fail "bytes_read"
+
+# the stat table: a line per queue and a total that matches the single
+# values; it is read in pieces too (it is not cut at a page), and the
+# pieces add up to the same table while the ring is idle
+st=$NRI_SYS/dv/stat
+cat "$st" >/tmp/stat.1 || fail "read $st"
+nq=$(cat "$NRI_SYS/dv/nr_queues")
+[ "$(wc -l </tmp/stat.1)" -eq $((nq + 3)) ] ||
+	fail "stat has $(wc -l </tmp/stat.1) lines for $nq queues: $(cat /tmp/stat.1)"
+read -r _ ts tc _ <<<"$(grep '^total ' /tmp/stat.1)"
+[ "$ts/$tc" = "$s/$c" ] ||
+	fail "stat total submitted/completed $ts/$tc, files say $s/$c"
+dd if="$st" bs=37 2>/dev/null >/tmp/stat.2 || fail "read $st in 37-byte pieces"
+cmp -s /tmp/stat.1 /tmp/stat.2 || fail "stat read in pieces differs: $(cat /tmp/stat.2)"
 pass
