@@ -24,7 +24,9 @@
 # Knobs (environment): BENCH_PROFILE_TIME=3 seconds a run,
 # BENCH_PROFILE_REPEATS=2, BENCH_PROFILE_DEPTH=32, BENCH_BATCH=16,
 # BENCH_SPAN=1 GiB, BENCH_PROFILE_FREQ=2000 samples a second and vCPU,
-# BENCH_PROFILE_TOP=25 functions listed per engine.
+# BENCH_PROFILE_TOP=25 functions listed per engine,
+# BENCH_PROFILE_ENGINES="ring uring-pt" (nri-bench engines on the ring or
+# on the namespace's generic device: ring, ring-uring, ring-cmd, uring-pt).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +38,7 @@ BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
 FREQ=${BENCH_PROFILE_FREQ:-2000}
 RING=benchprof
+ENGINES=${BENCH_PROFILE_ENGINES:-"ring uring-pt"}
 
 require_module
 require_tool nri-bench
@@ -105,10 +108,11 @@ RES=/tmp/prof.results
 : >"$RES"
 nerr=0
 for rep in $(seq 1 "$REPEATS"); do
-	for eng in ring uring-pt; do
+	for eng in $ENGINES; do
 		case $eng in
-		ring) target=(--ring "$RING") ;;
-		*) target=(--dev "$ng") ;;
+		ring | ring-uring | ring-cmd) target=(--ring "$RING") ;;
+		uring-pt) target=(--dev "$ng") ;;
+		*) fail "BENCH_PROFILE_ENGINES: $eng is not one of ring, ring-uring, ring-cmd, uring-pt" ;;
 		esac
 		if ! perf record -q -o /tmp/prof.data -a -g -e cpu-clock -F "$FREQ" -- \
 			nri-bench --engine "$eng" "${target[@]}" --cpu "$cpu" \
@@ -148,9 +152,9 @@ function med(a, e,   k, m, v, j, x) {
 	return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
 }
 END {
-	printf "%-9s %9s %8s %9s %7s %7s %6s %7s\n", "engine", "IOPS", "busy", "doorbell", "clock", "kernel", "user", "path"
+	printf "%-10s %9s %8s %9s %7s %7s %6s %7s\n", "engine", "IOPS", "busy", "doorbell", "clock", "kernel", "user", "path"
 	for (e in n)
-		printf "%-9s %9d %8.2f %9.2f %7.2f %7.2f %6.2f %7.2f\n", e, med(iops, e), med(busy, e), med(db, e), med(ck, e), med(kn, e), med(us_, e), med(path, e)
+		printf "%-10s %9d %8.2f %9.2f %7.2f %7.2f %6.2f %7.2f\n", e, med(iops, e), med(busy, e), med(db, e), med(ck, e), med(kn, e), med(us_, e), med(path, e)
 	if (n["ring"] && n["uring-pt"]) {
 		printf "\nring / io_uring passthrough, I/O per CPU-second: busy %.2fx, path (without doorbell and clock) %.2fx\n",
 			med(busy, "uring-pt") / med(busy, "ring"), med(path, "uring-pt") / med(path, "ring")
@@ -159,7 +163,7 @@ END {
 
 # where the kernel bucket goes, last repeat: functions by their own samples
 TOP=${BENCH_PROFILE_TOP:-25}
-for eng in ring uring-pt; do
+for eng in $ENGINES; do
 	[ -s "/tmp/prof.top.$eng" ] || continue
 	echo
 	echo "== $eng: kernel bucket by function (own samples), us per I/O, top $TOP"

@@ -379,6 +379,9 @@ static void rcmd_prep(uint32_t idx, uint64_t off)
 	nvmering_prep_uring_cmd(sqe, &ring, nvme,
 				nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
 				opt.bs);
+	/* the ring's file is registered (kring_init), as uring-pt's is */
+	sqe->fd = 0;
+	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, idx);
 }
 
@@ -429,6 +432,11 @@ static void kring_init(void)
 	if (ret)
 		die("io_uring_queue_init", ret);
 	io_uring_register_ring_fd(&kring);
+	if (opt.engine == ENG_RING_CMD) {
+		ret = io_uring_register_files(&kring, &ring.fd, 1);
+		if (ret)
+			die("io_uring_register_files", ret);
+	}
 	if (opt.engine == ENG_RING_SQPOLL && !nvmering_sq_polled(&ring))
 		die("--engine ring-sqpoll needs a ring with sq_poll=1", EINVAL);
 }

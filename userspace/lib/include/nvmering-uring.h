@@ -51,7 +51,10 @@ static inline void nvmering_prep_uring_wait_cq(struct io_uring_sqe *sqe,
 /*
  * One NVMe command carried in a 128-byte SQE (IORING_SETUP_SQE128 and
  * CQE32): cqe->res is 0, the NVMe status or -errno; cqe->big_cqe[0] the
- * NVMe result.
+ * NVMe result. The SQE names the ring's file by its descriptor; with the
+ * file registered (io_uring_register_files()), set sqe->fd to its index
+ * and IOSQE_FIXED_FILE in sqe->flags, which spares io_uring a file lookup
+ * per command.
  */
 static inline void nvmering_prep_uring_cmd(struct io_uring_sqe *sqe,
 					   const struct nvmering *r,
