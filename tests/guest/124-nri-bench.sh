@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DESCRIPTION: nri-bench, the client make bench runs, works with every
+# engine: a short run each does I/O without errors and reports it, in
+# key=value and in JSON; polled engines run when the namespace has poll
+# queues; bad options are refused. Speed is not checked here (make bench).
+. "$(dirname "$0")/lib.sh"
+
+require_module
+require_tool nri-bench
+ns=$(first_ns)
+ctrl=${ns%n*}
+blk=/dev/$ns
+ng=/dev/ng${ctrl#nvme}n${ns##*n}
+[ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
+
+trap 'ring_down nb; ring_down nbsq; ring_down nbp' EXIT
+all=$(cat /sys/devices/system/cpu/online)
+ring_up nb cpus="$all"
+ring_up nbsq cpus="$all" sq_poll=1
+cpu=$(online_cpus | head -n 1)
+
+# run LABEL ARGS...: a short run that must report I/O and no error
+run() {
+	local label=$1 out ios
+	shift
+	out=$(nri-bench "$@" --cpu "$cpu" --depth 8 --batch 4 --time 0.3 2>&1) ||
+		fail "$label: nri-bench failed: $out"
+	ios=$(sed -n 's/.* ios=\([0-9]*\) .*/\1/p' <<<"$out")
+	[ "${ios:-0}" -gt 0 ] || fail "$label: no I/O reported: $out"
+	grep -q ' errors=0 ' <<<"$out" || fail "$label: errors reported: $out"
+	info "$label: $ios I/Os"
+}
+
+run ring --engine ring --ring nb
+run ring-uring --engine ring-uring --ring nb
+run ring-cmd --engine ring-cmd --ring nb
+run ring-sqpoll --engine ring-sqpoll --ring nbsq
+run uring-pt --engine uring-pt --dev "$ng"
+run uring-direct --engine uring-direct --dev "$blk"
+
+# JSON: one object with the same counts
+out=$(nri-bench --engine ring --ring nb --cpu "$cpu" --depth 4 --time 0.2 -o json) ||
+	fail "json run failed"
+grep -Eq '^\{.*"ios": [1-9][0-9]*,.*"errors": 0,.*\}$' <<<"$out" ||
+	fail "JSON output: $out"
+
+# polled engines, when the namespace has poll queues
+if mkdir "$NRI_CFS/nbp" && echo "$blk" >"$NRI_CFS/nbp/device" &&
+	echo "$all" >"$NRI_CFS/nbp/cpus" && echo 1 >"$NRI_CFS/nbp/poll" &&
+	echo 1 >"$NRI_CFS/nbp/enable" 2>/dev/null; then
+	run ring-poll --engine ring --ring nbp
+	run ring-poll-hybrid --engine ring --ring nbp --poll hybrid
+	run uring-pt-iopoll --engine uring-pt --dev "$ng" --poll iopoll
+else
+	info "no poll queues on $ns: polled engines not run (the poll-queue boot runs them)"
+fi
+
+# bad options are refused, with a message
+expect_fail nri-bench --engine nope --ring nb
+expect_fail nri-bench --engine ring --ring nb --depth 0
+expect_fail nri-bench --engine ring --ring no-such-ring --time 0.1
+expect_fail nri-bench --engine ring --ring nb --depth 100000 --time 0.1
+pass
