@@ -4,6 +4,8 @@
 # engine: a short run each does I/O without errors and reports it, in
 # key=value and in JSON; polled engines run when the namespace has poll
 # queues; bad options are refused. Speed is not checked here (make bench).
+# Run in the poll-queue boot of make check, where every engine works.
+# TOPOLOGY: poll
 . "$(dirname "$0")/lib.sh"
 
 require_module
