@@ -4,7 +4,8 @@
 # DESCRIPTION: 4 KiB random reads through an nvme_ring_io ring, io_uring
 # NVMe passthrough on /dev/ngXnY and io_uring O_DIRECT on /dev/nvmeXnY, with
 # the same client (nri-bench), side by side in one boot: depth 1, 32 and
-# 128; one pinned client, then one client per NUMA node. Engines are
+# 128; one pinned client, then one client per queue (two: a queue for the
+# first CPU of each of the first two NUMA nodes). Engines are
 # interleaved within every repeat; the table shows medians over the repeats
 # and the ratios ring / io_uring passthrough. A benchmark, not a test: it
 # fails only when a client reports an error.
@@ -36,18 +37,38 @@ ng=/dev/ng${ctrl#nvme}n${ns##*n}
 [ -b "$blk" ] || skip "$blk is not a block device"
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
+ncpu=$(online_cpus | wc -l)
+# One client: the first CPU of the first node. Then one client per queue:
+# the rings serve exactly the clients' CPUs, the first CPU of each of the
+# first two nodes, with one queue per CPU, so each client has a queue of
+# its own (and no more clients than a 2-core host can run).
+read -r -d "" -a nodes <<<"$(online_nodes)" || true
+cpu_one=$(node_cpus "${nodes[0]}" | head -n 1)
+[ -n "$cpu_one" ] || fail "no CPU in node ${nodes[0]}"
+configs=("$cpu_one")
+ring_cpus=$cpu_one
+if [ "${#nodes[@]}" -ge 2 ]; then
+	cpu_two=$(node_cpus "${nodes[1]}" | head -n 1)
+	configs+=("$cpu_one $cpu_two")
+	ring_cpus="$cpu_one,$cpu_two"
+else
+	info "one NUMA node: no one-client-per-queue runs"
+fi
+nq=$(echo "${configs[-1]}" | wc -w)
+
 SRING=benchsqp
 trap 'ring_down $RING; ring_down $PRING; ring_down $SRING' EXIT
-ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)"
+ring_up "$RING" cpus="$ring_cpus" nr_queues="$nq"
 # the same with an SQ poller per queue, for engine ring-sqpoll
-ring_up "$SRING" cpus="$(cat /sys/devices/system/cpu/online)" sq_poll=1
+ring_up "$SRING" cpus="$ring_cpus" nr_queues="$nq" sq_poll=1
 
 # A polled ring too, when the namespace has poll queues (nvme.poll_queues):
 # engine ring-poll, the ring client on it.
 PRING=benchpoll
 if mkdir "$NRI_CFS/$PRING" 2>/dev/null; then
 	if echo "$blk" >"$NRI_CFS/$PRING/device" &&
-		cat /sys/devices/system/cpu/online >"$NRI_CFS/$PRING/cpus" &&
+		echo "$ring_cpus" >"$NRI_CFS/$PRING/cpus" &&
+		echo "$nq" >"$NRI_CFS/$PRING/nr_queues" &&
 		echo 1 >"$NRI_CFS/$PRING/poll" 2>/dev/null &&
 		echo 1 >"$NRI_CFS/$PRING/enable" 2>/dev/null; then
 		case " $ENGINES " in
@@ -58,19 +79,6 @@ if mkdir "$NRI_CFS/$PRING" 2>/dev/null; then
 		rmdir "$NRI_CFS/$PRING"
 		info "no polled ring (no poll queues): no ring-poll runs"
 	fi
-fi
-
-ncpu=$(online_cpus | wc -l)
-# one client: the first CPU of the first node; two: the first CPU of each
-# of the first two nodes
-read -r -d "" -a nodes <<<"$(online_nodes)" || true
-cpu_one=$(node_cpus "${nodes[0]}" | head -n 1)
-[ -n "$cpu_one" ] || fail "no CPU in node ${nodes[0]}"
-configs=("$cpu_one")
-if [ "${#nodes[@]}" -ge 2 ]; then
-	configs+=("$cpu_one $(node_cpus "${nodes[1]}" | head -n 1)")
-else
-	info "one NUMA node: no one-client-per-node runs"
 fi
 
 echo "== setup"
