@@ -45,8 +45,7 @@ require_tool nri-bench
 command -v perf >/dev/null ||
 	skip "perf is not in the guest image (VM_EXTRA_BINS=perf; make bench adds it when the host has perf)"
 ns=$(first_ns)
-ctrl=${ns%n*}
-ng=/dev/ng${ctrl#nvme}n${ns##*n}
+ng=$(ns_generic_dev "$ns")
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 perf record -q -o /tmp/prof.check -e cpu-clock -- true >/dev/null 2>&1 ||
 	skip "perf cannot sample cpu-clock in this guest"

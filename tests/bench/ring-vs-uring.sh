@@ -31,9 +31,8 @@ RES=/tmp/bench.results
 require_module
 require_tool nri-bench
 ns=$(first_ns)
-ctrl=${ns%n*}
 blk=/dev/$ns
-ng=/dev/ng${ctrl#nvme}n${ns##*n}
+ng=$(ns_generic_dev "$ns")
 [ -b "$blk" ] || skip "$blk is not a block device"
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
@@ -153,6 +152,12 @@ run_once() {
 	t1=$EPOCHREALTIME
 	i1=$(stat_idle)
 	echo "NRI-MARK end $eng ${#cpus[@]} $depth $rep"
+	# The SQ pollers spin on the clients' CPUs for sq_poll_idle_ms after
+	# the last submission: let them go to sleep before the next run, which
+	# they would otherwise slow down.
+	if [ "$eng" = ring-sqpoll ]; then
+		sleep "$(awk -v ms="$(cat "$NRI_CFS/$SRING/sq_poll_idle_ms")" 'BEGIN { print ms / 1000 + 0.2 }')"
+	fi
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}:"
 		cat "${outs[@]}"

@@ -51,7 +51,7 @@ else
 fi
 expect_write_ok "/dev/$ns" "$r/device"
 [ "$(cat "$r/device")" = "/dev/$ns" ] || fail "device readback"
-ng=/dev/ng${ns#nvme}
+ng=$(ns_generic_dev "$ns")
 if [ -c "$ng" ]; then
 	expect_write_ok "$ng" "$r/device"
 	expect_write_ok "/dev/$ns" "$r/device"

@@ -15,7 +15,7 @@ trap 'ring_down fl' EXIT
 
 nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 write "setup:/dev/$ns" || fail "SETUP ring write"
 nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 verify "setup:/dev/$ns" || fail "SETUP ring verify"
-ng=/dev/ng${ns#nvme}
+ng=$(ns_generic_dev "$ns")
 if [ -c "$ng" ]; then
 	nri-io --lba 50000 --nlb 256 --bs 8 --seed 40 verify "setup:$ng" || fail "SETUP on $ng"
 fi

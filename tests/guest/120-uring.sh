@@ -9,7 +9,7 @@
 require_module
 require_tool nri-uring
 ns=$(first_ns)
-ng=/dev/ng${ns#nvme}
+ng=$(ns_generic_dev "$ns")
 trap 'ring_down ur; ring_down ur2' EXIT
 
 ring_up ur nr_queues=1 cpus="$(cat /sys/devices/system/cpu/online)"

@@ -11,9 +11,8 @@
 require_module
 require_tool nri-bench
 ns=$(first_ns)
-ctrl=${ns%n*}
 blk=/dev/$ns
-ng=/dev/ng${ctrl#nvme}n${ns##*n}
+ng=$(ns_generic_dev "$ns")
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
 trap 'ring_down nb; ring_down nbsq; ring_down nbp' EXIT

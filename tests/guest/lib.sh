@@ -145,6 +145,14 @@ first_ns() {
 	echo "$ns"
 }
 
+# ns_generic_dev NS: the generic character device of namespace NS
+# (nvme0n1 -> /dev/ng0n1)
+ns_generic_dev() {
+	local ctrl=${1%n*}
+
+	echo "/dev/ng${ctrl#nvme}n${1##*n}"
+}
+
 # ns_hctxs NS: hardware queue numbers of NS (blk-mq), one per line.
 ns_hctxs() {
 	local d
