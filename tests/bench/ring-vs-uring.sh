@@ -4,8 +4,9 @@
 # DESCRIPTION: 4 KiB random reads through an nvme_ring_io ring, io_uring
 # NVMe passthrough on /dev/ngXnY and io_uring O_DIRECT on /dev/nvmeXnY, with
 # the same client (nri-bench), side by side in one boot: depth 1, 32 and
-# 128; one pinned client, then one client per queue (two: a queue for the
-# first CPU of each of the first two NUMA nodes). Engines are
+# 128; one pinned client, then one client per queue (two: the first CPU of
+# each of the first two NUMA nodes, each with rings of its own, one queue
+# on that CPU and memory on its node). Engines are
 # interleaved within every repeat; the table shows medians over the repeats
 # and the ratios ring / io_uring passthrough. A benchmark, not a test: it
 # fails only when a client reports an error.
@@ -38,55 +39,70 @@ ng=$(ns_generic_dev "$ns")
 
 ncpu=$(online_cpus | wc -l)
 # One client: the first CPU of the first node. Then one client per queue:
-# the rings serve exactly the clients' CPUs, the first CPU of each of the
-# first two nodes, with one queue per CPU, so each client has a queue of
-# its own (and no more clients than a 2-core host can run).
+# the first CPU of each of the first two nodes (no more clients than a
+# 2-core host can run). Each client CPU gets rings of its own, as an
+# administrator would set them up: one queue on that CPU, memory on its
+# node (bench<i>, and benchsqp<i> with an SQ poller, benchpoll<i> polled).
 read -r -d "" -a nodes <<<"$(online_nodes)" || true
 cpu_one=$(node_cpus "${nodes[0]}" | head -n 1)
 [ -n "$cpu_one" ] || fail "no CPU in node ${nodes[0]}"
 configs=("$cpu_one")
-ring_cpus=$cpu_one
 if [ "${#nodes[@]}" -ge 2 ]; then
-	cpu_two=$(node_cpus "${nodes[1]}" | head -n 1)
-	configs+=("$cpu_one $cpu_two")
-	ring_cpus="$cpu_one,$cpu_two"
+	configs+=("$cpu_one $(node_cpus "${nodes[1]}" | head -n 1)")
 else
 	info "one NUMA node: no one-client-per-queue runs"
 fi
-nq=$(echo "${configs[-1]}" | wc -w)
+read -r -a ccpus <<<"${configs[-1]}"
 
 SRING=benchsqp
-trap 'ring_down $RING; ring_down $PRING; ring_down $SRING' EXIT
-ring_up "$RING" cpus="$ring_cpus" nr_queues="$nq"
-# the same with an SQ poller per queue, for engine ring-sqpoll
-ring_up "$SRING" cpus="$ring_cpus" nr_queues="$nq" sq_poll=1
-
-# A polled ring too, when the namespace has poll queues (nvme.poll_queues):
-# engine ring-poll, the ring client on it.
 PRING=benchpoll
-if mkdir "$NRI_CFS/$PRING" 2>/dev/null; then
-	if echo "$blk" >"$NRI_CFS/$PRING/device" &&
-		echo "$ring_cpus" >"$NRI_CFS/$PRING/cpus" &&
-		echo "$nq" >"$NRI_CFS/$PRING/nr_queues" &&
-		echo 1 >"$NRI_CFS/$PRING/poll" 2>/dev/null &&
-		echo 1 >"$NRI_CFS/$PRING/enable" 2>/dev/null; then
-		case " $ENGINES " in
-		*" ring-poll "*) ;;
-		*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="$ENGINES ring-poll" ;;
-		esac
-	else
-		rmdir "$NRI_CFS/$PRING"
-		info "no polled ring (no poll queues): no ring-poll runs"
+# shellcheck disable=SC2317 # called through the trap
+rings_down() {
+	local i
+
+	for i in "${!ccpus[@]}"; do
+		ring_down "$RING$i"
+		ring_down "$SRING$i"
+		ring_down "$PRING$i"
+	done
+}
+trap rings_down EXIT
+polled=1
+for i in "${!ccpus[@]}"; do
+	ring_up "$RING$i" cpus="${ccpus[$i]}"
+	ring_up "$SRING$i" cpus="${ccpus[$i]}" sq_poll=1
+	# polled too, when the namespace has poll queues (nvme.poll_queues)
+	[ "$polled" = 1 ] || continue
+	if ! mkdir "$NRI_CFS/$PRING$i" 2>/dev/null; then
+		polled=0
+		continue
 	fi
+	if ! { echo "$blk" >"$NRI_CFS/$PRING$i/device" &&
+		echo "${ccpus[$i]}" >"$NRI_CFS/$PRING$i/cpus" &&
+		echo 1 >"$NRI_CFS/$PRING$i/poll" 2>/dev/null &&
+		echo 1 >"$NRI_CFS/$PRING$i/enable" 2>/dev/null; }; then
+		polled=0
+		rmdir "$NRI_CFS/$PRING$i"
+	fi
+done
+if [ "$polled" = 1 ]; then
+	case " $ENGINES " in
+	*" ring-poll "*) ;;
+	*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="$ENGINES ring-poll" ;;
+	esac
+else
+	info "no polled ring (no poll queues): no ring-poll runs"
 fi
 
 echo "== setup"
 echo "kernel $(uname -r); $ncpu CPUs in ${#nodes[@]} node(s); clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 echo "namespace $blk ($ng): $(cat "/sys/block/$ns/queue/logical_block_size")-byte LBAs, $(($(cat "/sys/block/$ns/size") / 2048)) MiB, $(ns_hctxs "$ns" | wc -l) hardware queue(s)"
-for r in "$RING" "$PRING"; do
-	[ -d "$NRI_SYS/$r" ] || continue
-	for q in $(ring_queues "$r"); do
-		echo "ring $r queue $q: CPUs $(qattr "$r" "$q" cpus), hctx $(qattr "$r" "$q" hctx)"
+for i in "${!ccpus[@]}"; do
+	for r in "$RING$i" "$PRING$i"; do
+		[ -d "$NRI_SYS/$r" ] || continue
+		for q in $(ring_queues "$r"); do
+			echo "ring $r (node $(cat "$NRI_SYS/$r/numa_node")) queue $q: CPUs $(qattr "$r" "$q" cpus), hctx $(qattr "$r" "$q" hctx)"
+		done
 	done
 done
 echo "runs: ${TIME}s each, $REPEATS repeats, depths $DEPTHS, batch $BATCH, 4 KiB random reads over $((SPAN >> 20)) MiB"
@@ -111,9 +127,9 @@ run_once() {
 	rm -f /tmp/bench.ready.* /tmp/bench.out.*
 	for i in "${!cpus[@]}"; do
 		case $eng in
-		ring | ring-uring | ring-cmd) target=(--ring "$RING") ;;
-		ring-sqpoll) target=(--ring "$SRING") ;;
-		ring-poll) target=(--ring "$PRING") ;;
+		ring | ring-uring | ring-cmd) target=(--ring "$RING$i") ;;
+		ring-sqpoll) target=(--ring "$SRING$i") ;;
+		ring-poll) target=(--ring "$PRING$i") ;;
 		uring-pt) target=(--dev "$ng") ;;
 		*) target=(--dev "$blk") ;;
 		esac
@@ -156,7 +172,7 @@ run_once() {
 	# the last submission: let them go to sleep before the next run, which
 	# they would otherwise slow down.
 	if [ "$eng" = ring-sqpoll ]; then
-		sleep "$(awk -v ms="$(cat "$NRI_CFS/$SRING/sq_poll_idle_ms")" 'BEGIN { print ms / 1000 + 0.2 }')"
+		sleep "$(awk -v ms="$(cat "$NRI_CFS/${SRING}0/sq_poll_idle_ms")" 'BEGIN { print ms / 1000 + 0.2 }')"
 	fi
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}:"
