@@ -28,14 +28,23 @@ out=$2
 
 # QEMU's command line names the console log (-serial file:LOG); wait for
 # the process (vm-test.sh starts it right after this script)
+find_qemu() {
+	local d comm
+
+	for d in /proc/[0-9]*; do
+		read -r comm <"$d/comm" 2>/dev/null || continue
+		case $comm in qemu-system-*) ;; *) continue ;; esac
+		if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qxF -- "file:$log"; then
+			echo "${d#/proc/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
 pid=
 for _ in $(seq 600); do
-	for p in $(pgrep -f -- "file:$log" || true); do
-		case $(cat "/proc/$p/comm" 2>/dev/null) in
-		qemu-system-*) pid=$p ;;
-		esac
-	done
-	[ -z "$pid" ] || break
+	pid=$(find_qemu) && break
 	sleep 0.1
 done
 if [ -z "$pid" ]; then

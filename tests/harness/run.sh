@@ -13,7 +13,8 @@
 #                test that never ran, and the crash is shown
 #   skip         a test exiting 77 is reported as SKIP and the run passes
 #   vm-knobs     VM_NVME=2, VM_NVME_LBA, VM_NVME_BACKEND=null, VM_HUGEPAGES,
-#                VM_NVME_QUEUES, VM_CPUS/VM_NODES and run_as_user work
+#                VM_NVME_QUEUES, VM_CPUS/VM_NODES, VM_HOST_CPU and
+#                run_as_user work
 # Prints TAP; exits non-zero when a case did not behave.
 
 set -uo pipefail
@@ -105,12 +106,22 @@ else
 	report fail skip "vm-test.sh exited $rc, or without 'ok 1 - skip # SKIP skipping on purpose'"
 fi
 
+rm -f "$out/host-cpu.txt"
 run vm-knobs VM_CPUS=2 VM_NODES=1 VM_NVME=2 VM_NVME_BACKEND=null VM_NVME_LBA=4096 \
-	VM_NVME_QUEUES=1 VM_HUGEPAGES=4 -- "$sc/vm-knobs.sh"
-if [ "$rc" -eq 0 ] && grep -q '^ok 1 - vm-knobs$' "$out/vm-knobs.out"; then
+	VM_NVME_QUEUES=1 VM_HUGEPAGES=4 VM_HOST_CPU="$out/host-cpu.txt" -- "$sc/vm-knobs.sh"
+# VM_HOST_CPU: both marks recorded, the vCPUs' host CPU growing between them
+cpu_ok=$(awk '$1 == "begin" && $2 == "knobs" { split($3, a, "="); b = a[2] }
+	$1 == "end" && $2 == "knobs" { split($3, a, "="); e = a[2] }
+	END { print (b > 0 && e > b) ? 1 : 0 }' "$out/host-cpu.txt" 2>/dev/null)
+if [ "$rc" -eq 0 ] && grep -q '^ok 1 - vm-knobs$' "$out/vm-knobs.out" &&
+	[ "$cpu_ok" = 1 ]; then
 	report ok vm-knobs
 else
-	report fail vm-knobs "vm-test.sh exited $rc, or without 'ok 1 - vm-knobs'"
+	{
+		echo "# host CPU record (VM_HOST_CPU):"
+		cat "$out/host-cpu.txt" 2>/dev/null
+	} >>"$out/vm-knobs.out"
+	report fail vm-knobs "vm-test.sh exited $rc, without 'ok 1 - vm-knobs', or no host CPU record of both marks"
 fi
 
 echo "1..$n"
