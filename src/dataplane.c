@@ -681,7 +681,7 @@ int nri_submit_nowait(struct nri_queue *q, u32 max)
  * words when there is no poller to own sq.flags) are only ever written by
  * the kernel, but the page is the client's to scribble on. Write them back
  * from the kernel's own copies, so that a client (or the next one) that
- * trampled them can start over from GET_INFO.
+ * trampled them can start over (NVME_RING_IO_REPAIR_INDICES).
  */
 void nri_repair_indices(struct nri_queue *q)
 {

@@ -152,7 +152,7 @@ static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
 
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
-	if (s.flags & ~NVME_RING_SETUP_F_ALL) {
+	if (s.flags & ~NRI_SETUP_FLAGS) {
 		pr_warn_ratelimited("SETUP: unknown flags 0x%x\n", s.flags);
 		return -EINVAL;
 	}
@@ -210,7 +210,7 @@ static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
 	memset(info, 0, sizeof(*info));
 	info->abi_version = NVME_RING_IO_ABI_VERSION;
 	info->nr_queues = ring->nr_queues;
-	info->features = NVME_RING_IO_F_ALL;
+	info->features = NRI_FEATURES;
 	info->queue = q->idx;
 	info->nsid = ring->tgt.nsid;
 	info->sq_entries = cfg->sq_entries;
@@ -298,7 +298,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&c, argp, sizeof(c)))
 			return -EFAULT;
-		if ((c.flags & ~NVME_RING_COMPLETE_F_ALL) || c.resv[0] ||
+		if ((c.flags & ~NRI_COMPLETE_FLAGS) || c.resv[0] ||
 		    c.resv[1])
 			return -EINVAL;
 		ret = nri_complete_wait(q, c.min_complete, c.timeout_ms,
@@ -316,7 +316,6 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info = kmalloc(sizeof(*info), GFP_KERNEL);
 		if (!info)
 			return -ENOMEM;
-		nri_repair_indices(q);
 		nri_fill_info(q, info);
 		ret = copy_to_user(argp, info, sizeof(*info)) ? -EFAULT : 0;
 		kfree(info);
@@ -336,6 +335,9 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	case NVME_RING_IO_GET_QUEUE_INFO:
 		return nri_ioctl_queue_info(q->ring, argp);
+	case NVME_RING_IO_REPAIR_INDICES:
+		nri_repair_indices(q);
+		return 0;
 	default:
 		return -ENOTTY;
 	}

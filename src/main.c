@@ -10,8 +10,10 @@
 
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/io_uring.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nvme.h>
 #include <linux/workqueue.h>
 
 #include "nri.h"
@@ -39,9 +41,47 @@ static struct miscdevice nri_misc = {
 	.mode	= 0600,
 };
 
+/*
+ * The uapi's sizes are the ABI: they may only grow into reserved fields,
+ * never change. The io_uring payloads must fit the SQE's command area (16
+ * bytes in a 64-byte SQE, 80 in a 128-byte one).
+ */
+static void __init nri_check_uapi(void)
+{
+	const size_t cmd_area = sizeof(struct io_uring_sqe) -
+				offsetof(struct io_uring_sqe, cmd);
+
+	BUILD_BUG_ON(sizeof(struct nvme_ring_offsets) != 32);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_layout) != 96);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_slot) != NVME_RING_SLOT_SIZE);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_cqe) != 16);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_setup) != 64);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_submit) != 16);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_complete) != 32);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_stats) != 128);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_info) != 384);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_queue_info) != 344);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_kick) != 16);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_wait) != 16);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_cmd) != 80);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_kick) > cmd_area);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_wait) > cmd_area);
+	BUILD_BUG_ON(sizeof(struct nvme_ring_uring_cmd) >
+		     cmd_area + sizeof(struct io_uring_sqe));
+	BUILD_BUG_ON(sizeof_field(struct nvme_ring_slot, cmd) !=
+		     sizeof(struct nvme_command));
+	/* a region fits its stride; the last one ends below 2^44 (mmap2) */
+	BUILD_BUG_ON(NVME_RING_IO_MAX_DATA_SIZE + NRI_MAX_HDR_SIZE >
+		     NVME_RING_IO_MMAP_STRIDE);
+	BUILD_BUG_ON(NVME_RING_IO_MAX_QUEUES * NVME_RING_IO_MMAP_STRIDE >
+		     BIT_ULL(32 + 12));
+}
+
 static int __init nvme_ring_io_init(void)
 {
 	int ret;
+
+	nri_check_uapi();
 
 	ret = alloc_chrdev_region(&nri_devt, 0, NRI_MINORS, "nvme_ring");
 	if (ret)

@@ -26,12 +26,29 @@ struct nri_ring;
 #define NRI_CHUNK_ORDER		(21 - PAGE_SHIFT)	/* 2 MiB */
 #define NRI_CHUNK_SIZE		BIT(21)
 #define NRI_IDX_PAGE_SIZE	4096
+/* the indices page, the largest SQ and CQ, rounded up to a page */
+#define NRI_MAX_HDR_SIZE	(NRI_IDX_PAGE_SIZE + NVME_RING_IO_MAX_ENTRIES * \
+				 (sizeof(u64) + sizeof(struct nvme_ring_cqe)) + \
+				 PAGE_SIZE)
 #define NRI_DEF_ENTRIES		256
 #define NRI_DEF_DATA_SIZE	(4UL << 20)
 #define NRI_MAX_TRANSFER	BIT(20)
 #define NRI_MIN_TIMEOUT_MS	1000
 #define NRI_NAME_MAX		32
 #define NRI_MAX_HCTX		1024
+
+/* What this kernel offers and accepts: kept out of the uapi on purpose. */
+#define NRI_FEATURES		(NVME_RING_IO_F_MULTI_QUEUE |		\
+				 NVME_RING_IO_F_CQE_STATUS |		\
+				 NVME_RING_IO_F_REMOTE_SUBMIT |		\
+				 NVME_RING_IO_F_LBA_WINDOW |		\
+				 NVME_RING_IO_F_URING_CMD |		\
+				 NVME_RING_IO_F_SQ_POLL |		\
+				 NVME_RING_IO_F_POLL |			\
+				 NVME_RING_IO_F_REPAIR_INDICES)
+#define NRI_SETUP_FLAGS		(NVME_RING_SETUP_F_NUMA_NODE |		\
+				 NVME_RING_SETUP_F_HUGEPAGES)
+#define NRI_COMPLETE_FLAGS	NVME_RING_COMPLETE_F_HYBRID
 
 /* Opcodes a ring allows when the administrator says nothing. */
 #define NRI_OPC_BITS		256

@@ -58,6 +58,10 @@ static int take_over(struct nvmering *r)
 	}
 	if (r->qinfo.stats.inflight)
 		return -EBUSY;
+	/* the kernel-owned words back from its own copies */
+	if ((r->info.features & NVME_RING_IO_F_REPAIR_INDICES) &&
+	    ioctl(r->fd, NVME_RING_IO_REPAIR_INDICES) < 0)
+		return -errno;
 	r->sq_tail = load_acquire(r->sq_cons);
 	store_release(r->sq_prod, r->sq_tail);
 	r->cq_head = load_acquire(r->cq_prod);

@@ -121,7 +121,7 @@ static void fuzz_setup(int nvme_fd)
 	rnd_bytes(&s, sizeof(s));
 	if (pick(2)) {
 		memset(s.resv, 0, sizeof(s.resv));
-		s.flags &= NVME_RING_SETUP_F_ALL;
+		s.flags &= NVME_RING_SETUP_F_NUMA_NODE | NVME_RING_SETUP_F_HUGEPAGES;
 	}
 	s.sq_entries = pick(2) ? 1U << pick(17) : (uint32_t)edgy();
 	s.cq_entries = pick(2) ? 1U << pick(17) : (uint32_t)edgy();

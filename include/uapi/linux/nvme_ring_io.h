@@ -37,6 +37,16 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
+/*
+ * Compatibility. abi_version is 1 and stays 1: the interface grows, it is
+ * never redefined. A kernel reports what it offers as NVME_RING_IO_F_* bits
+ * in nvme_ring_info.features; a new ioctl, field or behaviour comes with a
+ * new bit. Structures never change size: they grow into their reserved
+ * fields, which a kernel without the feature leaves zero on output and
+ * refuses unless zero on input. A client (libnvmering included) works with
+ * any kernel whose abi_version it knows and whose features cover what it
+ * uses; it must not refuse a kernel for bits it does not know.
+ */
 #define NVME_RING_IO_ABI_VERSION	1
 
 /* The anonymous-ring device of the original design. */
@@ -58,6 +68,8 @@
  *	NVME_RING_FLAG_NEED_WAKEUP in sq.flags before it sleeps.
  * NVME_RING_IO_F_POLL: rings may poll for completions on the device's poll
  *	queues instead of taking interrupts (NVME_RING_INFO_F_POLLED).
+ * NVME_RING_IO_F_REPAIR_INDICES: NVME_RING_IO_REPAIR_INDICES exists, and
+ *	NVME_RING_IO_GET_INFO has no side effects.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -66,13 +78,7 @@
 #define NVME_RING_IO_F_URING_CMD	_BITULL(4)
 #define NVME_RING_IO_F_SQ_POLL		_BITULL(5)
 #define NVME_RING_IO_F_POLL		_BITULL(6)
-#define NVME_RING_IO_F_ALL		(NVME_RING_IO_F_MULTI_QUEUE |	\
-					 NVME_RING_IO_F_CQE_STATUS |	\
-					 NVME_RING_IO_F_REMOTE_SUBMIT |	\
-					 NVME_RING_IO_F_LBA_WINDOW |	\
-					 NVME_RING_IO_F_URING_CMD |	\
-					 NVME_RING_IO_F_SQ_POLL |	\
-					 NVME_RING_IO_F_POLL)
+#define NVME_RING_IO_F_REPAIR_INDICES	_BITULL(7)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -82,9 +88,13 @@
 
 /*
  * mmap() offset of queue q: q * NVME_RING_IO_MMAP_STRIDE. The length must
- * not exceed the queue's mmap_size.
+ * not exceed the queue's mmap_size. A queue's region (at most
+ * NVME_RING_IO_MAX_DATA_SIZE of data plus its indices, SQ and CQ) fits in
+ * one stride, and the last queue's region ends below 2^44 bytes, so every
+ * queue's offset fits the 32-bit page offset of mmap2(): 32-bit clients
+ * must map with a 64-bit off_t (-D_FILE_OFFSET_BITS=64, or mmap64()).
  */
-#define NVME_RING_IO_MMAP_STRIDE	_BITULL(40)
+#define NVME_RING_IO_MMAP_STRIDE	_BITULL(32)
 
 /* Offsets of one ring (SQ or CQ) inside the queue's region. */
 struct nvme_ring_offsets {
@@ -186,8 +196,6 @@ struct nvme_ring_setup {
 
 #define NVME_RING_SETUP_F_NUMA_NODE	_BITUL(0)
 #define NVME_RING_SETUP_F_HUGEPAGES	_BITUL(1)	/* fail without 2 MiB pages */
-#define NVME_RING_SETUP_F_ALL		(NVME_RING_SETUP_F_NUMA_NODE |	\
-					 NVME_RING_SETUP_F_HUGEPAGES)
 
 /*
  * NVME_RING_IO_SUBMIT: consume up to max_submit descriptors (0: all that
@@ -224,7 +232,6 @@ struct nvme_ring_complete {
  *	other rings.
  */
 #define NVME_RING_COMPLETE_F_HYBRID	_BITUL(0)
-#define NVME_RING_COMPLETE_F_ALL	NVME_RING_COMPLETE_F_HYBRID
 
 /* Per-queue counters. */
 struct nvme_ring_stats {
@@ -242,10 +249,8 @@ struct nvme_ring_stats {
 };
 
 /*
- * NVME_RING_IO_GET_INFO: the ring and the file's current queue. It also
- * writes the indices the kernel owns (sq.consumer, cq.producer) and the
- * flags words back from the kernel's own copies, so a client that
- * scribbled on them can start over.
+ * NVME_RING_IO_GET_INFO: the ring and the file's current queue. It only
+ * reads: see NVME_RING_IO_REPAIR_INDICES.
  */
 struct nvme_ring_info {
 	__u32	abi_version;	/* NVME_RING_IO_ABI_VERSION */
@@ -282,6 +287,12 @@ struct nvme_ring_info {
 
 /*
  * NVME_RING_IO_GET_QUEUE_INFO: one queue of the ring, selected by `queue`.
+ *
+ * NVME_RING_IO_REPAIR_INDICES (no argument): write the indices the kernel
+ * owns in the current queue's shared page (sq.consumer, cq.producer) and
+ * the flags words back from the kernel's own copies, so that a client (or
+ * the next one) that scribbled on them can start over. The kernel never
+ * follows those words; only clients read them.
  */
 struct nvme_ring_queue_info {
 	__u32	queue;		/* in */
@@ -332,7 +343,8 @@ struct nvme_ring_uring_cmd {
 	__u32	flags;		/* must be 0 */
 };
 
-#define NVME_RING_IO_MAGIC	0xB7
+/* Not in Documentation/userspace-api/ioctl/ioctl-number.rst (6.12). */
+#define NVME_RING_IO_MAGIC	0xB9
 
 #define NVME_RING_IO_SETUP	_IOW(NVME_RING_IO_MAGIC, 0x00, struct nvme_ring_setup)
 #define NVME_RING_IO_SUBMIT	_IOWR(NVME_RING_IO_MAGIC, 0x01, struct nvme_ring_submit)
@@ -341,6 +353,7 @@ struct nvme_ring_uring_cmd {
 #define NVME_RING_IO_SET_QUEUE	_IOW(NVME_RING_IO_MAGIC, 0x04, __u32)
 #define NVME_RING_IO_GET_QUEUE_INFO \
 	_IOWR(NVME_RING_IO_MAGIC, 0x05, struct nvme_ring_queue_info)
+#define NVME_RING_IO_REPAIR_INDICES	_IO(NVME_RING_IO_MAGIC, 0x06)
 
 #define NVME_RING_IO_URING_KICK \
 	_IOW(NVME_RING_IO_MAGIC, 0x10, struct nvme_ring_uring_kick)
