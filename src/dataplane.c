@@ -49,85 +49,85 @@
 #define NRI_SC_HOST_PATH	NVME_SC_HOST_PATH_ERROR
 
 /* Give a command back to the pool and count it; cq_lock held. */
-static void __nri_cmd_release(struct nri_queue *q, struct nri_cmd *cmd,
+static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
 			      u16 status, int err)
 {
-	lockdep_assert_held(&q->cq_lock);
-	q->stats.completed++;
+	lockdep_assert_held(&nq->cq_lock);
+	nq->stats.completed++;
 	if (status || err)
-		q->stats.errors++;
+		nq->stats.errors++;
 	else if (cmd->write)
-		q->stats.bytes_written += cmd->bytes;
+		nq->stats.bytes_written += cmd->bytes;
 	else
-		q->stats.bytes_read += cmd->bytes;
-	q->inflight--;
+		nq->stats.bytes_read += cmd->bytes;
+	nq->inflight--;
 	cmd->ioucmd = NULL;
-	q->free_cmds[q->nr_free++] = cmd->idx;
+	nq->free_cmds[nq->nr_free++] = cmd->idx;
 }
 
 /* One command from the pool, counted as submitted; NULL when none is free. */
-struct nri_cmd *nri_cmd_get(struct nri_queue *q)
+struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 {
 	struct nri_cmd *cmd = NULL;
 	unsigned long flags;
 
-	spin_lock_irqsave(&q->cq_lock, flags);
-	if (q->nr_free) {
-		cmd = nri_cmd_at(q, q->free_cmds[--q->nr_free]);
-		q->inflight++;
-		q->stats.submitted++;
+	spin_lock_irqsave(&nq->cq_lock, flags);
+	if (nq->nr_free) {
+		cmd = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
+		nq->inflight++;
+		nq->stats.submitted++;
 	}
-	spin_unlock_irqrestore(&q->cq_lock, flags);
+	spin_unlock_irqrestore(&nq->cq_lock, flags);
 	return cmd;
 }
 
 void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err)
 {
-	struct nri_queue *q = cmd->q;
+	struct nri_queue *nq = cmd->nq;
 	unsigned long flags;
 
-	spin_lock_irqsave(&q->cq_lock, flags);
-	__nri_cmd_release(q, cmd, status, err);
-	spin_unlock_irqrestore(&q->cq_lock, flags);
-	if (wq_has_sleeper(&q->wait))
-		wake_up(&q->wait);
+	spin_lock_irqsave(&nq->cq_lock, flags);
+	__nri_cmd_release(nq, cmd, status, err);
+	spin_unlock_irqrestore(&nq->cq_lock, flags);
+	if (wq_has_sleeper(&nq->wait))
+		wake_up(&nq->wait);
 }
 
 /* Write one completion: slot (when valid), CQ entry, counters, wakeup. */
 static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 				int err, u16 flags)
 {
-	struct nri_queue *q = cmd->q;
+	struct nri_queue *nq = cmd->nq;
 	struct nvme_ring_cqe *cqe;
 	unsigned long irqflags;
 	bool waiters;
 
 	if (cmd->slot_ok) {
-		struct nvme_ring_slot *slot = (void *)(q->data + cmd->slot);
+		struct nvme_ring_slot *slot = (void *)(nq->data + cmd->slot);
 
 		WRITE_ONCE(slot->result, result);
 		WRITE_ONCE(slot->status, status);
 		WRITE_ONCE(slot->err, err);
 	}
 
-	spin_lock_irqsave(&q->cq_lock, irqflags);
-	cqe = &q->cqes[q->cq_tail & q->cq_mask];
+	spin_lock_irqsave(&nq->cq_lock, irqflags);
+	cqe = &nq->cqes[nq->cq_tail & nq->cq_mask];
 	WRITE_ONCE(cqe->slot, cmd->slot);
 	WRITE_ONCE(cqe->status, status);
 	WRITE_ONCE(cqe->flags, flags);
 	WRITE_ONCE(cqe->err, err);
-	q->cq_tail++;
-	smp_store_release(q->cq_prod, q->cq_tail);		/* (C) */
-	__nri_cmd_release(q, cmd, status, err);
+	nq->cq_tail++;
+	smp_store_release(nq->cq_prod, nq->cq_tail);		/* (C) */
+	__nri_cmd_release(nq, cmd, status, err);
 	if (flags & NVME_RING_CQE_F_REJECTED)
-		q->stats.invalid_descs++;
-	waiters = !list_empty(&q->uring_waiters);
-	spin_unlock_irqrestore(&q->cq_lock, irqflags);
+		nq->stats.invalid_descs++;
+	waiters = !list_empty(&nq->uring_waiters);
+	spin_unlock_irqrestore(&nq->cq_lock, irqflags);
 
 	if (waiters)
-		nri_uring_wake(q);
-	if (wq_has_sleeper(&q->wait))
-		wake_up(&q->wait);
+		nri_uring_wake(nq);
+	if (wq_has_sleeper(&nq->wait))
+		wake_up(&nq->wait);
 }
 
 static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
@@ -180,10 +180,10 @@ static bool nri_is_modifying(u8 opc)
  * Check a command against the ring's rules. Returns 0 or an NVMe status,
  * with *err set to the errno the client sees.
  */
-u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
+u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	struct nri_config *cfg = ring->cfg;
 	struct nri_target *t = &ring->tgt;
 	u64 slba = 0, nlb = 0, want = 0, end;
@@ -255,8 +255,8 @@ u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (s->data_len &&
-	    (s->data_off > q->layout.data_size ||
-	     s->data_len > q->layout.data_size - s->data_off ||
+	    (s->data_off > nq->layout.data_size ||
+	     s->data_len > nq->layout.data_size - s->data_off ||
 	     (s->data_off & t->dma_align) || (s->data_len & 3))) {
 		*err = -EFAULT;
 		return NRI_SC_INVALID_FIELD;
@@ -277,16 +277,16 @@ u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
 }
 
 /* Map data_off/data_len of the data area, one bio_vec per page. */
-int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
+int nri_map_data(struct nri_queue *nq, struct nri_cmd *cmd,
 		 struct request *rq, u64 off, u32 len)
 {
 	struct bio *bio = &cmd->bio;
 	int ret;
 
-	off += q->layout.data_off;
-	bio_init(bio, NULL, cmd->bvecs, q->ring->tgt.max_vecs, req_op(rq));
+	off += nq->layout.data_off;
+	bio_init(bio, NULL, cmd->bvecs, nq->ring->tgt.max_vecs, req_op(rq));
 	while (len) {
-		struct page *page = q->pages[off >> PAGE_SHIFT];
+		struct page *page = nq->pages[off >> PAGE_SHIFT];
 		u32 poff = offset_in_page(off);
 		u32 n = min_t(u32, len, PAGE_SIZE - poff);
 
@@ -319,10 +319,10 @@ void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c)
  * -EAGAIN, leaving the descriptor where it is, only when @nowait and the
  * device queue has no room.
  */
-static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
+static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 		     bool nowait)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	struct nvme_ring_slot s;
 	/* the command is used in place, in the snapshot */
 	struct nvme_command *c = (struct nvme_command *)s.cmd;
@@ -337,22 +337,22 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 	cmd->write = false;
 	cmd->ioucmd = NULL;
 	cmd->slot_ok = !(desc & (NVME_RING_SLOT_SIZE - 1)) &&
-		       desc <= q->layout.data_size - NVME_RING_SLOT_SIZE;
+		       desc <= nq->layout.data_size - NVME_RING_SLOT_SIZE;
 	if (!cmd->slot_ok) {
 		pr_warn_ratelimited("%s: queue %u: descriptor 0x%llx is not a slot in the %llu-byte data area\n",
-				    dev_name(&ring->dev), q->idx, desc,
-				    q->layout.data_size);
+				    dev_name(&ring->dev), nq->idx, desc,
+				    nq->layout.data_size);
 		nri_reject(cmd, NRI_SC_INVALID_FIELD, -EFAULT);
 		return 0;
 	}
 
 	/* One snapshot of the slot: the client may scribble on it meanwhile. */
-	memcpy(&s, q->data + desc, sizeof(s));
+	memcpy(&s, nq->data + desc, sizeof(s));
 
-	status = nri_check_cmd(q, &s, &c->common, &err);
+	status = nri_check_cmd(nq, &s, &c->common, &err);
 	if (status) {
 		pr_warn_ratelimited("%s: queue %u: slot 0x%llx: opcode 0x%02x refused (error %d, status 0x%x)\n",
-				    dev_name(&ring->dev), q->idx, desc,
+				    dev_name(&ring->dev), nq->idx, desc,
 				    c->common.opcode, err, status);
 		nri_reject(cmd, status, err);
 		return 0;
@@ -367,7 +367,7 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 		if (nowait && (err == -EAGAIN || err == -EWOULDBLOCK))
 			return -EAGAIN;
 		pr_warn_ratelimited("%s: queue %u: cannot allocate a request: error %d\n",
-				    dev_name(&ring->dev), q->idx, err);
+				    dev_name(&ring->dev), nq->idx, err);
 		if (err == -ENODEV)
 			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
 				       NRI_STATE_DEAD);
@@ -384,11 +384,11 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 						     NRI_MIN_TIMEOUT_MS));
 
 	if (s.data_len) {
-		err = nri_map_data(q, cmd, rq, s.data_off, s.data_len);
+		err = nri_map_data(nq, cmd, rq, s.data_off, s.data_len);
 		if (err) {
 			blk_mq_free_request(rq);
 			pr_warn_ratelimited("%s: queue %u: slot 0x%llx: cannot map %u bytes: error %d\n",
-					    dev_name(&ring->dev), q->idx, desc,
+					    dev_name(&ring->dev), nq->idx, desc,
 					    s.data_len, err);
 			nri_reject(cmd, NRI_SC_INVALID_FIELD, err);
 			return 0;
@@ -400,7 +400,7 @@ static int nri_issue(struct nri_queue *q, struct nri_cmd *cmd, u64 desc,
 	rq->end_io_data = cmd;
 	if (ring->tgt.poll) {
 		WRITE_ONCE(cmd->rq, rq);
-		WRITE_ONCE(q->poll_hint, cmd->idx);
+		WRITE_ONCE(nq->poll_hint, cmd->idx);
 	}
 	blk_execute_rq_nowait(rq, false);
 	return 0;
@@ -435,27 +435,27 @@ static int nri_poll_rq(struct request *rq)
  * last one issued backwards; one spanning several contexts looks at every
  * command.
  */
-int nri_poll_completions(struct nri_queue *q)
+int nri_poll_completions(struct nri_queue *nq)
 {
 	struct blk_mq_hw_ctx *polled[NRI_POLL_HCTX];
 	int n = 0, found = 0, j;
 	u32 i, idx;
 
-	if (!q->ring->tgt.poll || !READ_ONCE(q->inflight))
+	if (!nq->ring->tgt.poll || !READ_ONCE(nq->inflight))
 		return 0;
-	if (q->nr_hw_queues == 1) {
-		idx = READ_ONCE(q->poll_hint);
-		for (i = 0; i < q->nr_cmds; i++) {
-			struct request *rq = READ_ONCE(nri_cmd_at(q, idx)->rq);
+	if (nq->nr_hw_queues == 1) {
+		idx = READ_ONCE(nq->poll_hint);
+		for (i = 0; i < nq->nr_cmds; i++) {
+			struct request *rq = READ_ONCE(nri_cmd_at(nq, idx)->rq);
 
 			if (rq)
 				return nri_poll_rq(rq);
-			idx = idx ? idx - 1 : q->nr_cmds - 1;
+			idx = idx ? idx - 1 : nq->nr_cmds - 1;
 		}
 		return 0;
 	}
-	for (i = 0; i < q->nr_cmds && n < NRI_POLL_HCTX; i++) {
-		struct request *rq = READ_ONCE(nri_cmd_at(q, i)->rq);
+	for (i = 0; i < nq->nr_cmds && n < NRI_POLL_HCTX; i++) {
+		struct request *rq = READ_ONCE(nri_cmd_at(nq, i)->rq);
 		struct blk_mq_hw_ctx *h;
 
 		if (!rq)
@@ -475,48 +475,48 @@ int nri_poll_completions(struct nri_queue *q)
 }
 
 /* Return reserved commands that were not used. */
-static void nri_unreserve(struct nri_queue *q, struct nri_cmd **cmds, int n)
+static void nri_unreserve(struct nri_queue *nq, struct nri_cmd **cmds, int n)
 {
 	int i;
 
-	spin_lock_irq(&q->cq_lock);
+	spin_lock_irq(&nq->cq_lock);
 	for (i = 0; i < n; i++) {
-		q->free_cmds[q->nr_free++] = cmds[i]->idx;
-		q->inflight--;
-		q->stats.submitted--;
+		nq->free_cmds[nq->nr_free++] = cmds[i]->idx;
+		nq->inflight--;
+		nq->stats.submitted--;
 	}
-	spin_unlock_irq(&q->cq_lock);
+	spin_unlock_irq(&nq->cq_lock);
 }
 
 /*
  * Reserve up to @want commands: bounded by free CQ room, so that each one
  * has a CQ entry waiting for its completion.
  */
-static int nri_reserve(struct nri_queue *q, u32 want, struct nri_cmd **cmds)
+static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	u32 cons, used, room, n, i;
 
-	spin_lock_irq(&q->cq_lock);
-	cons = smp_load_acquire(q->cq_cons);			/* (D) */
-	used = q->cq_tail - cons;
-	if (used > q->cq_mask + 1) {
-		spin_unlock_irq(&q->cq_lock);
+	spin_lock_irq(&nq->cq_lock);
+	cons = smp_load_acquire(nq->cq_cons);			/* (D) */
+	used = nq->cq_tail - cons;
+	if (used > nq->cq_mask + 1) {
+		spin_unlock_irq(&nq->cq_lock);
 		pr_warn_ratelimited("%s: queue %u: CQ consumer %u is ahead of producer %u\n",
-				    dev_name(&ring->dev), q->idx, cons,
-				    q->cq_tail);
+				    dev_name(&ring->dev), nq->idx, cons,
+				    nq->cq_tail);
 		return -EINVAL;
 	}
-	room = q->cq_mask + 1 - used;
-	room = room > q->inflight ? room - q->inflight : 0;
-	n = min3(want, room, q->nr_free);
+	room = nq->cq_mask + 1 - used;
+	room = room > nq->inflight ? room - nq->inflight : 0;
+	n = min3(want, room, nq->nr_free);
 	if (n < want)
-		q->stats.cq_full_events++;
+		nq->stats.cq_full_events++;
 	for (i = 0; i < n; i++)
-		cmds[i] = nri_cmd_at(q, q->free_cmds[--q->nr_free]);
-	q->inflight += n;
-	q->stats.submitted += n;
-	spin_unlock_irq(&q->cq_lock);
+		cmds[i] = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
+	nq->inflight += n;
+	nq->stats.submitted += n;
+	spin_unlock_irq(&nq->cq_lock);
 	return n;
 }
 
@@ -526,30 +526,30 @@ static int nri_reserve(struct nri_queue *q, u32 want, struct nri_cmd **cmds)
  * Consume up to @max (0: all) pending descriptors; the caller holds sq_lock.
  * With @nowait nothing sleeps: it stops early when the device queue is full.
  */
-int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
+int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	struct nri_cmd *cmds[NRI_BATCH];
 	struct blk_plug plug;
 	u32 prod, pending, done = 0;
 	int n = 0, i;
 
-	lockdep_assert_held(&q->sq_lock);
+	lockdep_assert_held(&nq->sq_lock);
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 
-	prod = smp_load_acquire(q->sq_prod);			/* (A) */
-	pending = prod - q->sq_head;
-	if (pending > q->sq_mask + 1) {
+	prod = smp_load_acquire(nq->sq_prod);			/* (A) */
+	pending = prod - nq->sq_head;
+	if (pending > nq->sq_mask + 1) {
 		pr_warn_ratelimited("%s: queue %u: SQ producer %u runs %u ahead of consumer %u (%u entries)\n",
-				    dev_name(&ring->dev), q->idx, prod, pending,
-				    q->sq_head, q->sq_mask + 1);
+				    dev_name(&ring->dev), nq->idx, prod, pending,
+				    nq->sq_head, nq->sq_mask + 1);
 		return -EINVAL;
 	}
 	if (!pending) {
-		spin_lock_irq(&q->cq_lock);
-		q->stats.sq_empty_kicks++;
-		spin_unlock_irq(&q->cq_lock);
+		spin_lock_irq(&nq->cq_lock);
+		nq->stats.sq_empty_kicks++;
+		spin_unlock_irq(&nq->cq_lock);
 		return 0;
 	}
 	if (max && max < pending)
@@ -565,39 +565,39 @@ int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait)
 	if (current->plug == &plug)
 		plug.nr_ios = min_t(u32, pending, NRI_BATCH);
 	while (done < pending) {
-		n = nri_reserve(q, min_t(u32, pending - done, NRI_BATCH), cmds);
+		n = nri_reserve(nq, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
-			u64 desc = READ_ONCE(q->sq_desc[(q->sq_head + i) &
-							q->sq_mask]);
+			u64 desc = READ_ONCE(nq->sq_desc[(nq->sq_head + i) &
+							nq->sq_mask]);
 
-			if (nri_issue(q, cmds[i], desc, nowait)) {
-				nri_unreserve(q, cmds + i, n - i);
+			if (nri_issue(nq, cmds[i], desc, nowait)) {
+				nri_unreserve(nq, cmds + i, n - i);
 				n = -EAGAIN;
 				break;
 			}
 		}
 		if (n < 0) {
-			q->sq_head += i;
+			nq->sq_head += i;
 			done += i;
-			smp_store_release(q->sq_cons, q->sq_head); /* (B) */
+			smp_store_release(nq->sq_cons, nq->sq_head); /* (B) */
 			break;
 		}
-		q->sq_head += n;
+		nq->sq_head += n;
 		done += n;
-		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
+		smp_store_release(nq->sq_cons, nq->sq_head);	/* (B) */
 	}
 	blk_finish_plug(&plug);
 	/* a polled ring reaps what is already done while it is here */
-	nri_poll_completions(q);
+	nri_poll_completions(nq);
 	/* an error (corrupt CQ consumer, full device queue) unless some went */
 	return n < 0 && !done ? n : done;
 }
 
 struct nri_remote {
 	struct work_struct work;
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	u32 max;
 	int ret;
 };
@@ -606,9 +606,9 @@ static void nri_remote_fn(struct work_struct *work)
 {
 	struct nri_remote *r = container_of(work, struct nri_remote, work);
 
-	mutex_lock(&r->q->sq_lock);
-	r->ret = nri_submit_locked(r->q, r->max, false);
-	mutex_unlock(&r->q->sq_lock);
+	mutex_lock(&r->nq->sq_lock);
+	r->ret = nri_submit_locked(r->nq, r->max, false);
+	mutex_unlock(&r->nq->sq_lock);
 }
 
 /*
@@ -616,36 +616,36 @@ static void nri_remote_fn(struct work_struct *work)
  * the queue, so the requests land on the queue's hardware context; otherwise
  * hand the batch to a worker on one of the queue's CPUs.
  */
-int nri_submit(struct nri_queue *q, u32 max)
+int nri_submit(struct nri_queue *nq, u32 max)
 {
 	struct nri_remote r;
 	unsigned int cpu;
 	int ret;
 
-	if (q->poller) {
-		nri_poller_kick(q);
+	if (nq->poller) {
+		nri_poller_kick(nq);
 		return 0;
 	}
-	if (cpumask_subset(current->cpus_ptr, q->cpus)) {
-		mutex_lock(&q->sq_lock);
-		ret = nri_submit_locked(q, max, false);
-		mutex_unlock(&q->sq_lock);
+	if (cpumask_subset(current->cpus_ptr, nq->cpus)) {
+		mutex_lock(&nq->sq_lock);
+		ret = nri_submit_locked(nq, max, false);
+		mutex_unlock(&nq->sq_lock);
 		return ret;
 	}
 
-	cpu = cpumask_any_and(q->cpus, cpu_online_mask);
+	cpu = cpumask_any_and(nq->cpus, cpu_online_mask);
 	if (cpu >= nr_cpu_ids) {
 		pr_warn_ratelimited("%s: queue %u: none of its CPUs is online\n",
-				    dev_name(&q->ring->dev), q->idx);
+				    dev_name(&nq->ring->dev), nq->idx);
 		return -ENXIO;
 	}
 
-	spin_lock_irq(&q->cq_lock);
-	q->stats.remote_submits++;
-	spin_unlock_irq(&q->cq_lock);
+	spin_lock_irq(&nq->cq_lock);
+	nq->stats.remote_submits++;
+	spin_unlock_irq(&nq->cq_lock);
 
 	INIT_WORK_ONSTACK(&r.work, nri_remote_fn);
-	r.q = q;
+	r.nq = nq;
 	r.max = max;
 	r.ret = 0;
 	queue_work_on(cpu, nri_wq, &r.work);
@@ -659,20 +659,20 @@ int nri_submit(struct nri_queue *q, u32 max)
  * or a caller outside the queue's CPUs gets -EAGAIN and io_uring retries
  * from its worker, where nri_submit() may sleep.
  */
-int nri_submit_nowait(struct nri_queue *q, u32 max)
+int nri_submit_nowait(struct nri_queue *nq, u32 max)
 {
 	int ret;
 
-	if (q->poller) {
-		nri_poller_kick(q);
+	if (nq->poller) {
+		nri_poller_kick(nq);
 		return 0;
 	}
-	if (!cpumask_subset(current->cpus_ptr, q->cpus))
+	if (!cpumask_subset(current->cpus_ptr, nq->cpus))
 		return -EAGAIN;
-	if (!mutex_trylock(&q->sq_lock))
+	if (!mutex_trylock(&nq->sq_lock))
 		return -EAGAIN;
-	ret = nri_submit_locked(q, max, true);
-	mutex_unlock(&q->sq_lock);
+	ret = nri_submit_locked(nq, max, true);
+	mutex_unlock(&nq->sq_lock);
 	return ret;
 }
 
@@ -683,29 +683,29 @@ int nri_submit_nowait(struct nri_queue *q, u32 max)
  * from the kernel's own copies, so that a client (or the next one) that
  * trampled them can start over (NVME_RING_IO_REPAIR_INDICES).
  */
-void nri_repair_indices(struct nri_queue *q)
+void nri_repair_indices(struct nri_queue *nq)
 {
-	mutex_lock(&q->sq_lock);
-	if (READ_ONCE(*q->sq_cons) != q->sq_head)
-		smp_store_release(q->sq_cons, q->sq_head);	/* (B) */
-	if (!q->poller && READ_ONCE(*q->sq_flags))
-		WRITE_ONCE(*q->sq_flags, 0);
-	mutex_unlock(&q->sq_lock);
+	mutex_lock(&nq->sq_lock);
+	if (READ_ONCE(*nq->sq_cons) != nq->sq_head)
+		smp_store_release(nq->sq_cons, nq->sq_head);	/* (B) */
+	if (!nq->poller && READ_ONCE(*nq->sq_flags))
+		WRITE_ONCE(*nq->sq_flags, 0);
+	mutex_unlock(&nq->sq_lock);
 
-	spin_lock_irq(&q->cq_lock);
-	if (READ_ONCE(*q->cq_prod) != q->cq_tail)
-		smp_store_release(q->cq_prod, q->cq_tail);	/* (C) */
-	if (READ_ONCE(*q->cq_flags))
-		WRITE_ONCE(*q->cq_flags, 0);
-	spin_unlock_irq(&q->cq_lock);
+	spin_lock_irq(&nq->cq_lock);
+	if (READ_ONCE(*nq->cq_prod) != nq->cq_tail)
+		smp_store_release(nq->cq_prod, nq->cq_tail);	/* (C) */
+	if (READ_ONCE(*nq->cq_flags))
+		WRITE_ONCE(*nq->cq_flags, 0);
+	spin_unlock_irq(&nq->cq_lock);
 }
 
 /* Completions ready for the client; garbage in cq.consumer reads as none. */
-u32 nri_cq_ready(struct nri_queue *q)
+u32 nri_cq_ready(struct nri_queue *nq)
 {
-	u32 ready = READ_ONCE(q->cq_tail) - READ_ONCE(*q->cq_cons);
+	u32 ready = READ_ONCE(nq->cq_tail) - READ_ONCE(*nq->cq_cons);
 
-	return ready > q->cq_mask + 1 ? 0 : ready;
+	return ready > nq->cq_mask + 1 ? 0 : ready;
 }
 
 /*
@@ -721,7 +721,7 @@ u32 nri_cq_ready(struct nri_queue *q)
 #define NRI_HYBRID_MIN_US	4
 #define NRI_HYBRID_MAX_US	500
 
-static int nri_complete_poll(struct nri_queue *q, u32 min, u32 timeout_ms,
+static int nri_complete_poll(struct nri_queue *nq, u32 min, u32 timeout_ms,
 			     bool hybrid)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
@@ -729,34 +729,34 @@ static int nri_complete_poll(struct nri_queue *q, u32 min, u32 timeout_ms,
 	int found;
 
 	for (;;) {
-		found = q->poller ? 0 : nri_poll_completions(q);
-		if (nri_cq_ready(q) >= min || !timeout_ms ||
-		    !nri_ring_live(q->ring) || time_after(jiffies, end))
+		found = nq->poller ? 0 : nri_poll_completions(nq);
+		if (nri_cq_ready(nq) >= min || !timeout_ms ||
+		    !nri_ring_live(nq->ring) || time_after(jiffies, end))
 			return 0;
 		if (signal_pending(current))
 			return -EINTR;
-		if (!hybrid && !q->poller) {
+		if (!hybrid && !nq->poller) {
 			cond_resched();
 			continue;
 		}
-		delay = READ_ONCE(q->hybrid_us);
+		delay = READ_ONCE(nq->hybrid_us);
 		if (found)
 			delay = max_t(u32, delay * 3 / 4, NRI_HYBRID_MIN_US);
 		else
 			delay = min_t(u32, delay * 2, NRI_HYBRID_MAX_US);
-		WRITE_ONCE(q->hybrid_us, delay);
+		WRITE_ONCE(nq->hybrid_us, delay);
 		usleep_range(delay, delay + delay / 4 + 1);
 	}
 }
 
-static bool nri_wait_done(struct nri_queue *q, u32 min)
+static bool nri_wait_done(struct nri_queue *nq, u32 min)
 {
-	return nri_cq_ready(q) >= min || !nri_ring_live(q->ring);
+	return nri_cq_ready(nq) >= min || !nri_ring_live(nq->ring);
 }
 
 struct nri_waiter {
 	struct wait_queue_entry wq;
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	u32 min;
 };
 
@@ -770,22 +770,22 @@ static int nri_waiter_wake(struct wait_queue_entry *wq, unsigned int mode,
 {
 	struct nri_waiter *w = container_of(wq, struct nri_waiter, wq);
 
-	if (!nri_wait_done(w->q, w->min))
+	if (!nri_wait_done(w->nq, w->min))
 		return 0;
 	return autoremove_wake_function(wq, mode, sync, key);
 }
 
 /* Sleep until nri_wait_done(); 0, or -ERESTARTSYS on a signal. */
-static int nri_wait_cq(struct nri_queue *q, u32 min, long timeout)
+static int nri_wait_cq(struct nri_queue *nq, u32 min, long timeout)
 {
-	struct nri_waiter w = { .q = q, .min = min };
+	struct nri_waiter w = { .nq = nq, .min = min };
 	int ret = 0;
 
 	init_wait_entry(&w.wq, 0);
 	w.wq.func = nri_waiter_wake;
 	for (;;) {
-		prepare_to_wait(&q->wait, &w.wq, TASK_INTERRUPTIBLE);
-		if (nri_wait_done(q, min))
+		prepare_to_wait(&nq->wait, &w.wq, TASK_INTERRUPTIBLE);
+		if (nri_wait_done(nq, min))
 			break;
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
@@ -795,32 +795,32 @@ static int nri_wait_cq(struct nri_queue *q, u32 min, long timeout)
 		if (!timeout)
 			break;
 	}
-	finish_wait(&q->wait, &w.wq);
+	finish_wait(&nq->wait, &w.wq);
 	return ret;
 }
 
-int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
+int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 		      bool hybrid, u32 *avail)
 {
 	long ret;
 
-	if (min > q->cq_mask + 1) {
+	if (min > nq->cq_mask + 1) {
 		pr_warn_ratelimited("%s: queue %u: min_complete %u exceeds the %u-entry CQ\n",
-				    dev_name(&q->ring->dev), q->idx, min,
-				    q->cq_mask + 1);
+				    dev_name(&nq->ring->dev), nq->idx, min,
+				    nq->cq_mask + 1);
 		return -EINVAL;
 	}
-	if (q->ring->tgt.poll) {
-		ret = nri_complete_poll(q, min, timeout_ms, hybrid);
+	if (nq->ring->tgt.poll) {
+		ret = nri_complete_poll(nq, min, timeout_ms, hybrid);
 		if (ret < 0)
 			return ret;
-	} else if (min && timeout_ms && nri_cq_ready(q) < min) {
-		ret = nri_wait_cq(q, min, msecs_to_jiffies(timeout_ms));
+	} else if (min && timeout_ms && nri_cq_ready(nq) < min) {
+		ret = nri_wait_cq(nq, min, msecs_to_jiffies(timeout_ms));
 		if (ret < 0)
 			return ret;
 	}
-	*avail = nri_cq_ready(q);
-	if (!nri_ring_live(q->ring) && !*avail)
+	*avail = nri_cq_ready(nq);
+	if (!nri_ring_live(nq->ring) && !*avail)
 		return -ENODEV;
 	return 0;
 }

@@ -18,7 +18,7 @@
 struct nri_file {
 	struct mutex		lock;	/* SETUP against everything else */
 	struct nri_ring		*ring;	/* NULL until SETUP (anonymous) */
-	struct nri_queue	*q;	/* the file's current queue */
+	struct nri_queue	*nq;	/* the file's current queue */
 };
 
 static struct nri_queue *nri_default_queue(struct nri_ring *ring)
@@ -53,7 +53,7 @@ static int nri_ring_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	get_device(&ring->dev);
 	nf->ring = ring;
-	nf->q = nri_default_queue(ring);
+	nf->nq = nri_default_queue(ring);
 	file->private_data = nf;
 	return 0;
 }
@@ -82,11 +82,11 @@ static void nri_reap_polled(struct nri_ring *ring)
 	if (!ring->tgt.poll)
 		return;
 	for (i = 0; i < ring->nr_queues; i++) {
-		struct nri_queue *q = ring->queues[i];
+		struct nri_queue *nq = ring->queues[i];
 
-		while (READ_ONCE(q->inflight) && !q->poller &&
+		while (READ_ONCE(nq->inflight) && !nq->poller &&
 		       time_before(jiffies, end)) {
-			if (!nri_poll_completions(q))
+			if (!nri_poll_completions(nq))
 				usleep_range(50, 100);
 		}
 	}
@@ -109,12 +109,12 @@ static int nri_file_release(struct inode *inode, struct file *file)
 /* The file's ring and queue, once set up; NULL before SETUP. */
 static struct nri_queue *nri_file_queue(struct nri_file *nf)
 {
-	struct nri_queue *q;
+	struct nri_queue *nq;
 
 	mutex_lock(&nf->lock);
-	q = nf->q;
+	nq = nf->nq;
 	mutex_unlock(&nf->lock);
-	return q;
+	return nq;
 }
 
 /* The queue an io_uring command on @file acts on; NULL before SETUP. */
@@ -125,12 +125,12 @@ struct nri_queue *nri_file_to_queue(struct file *file)
 	return nri_file_queue(file->private_data);
 }
 
-static void nri_fill_stats(struct nri_queue *q, struct nvme_ring_stats *out)
+static void nri_fill_stats(struct nri_queue *nq, struct nvme_ring_stats *out)
 {
 	struct nri_stats st;
 	u32 inflight;
 
-	nri_queue_stats(q, &st, &inflight);
+	nri_queue_stats(nq, &st, &inflight);
 	out->submitted = st.submitted;
 	out->completed = st.completed;
 	out->errors = st.errors;
@@ -195,15 +195,15 @@ static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
 		ret = PTR_ERR(ring);
 	} else {
 		nf->ring = ring;
-		nf->q = ring->queues[0];
+		nf->nq = ring->queues[0];
 	}
 	mutex_unlock(&nf->lock);
 	return ret;
 }
 
-static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
+static void nri_fill_info(struct nri_queue *nq, struct nvme_ring_info *info)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	struct nri_config *cfg = ring->cfg;
 	unsigned int i;
 
@@ -211,7 +211,7 @@ static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
 	info->abi_version = NVME_RING_IO_ABI_VERSION;
 	info->nr_queues = ring->nr_queues;
 	info->features = NRI_FEATURES;
-	info->queue = q->idx;
+	info->queue = nq->idx;
 	info->nsid = ring->tgt.nsid;
 	info->sq_entries = cfg->sq_entries;
 	info->cq_entries = cfg->cq_entries;
@@ -229,14 +229,14 @@ static void nri_fill_info(struct nri_queue *q, struct nvme_ring_info *info)
 	for (i = 0; i < NRI_OPC_BITS; i++)
 		if (test_bit(i, cfg->opcodes))
 			info->opcodes[i / 8] |= 1U << (i % 8);
-	info->layout = q->layout;
-	nri_fill_stats(q, &info->stats);
+	info->layout = nq->layout;
+	nri_fill_stats(nq, &info->stats);
 }
 
 static long nri_ioctl_queue_info(struct nri_ring *ring, void __user *argp)
 {
 	struct nvme_ring_queue_info qi;
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	unsigned int cpu;
 	u32 idx;
 
@@ -244,19 +244,19 @@ static long nri_ioctl_queue_info(struct nri_ring *ring, void __user *argp)
 		return -EFAULT;
 	if (idx >= ring->nr_queues)
 		return -EINVAL;
-	q = ring->queues[idx];
+	nq = ring->queues[idx];
 	memset(&qi, 0, sizeof(qi));
 	qi.queue = idx;
-	qi.numa_node = q->node;
-	qi.hctx = find_first_bit(q->hctxs, NRI_MAX_HCTX);
+	qi.numa_node = nq->node;
+	qi.hctx = find_first_bit(nq->hctxs, NRI_MAX_HCTX);
 	qi.nvme_qid = qi.hctx + 1;
-	qi.nr_cpus = cpumask_weight(q->cpus);
-	qi.huge_pages = q->huge_chunks;
-	for_each_cpu(cpu, q->cpus)
+	qi.nr_cpus = cpumask_weight(nq->cpus);
+	qi.huge_pages = nq->huge_chunks;
+	for_each_cpu(cpu, nq->cpus)
 		if (cpu < 256)
 			qi.cpus[cpu / 64] |= 1ULL << (cpu % 64);
-	qi.layout = q->layout;
-	nri_fill_stats(q, &qi.stats);
+	qi.layout = nq->layout;
+	nri_fill_stats(nq, &qi.stats);
 	return copy_to_user(argp, &qi, sizeof(qi)) ? -EFAULT : 0;
 }
 
@@ -264,7 +264,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct nri_file *nf = file->private_data;
 	void __user *argp = (void __user *)arg;
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	long ret;
 
 	if (cmd == NVME_RING_IO_SETUP) {
@@ -273,8 +273,8 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return nri_ioctl_setup(nf, argp);
 	}
 
-	q = nri_file_queue(nf);
-	if (!q)
+	nq = nri_file_queue(nf);
+	if (!nq)
 		return -ENXIO;	/* anonymous ring not set up yet */
 
 	switch (cmd) {
@@ -285,7 +285,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		if (s.flags || s.resv)
 			return -EINVAL;
-		ret = nri_submit(q, s.max_submit);
+		ret = nri_submit(nq, s.max_submit);
 		if (ret < 0)
 			return ret;
 		s.submitted = ret;
@@ -301,7 +301,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if ((c.flags & ~NRI_COMPLETE_FLAGS) || c.resv[0] ||
 		    c.resv[1])
 			return -EINVAL;
-		ret = nri_complete_wait(q, c.min_complete, c.timeout_ms,
+		ret = nri_complete_wait(nq, c.min_complete, c.timeout_ms,
 					c.flags & NVME_RING_COMPLETE_F_HYBRID,
 					&c.available);
 		if (ret < 0)
@@ -316,7 +316,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		info = kmalloc(sizeof(*info), GFP_KERNEL);
 		if (!info)
 			return -ENOMEM;
-		nri_fill_info(q, info);
+		nri_fill_info(nq, info);
 		ret = copy_to_user(argp, info, sizeof(*info)) ? -EFAULT : 0;
 		kfree(info);
 		return ret;
@@ -326,17 +326,17 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (get_user(idx, (u32 __user *)argp))
 			return -EFAULT;
-		if (idx >= q->ring->nr_queues)
+		if (idx >= nq->ring->nr_queues)
 			return -EINVAL;
 		mutex_lock(&nf->lock);
-		nf->q = q->ring->queues[idx];
+		nf->nq = nq->ring->queues[idx];
 		mutex_unlock(&nf->lock);
 		return 0;
 	}
 	case NVME_RING_IO_GET_QUEUE_INFO:
-		return nri_ioctl_queue_info(q->ring, argp);
+		return nri_ioctl_queue_info(nq->ring, argp);
 	case NVME_RING_IO_REPAIR_INDICES:
-		nri_repair_indices(q);
+		nri_repair_indices(nq);
 		return 0;
 	default:
 		return -ENOTTY;
@@ -352,14 +352,14 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static vm_fault_t nri_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct nri_queue *q = vma->vm_private_data;
+	struct nri_queue *nq = vma->vm_private_data;
 	u64 in = ((u64)vmf->pgoff << PAGE_SHIFT) -
-		 (u64)q->idx * NVME_RING_IO_MMAP_STRIDE;
+		 (u64)nq->idx * NVME_RING_IO_MMAP_STRIDE;
 	struct page *page;
 
-	if (in >= q->layout.mmap_size)
+	if (in >= nq->layout.mmap_size)
 		return VM_FAULT_SIGBUS;
-	page = q->pages[in >> PAGE_SHIFT];
+	page = nq->pages[in >> PAGE_SHIFT];
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -374,14 +374,14 @@ static int nri_mmap(struct file *file, struct vm_area_struct *vma)
 	struct nri_file *nf = file->private_data;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	unsigned long num = len >> PAGE_SHIFT;
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	struct nri_ring *ring;
 	u64 off, qidx, in;
 
-	q = nri_file_queue(nf);
-	if (!q)
+	nq = nri_file_queue(nf);
+	if (!nq)
 		return -ENXIO;
-	ring = q->ring;
+	ring = nq->ring;
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 	if (!(vma->vm_flags & VM_SHARED))
@@ -393,30 +393,30 @@ static int nri_mmap(struct file *file, struct vm_area_struct *vma)
 	qidx = div64_u64_rem(off, NVME_RING_IO_MMAP_STRIDE, &in);
 	if (qidx >= ring->nr_queues)
 		return -EINVAL;
-	q = ring->queues[qidx];
-	if (in > q->layout.mmap_size || len > q->layout.mmap_size - in)
+	nq = ring->queues[qidx];
+	if (in > nq->layout.mmap_size || len > nq->layout.mmap_size - in)
 		return -EINVAL;
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &nri_vm_ops;
-	vma->vm_private_data = q;
-	return vm_insert_pages(vma, vma->vm_start, q->pages + (in >> PAGE_SHIFT),
+	vma->vm_private_data = nq;
+	return vm_insert_pages(vma, vma->vm_start, nq->pages + (in >> PAGE_SHIFT),
 			       &num);
 }
 
 static __poll_t nri_poll(struct file *file, poll_table *wait)
 {
 	struct nri_file *nf = file->private_data;
-	struct nri_queue *q = nri_file_queue(nf);
+	struct nri_queue *nq = nri_file_queue(nf);
 	__poll_t mask = 0;
 
-	if (!q)
+	if (!nq)
 		return EPOLLERR;
-	poll_wait(file, &q->wait, wait);
-	nri_poll_completions(q);
-	if (nri_cq_ready(q))
+	poll_wait(file, &nq->wait, wait);
+	nri_poll_completions(nq);
+	if (nri_cq_ready(nq))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (!nri_ring_live(q->ring))
+	if (!nri_ring_live(nq->ring))
 		mask |= EPOLLERR | EPOLLHUP;
 	return mask;
 }

@@ -100,7 +100,7 @@ struct nri_target {
 
 /* One in-flight command; preallocated, so the I/O path allocates nothing. */
 struct nri_cmd {
-	struct nri_queue	*q;
+	struct nri_queue	*nq;
 	u32			idx;		/* in the queue's cmds */
 	u64			slot;		/* the SQ descriptor */
 	u32			bytes;
@@ -199,9 +199,9 @@ struct nri_ring {
 	int			anon_id;	/* anonymous rings: anon.<id> */
 };
 
-static inline struct nri_cmd *nri_cmd_at(struct nri_queue *q, u32 i)
+static inline struct nri_cmd *nri_cmd_at(struct nri_queue *nq, u32 i)
 {
-	return q->cmds + (size_t)i * q->cmd_stride;
+	return nq->cmds + (size_t)i * nq->cmd_stride;
 }
 
 static inline bool nri_ring_live(struct nri_ring *ring)
@@ -224,39 +224,39 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg);
 void nri_ring_disable(struct nri_ring *ring);
 void nri_ring_put(struct nri_ring *ring);
 void nri_queue_release(struct kobject *kobj);
-void nri_queue_stats(struct nri_queue *q, struct nri_stats *st, u32 *inflight);
+void nri_queue_stats(struct nri_queue *nq, struct nri_stats *st, u32 *inflight);
 const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
 int nri_opcode_parse(const char *tok, u8 *opc);
 
 /* src/dataplane.c */
-int nri_submit(struct nri_queue *q, u32 max);
-int nri_poll_completions(struct nri_queue *q);
-void nri_repair_indices(struct nri_queue *q);
-int nri_submit_nowait(struct nri_queue *q, u32 max);
-int nri_submit_locked(struct nri_queue *q, u32 max, bool nowait);
-struct nri_cmd *nri_cmd_get(struct nri_queue *q);
+int nri_submit(struct nri_queue *nq, u32 max);
+int nri_poll_completions(struct nri_queue *nq);
+void nri_repair_indices(struct nri_queue *nq);
+int nri_submit_nowait(struct nri_queue *nq, u32 max);
+int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait);
+struct nri_cmd *nri_cmd_get(struct nri_queue *nq);
 void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err);
-int nri_map_data(struct nri_queue *q, struct nri_cmd *cmd,
+int nri_map_data(struct nri_queue *nq, struct nri_cmd *cmd,
 		 struct request *rq, u64 off, u32 len);
-u16 nri_check_cmd(struct nri_queue *q, const struct nvme_ring_slot *s,
+u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err);
 void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c);
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
-int nri_complete_wait(struct nri_queue *q, u32 min, u32 timeout_ms,
+int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 		      bool hybrid, u32 *avail);
-u32 nri_cq_ready(struct nri_queue *q);
+u32 nri_cq_ready(struct nri_queue *nq);
 
 /* src/uring.c */
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
-void nri_uring_wake(struct nri_queue *q);
-void nri_uring_cancel_all(struct nri_queue *q, int err);
+void nri_uring_wake(struct nri_queue *nq);
+void nri_uring_cancel_all(struct nri_queue *nq, int err);
 void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);
 
 /* src/poller.c */
-int nri_poller_start(struct nri_queue *q);
-void nri_poller_stop(struct nri_queue *q);
-void nri_poller_kick(struct nri_queue *q);
+int nri_poller_start(struct nri_queue *nq);
+void nri_poller_stop(struct nri_queue *nq);
+void nri_poller_kick(struct nri_queue *nq);
 
 /* src/file.c */
 struct nri_queue *nri_file_to_queue(struct file *file);

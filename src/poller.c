@@ -20,34 +20,34 @@
 
 #include "nri.h"
 
-static bool nri_sq_pending(struct nri_queue *q)
+static bool nri_sq_pending(struct nri_queue *nq)
 {
-	return READ_ONCE(*q->sq_prod) != q->sq_head;
+	return READ_ONCE(*nq->sq_prod) != nq->sq_head;
 }
 
 static int nri_poller_fn(void *data)
 {
-	struct nri_queue *q = data;
-	unsigned long idle = msecs_to_jiffies(q->ring->cfg->sq_poll_idle_ms);
+	struct nri_queue *nq = data;
+	unsigned long idle = msecs_to_jiffies(nq->ring->cfg->sq_poll_idle_ms);
 	unsigned long last = jiffies;
 	int n;
 
 	while (!kthread_should_stop()) {
 		n = 0;
-		if (nri_sq_pending(q) || !nri_ring_live(q->ring)) {
-			mutex_lock(&q->sq_lock);
-			n = nri_submit_locked(q, 0, false);
-			mutex_unlock(&q->sq_lock);
+		if (nri_sq_pending(nq) || !nri_ring_live(nq->ring)) {
+			mutex_lock(&nq->sq_lock);
+			n = nri_submit_locked(nq, 0, false);
+			mutex_unlock(&nq->sq_lock);
 		}
 		/* polled ring: this thread is what completes commands */
-		if (nri_poll_completions(q) > 0)
+		if (nri_poll_completions(nq) > 0)
 			n = 1;
 		if (n > 0) {
 			last = jiffies;
 			cond_resched();
 			continue;
 		}
-		if (READ_ONCE(q->inflight) && q->ring->tgt.poll) {
+		if (READ_ONCE(nq->inflight) && nq->ring->tgt.poll) {
 			cond_resched();
 			continue;
 		}
@@ -59,15 +59,15 @@ static int nri_poller_fn(void *data)
 		}
 
 		/* idle, or the client's indices are corrupt: sleep */
-		WRITE_ONCE(*q->sq_flags,
-			   READ_ONCE(*q->sq_flags) | NVME_RING_FLAG_NEED_WAKEUP);
+		WRITE_ONCE(*nq->sq_flags,
+			   READ_ONCE(*nq->sq_flags) | NVME_RING_FLAG_NEED_WAKEUP);
 		smp_mb();					/* (E) */
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(q)))
+		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(nq)))
 			schedule();
 		__set_current_state(TASK_RUNNING);
-		WRITE_ONCE(*q->sq_flags,
-			   READ_ONCE(*q->sq_flags) & ~NVME_RING_FLAG_NEED_WAKEUP);
+		WRITE_ONCE(*nq->sq_flags,
+			   READ_ONCE(*nq->sq_flags) & ~NVME_RING_FLAG_NEED_WAKEUP);
 		last = jiffies;
 	}
 
@@ -81,43 +81,43 @@ static int nri_poller_fn(void *data)
 	return 0;
 }
 
-int nri_poller_start(struct nri_queue *q)
+int nri_poller_start(struct nri_queue *nq)
 {
 	struct task_struct *t;
 	int ret;
 
-	t = kthread_create_on_node(nri_poller_fn, q, q->ring->numa_node,
-				   "nri_sqp/%u", q->idx);
+	t = kthread_create_on_node(nri_poller_fn, nq, nq->ring->numa_node,
+				   "nri_sqp/%u", nq->idx);
 	if (IS_ERR(t)) {
 		pr_err("%s: queue %u: cannot start the SQ poller: error %ld\n",
-		       dev_name(&q->ring->dev), q->idx, PTR_ERR(t));
+		       dev_name(&nq->ring->dev), nq->idx, PTR_ERR(t));
 		return PTR_ERR(t);
 	}
-	ret = set_cpus_allowed_ptr(t, q->cpus);
+	ret = set_cpus_allowed_ptr(t, nq->cpus);
 	if (ret) {
 		pr_err("%s: queue %u: cannot bind the SQ poller to CPUs %*pbl: error %d\n",
-		       dev_name(&q->ring->dev), q->idx,
-		       cpumask_pr_args(q->cpus), ret);
+		       dev_name(&nq->ring->dev), nq->idx,
+		       cpumask_pr_args(nq->cpus), ret);
 		kthread_stop(t);
 		return ret;
 	}
-	q->poller = t;
+	nq->poller = t;
 	wake_up_process(t);
 	return 0;
 }
 
-void nri_poller_stop(struct nri_queue *q)
+void nri_poller_stop(struct nri_queue *nq)
 {
-	if (!q->poller)
+	if (!nq->poller)
 		return;
-	kthread_stop(q->poller);
-	q->poller = NULL;
-	WRITE_ONCE(*q->sq_flags, 0);
+	kthread_stop(nq->poller);
+	nq->poller = NULL;
+	WRITE_ONCE(*nq->sq_flags, 0);
 }
 
-void nri_poller_kick(struct nri_queue *q)
+void nri_poller_kick(struct nri_queue *nq)
 {
-	struct task_struct *t = READ_ONCE(q->poller);
+	struct task_struct *t = READ_ONCE(nq->poller);
 
 	if (t)
 		wake_up_process(t);

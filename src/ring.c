@@ -138,39 +138,39 @@ const char *nri_state_name(struct nri_ring *ring)
 	}
 }
 
-void nri_queue_stats(struct nri_queue *q, struct nri_stats *st, u32 *inflight)
+void nri_queue_stats(struct nri_queue *nq, struct nri_stats *st, u32 *inflight)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&q->cq_lock, flags);
-	*st = q->stats;
-	*inflight = q->inflight;
-	spin_unlock_irqrestore(&q->cq_lock, flags);
+	spin_lock_irqsave(&nq->cq_lock, flags);
+	*st = nq->stats;
+	*inflight = nq->inflight;
+	spin_unlock_irqrestore(&nq->cq_lock, flags);
 }
 
 /* ---- memory ---- */
 
-static void nri_queue_free_mem(struct nri_queue *q)
+static void nri_queue_free_mem(struct nri_queue *nq)
 {
 	unsigned long c, j;
 
-	if (q->base)
-		vunmap(q->base);
-	if (q->pages) {
+	if (nq->base)
+		vunmap(nq->base);
+	if (nq->pages) {
 		/*
 		 * Drop our reference on each header page, and on each chunk:
 		 * once on a 2 MiB compound page (its tails are not pages of
 		 * their own), once per page otherwise. Client mappings hold
 		 * references of their own.
 		 */
-		for (j = 0; j < q->hdr_pages; j++) {
-			if (q->pages[j]) {
-				put_page(q->pages[j]);
+		for (j = 0; j < nq->hdr_pages; j++) {
+			if (nq->pages[j]) {
+				put_page(nq->pages[j]);
 				atomic_long_dec(&nri_pages_alive);
 			}
 		}
-		for (c = 0; c < q->nr_chunks; c++) {
-			struct page **pp = q->pages + q->hdr_pages +
+		for (c = 0; c < nq->nr_chunks; c++) {
+			struct page **pp = nq->pages + nq->hdr_pages +
 					   (c << NRI_CHUNK_ORDER);
 
 			if (pp[0] && PageHead(pp[0])) {
@@ -186,44 +186,44 @@ static void nri_queue_free_mem(struct nri_queue *q)
 				}
 			}
 		}
-		kvfree(q->pages);
+		kvfree(nq->pages);
 	}
-	q->base = NULL;
-	q->pages = NULL;
+	nq->base = NULL;
+	nq->pages = NULL;
 }
 
 /*
  * The header (indices, SQ, CQ) gets order-0 pages of its own; the data
  * area whole 2 MiB chunks.
  */
-static int nri_queue_alloc_mem(struct nri_queue *q, bool need_huge)
+static int nri_queue_alloc_mem(struct nri_queue *nq, bool need_huge)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	/* charged to the creator's memory cgroup; failing, never OOM-killing */
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_THISNODE |
 			  __GFP_NOWARN | __GFP_NORETRY;
 	unsigned long c, j;
 
-	q->hdr_pages = q->layout.data_off >> PAGE_SHIFT;
-	q->nr_chunks = q->layout.data_size >> 21;
-	q->nr_pages = q->hdr_pages + (q->nr_chunks << NRI_CHUNK_ORDER);
-	q->pages = kvcalloc_node(q->nr_pages, sizeof(*q->pages), GFP_KERNEL,
+	nq->hdr_pages = nq->layout.data_off >> PAGE_SHIFT;
+	nq->nr_chunks = nq->layout.data_size >> 21;
+	nq->nr_pages = nq->hdr_pages + (nq->nr_chunks << NRI_CHUNK_ORDER);
+	nq->pages = kvcalloc_node(nq->nr_pages, sizeof(*nq->pages), GFP_KERNEL,
 				 ring->numa_node);
-	if (!q->pages)
+	if (!nq->pages)
 		return -ENOMEM;
 
-	for (j = 0; j < q->hdr_pages; j++) {
-		q->pages[j] = alloc_pages_node(ring->numa_node, gfp, 0);
-		if (!q->pages[j]) {
+	for (j = 0; j < nq->hdr_pages; j++) {
+		nq->pages[j] = alloc_pages_node(ring->numa_node, gfp, 0);
+		if (!nq->pages[j]) {
 			pr_err("%s: queue %u: out of memory on node %d\n",
-			       dev_name(&ring->dev), q->idx, ring->numa_node);
+			       dev_name(&ring->dev), nq->idx, ring->numa_node);
 			return -ENOMEM;
 		}
 		atomic_long_inc(&nri_pages_alive);
 	}
 
-	for (c = 0; c < q->nr_chunks; c++) {
-		struct page **pp = q->pages + q->hdr_pages +
+	for (c = 0; c < nq->nr_chunks; c++) {
+		struct page **pp = nq->pages + nq->hdr_pages +
 				   (c << NRI_CHUNK_ORDER);
 		struct page *p;
 
@@ -232,13 +232,13 @@ static int nri_queue_alloc_mem(struct nri_queue *q, bool need_huge)
 		if (p) {
 			for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++)
 				pp[j] = p + j;
-			q->huge_chunks++;
+			nq->huge_chunks++;
 			atomic_long_add(1UL << NRI_CHUNK_ORDER, &nri_pages_alive);
 			continue;
 		}
 		if (need_huge) {
 			pr_err("%s: queue %u: no 2 MiB page free on node %d (hugepages=1)\n",
-			       dev_name(&ring->dev), q->idx, ring->numa_node);
+			       dev_name(&ring->dev), nq->idx, ring->numa_node);
 			return -ENOMEM;
 		}
 		for (j = 0; j < (1UL << NRI_CHUNK_ORDER); j++) {
@@ -247,17 +247,17 @@ static int nri_queue_alloc_mem(struct nri_queue *q, bool need_huge)
 				atomic_long_inc(&nri_pages_alive);
 			if (!pp[j]) {
 				pr_err("%s: queue %u: out of memory on node %d\n",
-				       dev_name(&ring->dev), q->idx,
+				       dev_name(&ring->dev), nq->idx,
 				       ring->numa_node);
 				return -ENOMEM;
 			}
 		}
 	}
 
-	q->base = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
-	if (!q->base)
+	nq->base = vmap(nq->pages, nq->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!nq->base)
 		return -ENOMEM;
-	q->node = page_to_nid(q->pages[0]);
+	nq->node = page_to_nid(nq->pages[0]);
 	return 0;
 }
 
@@ -265,9 +265,9 @@ static int nri_queue_alloc_mem(struct nri_queue *q, bool need_huge)
  * The queue region: the indices page, the SQ descriptors, the CQ entries
  * (page aligned), then the data area, whole 2 MiB chunks.
  */
-static int nri_queue_layout(struct nri_queue *q, struct nri_config *cfg)
+static int nri_queue_layout(struct nri_queue *nq, struct nri_config *cfg)
 {
-	struct nvme_ring_layout *l = &q->layout;
+	struct nvme_ring_layout *l = &nq->layout;
 	u64 hdr, total;
 
 	l->sq.producer = 0;
@@ -283,89 +283,89 @@ static int nri_queue_layout(struct nri_queue *q, struct nri_config *cfg)
 	l->data_off = hdr;
 	l->data_size = round_up(cfg->data_size, NRI_CHUNK_SIZE);
 	total = hdr + l->data_size;
-	l->mmap_offset = (u64)q->idx * NVME_RING_IO_MMAP_STRIDE;
+	l->mmap_offset = (u64)nq->idx * NVME_RING_IO_MMAP_STRIDE;
 	l->mmap_size = total;
 	return 0;
 }
 
-static void nri_queue_bind_pointers(struct nri_queue *q, struct nri_config *cfg)
+static void nri_queue_bind_pointers(struct nri_queue *nq, struct nri_config *cfg)
 {
-	struct nvme_ring_layout *l = &q->layout;
-	u8 *b = q->base;
+	struct nvme_ring_layout *l = &nq->layout;
+	u8 *b = nq->base;
 
-	q->sq_prod = (u32 *)(b + l->sq.producer);
-	q->sq_cons = (u32 *)(b + l->sq.consumer);
-	q->sq_flags = (u32 *)(b + l->sq.flags);
-	q->cq_prod = (u32 *)(b + l->cq.producer);
-	q->cq_cons = (u32 *)(b + l->cq.consumer);
-	q->cq_flags = (u32 *)(b + l->cq.flags);
-	q->sq_desc = (u64 *)(b + l->sq.desc);
-	q->cqes = (struct nvme_ring_cqe *)(b + l->cq.desc);
-	q->data = b + l->data_off;
-	q->sq_mask = cfg->sq_entries - 1;
-	q->cq_mask = cfg->cq_entries - 1;
+	nq->sq_prod = (u32 *)(b + l->sq.producer);
+	nq->sq_cons = (u32 *)(b + l->sq.consumer);
+	nq->sq_flags = (u32 *)(b + l->sq.flags);
+	nq->cq_prod = (u32 *)(b + l->cq.producer);
+	nq->cq_cons = (u32 *)(b + l->cq.consumer);
+	nq->cq_flags = (u32 *)(b + l->cq.flags);
+	nq->sq_desc = (u64 *)(b + l->sq.desc);
+	nq->cqes = (struct nvme_ring_cqe *)(b + l->cq.desc);
+	nq->data = b + l->data_off;
+	nq->sq_mask = cfg->sq_entries - 1;
+	nq->cq_mask = cfg->cq_entries - 1;
 }
 
-static int nri_queue_alloc_cmds(struct nri_queue *q, struct nri_config *cfg)
+static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
 {
-	struct nri_target *t = &q->ring->tgt;
+	struct nri_target *t = &nq->ring->tgt;
 	u32 depth = t->q->tag_set ? t->q->tag_set->queue_depth : 64;
 	u32 i;
 
 	/* Never more in flight than the CQ holds or the device queue takes. */
-	q->nr_cmds = min(cfg->cq_entries, depth);
-	q->cmd_stride = ALIGN(struct_size_t(struct nri_cmd, bvecs, t->max_vecs),
+	nq->nr_cmds = min(cfg->cq_entries, depth);
+	nq->cmd_stride = ALIGN(struct_size_t(struct nri_cmd, bvecs, t->max_vecs),
 			      L1_CACHE_BYTES);
-	q->cmds = kvzalloc_node(q->cmd_stride * q->nr_cmds, GFP_KERNEL,
-				q->ring->numa_node);
-	q->free_cmds = kvcalloc_node(q->nr_cmds, sizeof(u32), GFP_KERNEL,
-				     q->ring->numa_node);
-	if (!q->cmds || !q->free_cmds)
+	nq->cmds = kvzalloc_node(nq->cmd_stride * nq->nr_cmds, GFP_KERNEL,
+				nq->ring->numa_node);
+	nq->free_cmds = kvcalloc_node(nq->nr_cmds, sizeof(u32), GFP_KERNEL,
+				     nq->ring->numa_node);
+	if (!nq->cmds || !nq->free_cmds)
 		return -ENOMEM;
-	for (i = 0; i < q->nr_cmds; i++) {
-		nri_cmd_at(q, i)->q = q;
-		nri_cmd_at(q, i)->idx = i;
-		q->free_cmds[i] = i;
+	for (i = 0; i < nq->nr_cmds; i++) {
+		nri_cmd_at(nq, i)->nq = nq;
+		nri_cmd_at(nq, i)->idx = i;
+		nq->free_cmds[i] = i;
 	}
-	q->nr_free = q->nr_cmds;
+	nq->nr_free = nq->nr_cmds;
 	return 0;
 }
 
 void nri_queue_release(struct kobject *kobj)
 {
-	struct nri_queue *q = container_of(kobj, struct nri_queue, kobj);
+	struct nri_queue *nq = container_of(kobj, struct nri_queue, kobj);
 
-	nri_queue_free_mem(q);
-	kvfree(q->cmds);
-	kvfree(q->free_cmds);
-	bitmap_free(q->hctxs);
-	free_cpumask_var(q->cpus);
-	kfree(q);
+	nri_queue_free_mem(nq);
+	kvfree(nq->cmds);
+	kvfree(nq->free_cmds);
+	bitmap_free(nq->hctxs);
+	free_cpumask_var(nq->cpus);
+	kfree(nq);
 }
 
 static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 					 unsigned int idx)
 {
-	struct nri_queue *q;
+	struct nri_queue *nq;
 
-	q = kzalloc_node(sizeof(*q), GFP_KERNEL, ring->numa_node);
-	if (!q)
+	nq = kzalloc_node(sizeof(*nq), GFP_KERNEL, ring->numa_node);
+	if (!nq)
 		return NULL;
-	q->ring = ring;
-	q->idx = idx;
-	q->node = NUMA_NO_NODE;
-	mutex_init(&q->sq_lock);
-	spin_lock_init(&q->cq_lock);
-	init_waitqueue_head(&q->wait);
-	INIT_LIST_HEAD(&q->uring_waiters);
-	q->hybrid_us = 16;
-	q->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
-	if (!q->hctxs || !zalloc_cpumask_var(&q->cpus, GFP_KERNEL)) {
-		bitmap_free(q->hctxs);
-		kfree(q);
+	nq->ring = ring;
+	nq->idx = idx;
+	nq->node = NUMA_NO_NODE;
+	mutex_init(&nq->sq_lock);
+	spin_lock_init(&nq->cq_lock);
+	init_waitqueue_head(&nq->wait);
+	INIT_LIST_HEAD(&nq->uring_waiters);
+	nq->hybrid_us = 16;
+	nq->hctxs = bitmap_zalloc(NRI_MAX_HCTX, GFP_KERNEL);
+	if (!nq->hctxs || !zalloc_cpumask_var(&nq->cpus, GFP_KERNEL)) {
+		bitmap_free(nq->hctxs);
+		kfree(nq);
 		return NULL;
 	}
-	return q;
+	return nq;
 }
 
 /* ---- CPU and NUMA placement ---- */
@@ -662,14 +662,14 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		goto out_free_cpus;
 
 	for (i = 0; i < ring->nr_queues; i++) {
-		struct nri_queue *q = ring->queues[i];
+		struct nri_queue *nq = ring->queues[i];
 
-		nri_queue_layout(q, cfg);
-		ret = nri_queue_alloc_mem(q, cfg->hugepages);
+		nri_queue_layout(nq, cfg);
+		ret = nri_queue_alloc_mem(nq, cfg->hugepages);
 		if (ret)
 			goto out_free_cpus;
-		nri_queue_bind_pointers(q, cfg);
-		ret = nri_queue_alloc_cmds(q, cfg);
+		nri_queue_bind_pointers(nq, cfg);
+		ret = nri_queue_alloc_cmds(nq, cfg);
 		if (ret)
 			goto out_free_cpus;
 	}
@@ -747,22 +747,22 @@ void nri_ring_disable(struct nri_ring *ring)
 	atomic_set(&ring->state, NRI_STATE_DISABLED);
 
 	for (i = 0; i < ring->nr_queues; i++) {
-		struct nri_queue *q = ring->queues[i];
+		struct nri_queue *nq = ring->queues[i];
 
-		nri_poller_stop(q);
+		nri_poller_stop(nq);
 		/* wait out submitters that saw the ring live */
-		mutex_lock(&q->sq_lock);
-		mutex_unlock(&q->sq_lock);
-		wake_up_all(&q->wait);
-		nri_uring_cancel_all(q, -ENODEV);
+		mutex_lock(&nq->sq_lock);
+		mutex_unlock(&nq->sq_lock);
+		wake_up_all(&nq->wait);
+		nri_uring_cancel_all(nq, -ENODEV);
 		if (ring->tgt.poll) {
 			/* no interrupts: reap what is in flight ourselves */
-			while (READ_ONCE(q->inflight)) {
-				if (!nri_poll_completions(q))
+			while (READ_ONCE(nq->inflight)) {
+				if (!nri_poll_completions(nq))
 					usleep_range(50, 100);
 			}
 		}
-		wait_event(q->wait, READ_ONCE(q->inflight) == 0);
+		wait_event(nq->wait, READ_ONCE(nq->inflight) == 0);
 	}
 
 	if (ring->dev_added) {

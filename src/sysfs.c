@@ -254,8 +254,8 @@ const struct attribute_group *nri_ring_groups[] = {
 
 struct nri_queue_attr {
 	struct attribute attr;
-	ssize_t (*show)(struct nri_queue *q, char *buf);
-	ssize_t (*show_counter)(struct nri_queue *q,
+	ssize_t (*show)(struct nri_queue *nq, char *buf);
+	ssize_t (*show_counter)(struct nri_queue *nq,
 				const struct nri_queue_attr *a, char *buf);
 	size_t offset;		/* counters: into struct nri_stats */
 };
@@ -265,11 +265,11 @@ static ssize_t nri_queue_attr_show(struct kobject *kobj,
 {
 	struct nri_queue_attr *a = container_of(attr, struct nri_queue_attr,
 						attr);
-	struct nri_queue *q = container_of(kobj, struct nri_queue, kobj);
+	struct nri_queue *nq = container_of(kobj, struct nri_queue, kobj);
 
 	if (a->show_counter)
-		return a->show_counter(q, a, buf);
-	return a->show(q, buf);
+		return a->show_counter(nq, a, buf);
+	return a->show(nq, buf);
 }
 
 static const struct sysfs_ops nri_queue_sysfs_ops = {
@@ -282,69 +282,69 @@ static struct nri_queue_attr nri_queue_attr_##_name = {			\
 	.show = nri_queue_##_name##_show,				\
 }
 
-static ssize_t nri_queue_cpus_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_cpus_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(q->cpus));
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(nq->cpus));
 }
 NRI_QUEUE_ATTR(cpus);
 
-static ssize_t nri_queue_hctx_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_hctx_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, q->hctxs);
+	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, nq->hctxs);
 }
 NRI_QUEUE_ATTR(hctx);
 
 /* NVMe I/O queue ids: hardware context h is served by queue h + 1. */
-static ssize_t nri_queue_nvme_qid_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_nvme_qid_show(struct nri_queue *nq, char *buf)
 {
 	unsigned int h;
 	int n = 0;
 
-	for_each_set_bit(h, q->hctxs, NRI_MAX_HCTX)
+	for_each_set_bit(h, nq->hctxs, NRI_MAX_HCTX)
 		n += sysfs_emit_at(buf, n, "%s%u", n ? "," : "", h + 1);
 	n += sysfs_emit_at(buf, n, "\n");
 	return n;
 }
 NRI_QUEUE_ATTR(nvme_qid);
 
-static ssize_t nri_queue_numa_node_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_numa_node_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", q->node);
+	return sysfs_emit(buf, "%d\n", nq->node);
 }
 NRI_QUEUE_ATTR(numa_node);
 
-static ssize_t nri_queue_huge_pages_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_huge_pages_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", q->huge_chunks);
+	return sysfs_emit(buf, "%u\n", nq->huge_chunks);
 }
 NRI_QUEUE_ATTR(huge_pages);
 
-static ssize_t nri_queue_sq_entries_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_sq_entries_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", q->sq_mask + 1);
+	return sysfs_emit(buf, "%u\n", nq->sq_mask + 1);
 }
 NRI_QUEUE_ATTR(sq_entries);
 
-static ssize_t nri_queue_cq_entries_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_cq_entries_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", q->cq_mask + 1);
+	return sysfs_emit(buf, "%u\n", nq->cq_mask + 1);
 }
 NRI_QUEUE_ATTR(cq_entries);
 
-static ssize_t nri_queue_data_size_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_data_size_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", q->layout.data_size);
+	return sysfs_emit(buf, "%llu\n", nq->layout.data_size);
 }
 NRI_QUEUE_ATTR(data_size);
 
-static ssize_t nri_queue_counter_show(struct nri_queue *q,
+static ssize_t nri_queue_counter_show(struct nri_queue *nq,
 				      const struct nri_queue_attr *a,
 				      char *buf)
 {
 	struct nri_stats st;
 	u32 inflight;
 
-	nri_queue_stats(q, &st, &inflight);
+	nri_queue_stats(nq, &st, &inflight);
 	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + a->offset));
 }
 
@@ -365,12 +365,12 @@ NRI_QUEUE_COUNTER(sq_empty_kicks);
 NRI_QUEUE_COUNTER(cq_full_events);
 NRI_QUEUE_COUNTER(remote_submits);
 
-static ssize_t nri_queue_inflight_show(struct nri_queue *q, char *buf)
+static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 {
 	struct nri_stats st;
 	u32 inflight;
 
-	nri_queue_stats(q, &st, &inflight);
+	nri_queue_stats(nq, &st, &inflight);
 	return sysfs_emit(buf, "%u\n", inflight);
 }
 NRI_QUEUE_ATTR(inflight);

@@ -25,7 +25,7 @@ struct nri_uring_pdu {
 	union {
 		struct {		/* WAIT_CQ */
 			struct list_head node;	/* on uring_waiters */
-			struct nri_queue *q;
+			struct nri_queue *nq;
 			u32 min;
 			int wait_ret;
 		};
@@ -61,7 +61,7 @@ static void nri_wait_done_cb(struct io_uring_cmd *ioucmd,
  * complete them. A waiter off the list (node empty) belongs to whoever took
  * it; cancellation leaves it alone. Any context, including hard IRQ.
  */
-static void nri_uring_finish_waiters(struct nri_queue *q, bool all, int err)
+static void nri_uring_finish_waiters(struct nri_queue *nq, bool all, int err)
 {
 	struct nri_uring_pdu *batch[NRI_WAKE_BATCH], *pdu, *tmp;
 	unsigned long flags;
@@ -70,9 +70,9 @@ static void nri_uring_finish_waiters(struct nri_queue *q, bool all, int err)
 
 	do {
 		n = 0;
-		spin_lock_irqsave(&q->cq_lock, flags);
-		ready = nri_cq_ready(q);
-		list_for_each_entry_safe(pdu, tmp, &q->uring_waiters, node) {
+		spin_lock_irqsave(&nq->cq_lock, flags);
+		ready = nri_cq_ready(nq);
+		list_for_each_entry_safe(pdu, tmp, &nq->uring_waiters, node) {
 			if (!all && ready < pdu->min)
 				continue;
 			list_del_init(&pdu->node);
@@ -80,7 +80,7 @@ static void nri_uring_finish_waiters(struct nri_queue *q, bool all, int err)
 			if (n == NRI_WAKE_BATCH)
 				break;
 		}
-		spin_unlock_irqrestore(&q->cq_lock, flags);
+		spin_unlock_irqrestore(&nq->cq_lock, flags);
 
 		for (i = 0; i < n; i++) {
 			batch[i]->wait_ret = all ? err : ready;
@@ -90,15 +90,15 @@ static void nri_uring_finish_waiters(struct nri_queue *q, bool all, int err)
 	} while (n == NRI_WAKE_BATCH);
 }
 
-void nri_uring_wake(struct nri_queue *q)
+void nri_uring_wake(struct nri_queue *nq)
 {
-	nri_uring_finish_waiters(q, false, 0);
+	nri_uring_finish_waiters(nq, false, 0);
 }
 
 /* Complete every waiter with @err: the ring is going away. */
-void nri_uring_cancel_all(struct nri_queue *q, int err)
+void nri_uring_cancel_all(struct nri_queue *nq, int err)
 {
-	nri_uring_finish_waiters(q, true, err);
+	nri_uring_finish_waiters(nq, true, err);
 }
 
 /* IO_URING_F_CANCEL: the io_uring is exiting; only waiters are cancelable. */
@@ -106,22 +106,22 @@ static void nri_uring_cancel(struct io_uring_cmd *ioucmd,
 			     unsigned int issue_flags)
 {
 	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
-	struct nri_queue *q = pdu->q;
+	struct nri_queue *nq = pdu->nq;
 	bool mine = false;
 
-	spin_lock_irq(&q->cq_lock);
+	spin_lock_irq(&nq->cq_lock);
 	if (!list_empty(&pdu->node)) {
 		list_del_init(&pdu->node);
 		mine = true;
 	}
-	spin_unlock_irq(&q->cq_lock);
+	spin_unlock_irq(&nq->cq_lock);
 
 	/* otherwise a completion already took it off and will finish it */
 	if (mine)
 		io_uring_cmd_done(ioucmd, -ECANCELED, 0, issue_flags);
 }
 
-static int nri_uring_wait_cq(struct nri_queue *q, struct io_uring_cmd *ioucmd,
+static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 			     const struct nvme_ring_uring_wait *w,
 			     unsigned int issue_flags)
 {
@@ -133,35 +133,35 @@ static int nri_uring_wait_cq(struct nri_queue *q, struct io_uring_cmd *ioucmd,
 		return -EINVAL;
 	if (!min)
 		min = 1;
-	if (min > q->cq_mask + 1)
+	if (min > nq->cq_mask + 1)
 		return -EINVAL;
 	/* nothing would reap a polled ring's completions while we wait */
-	if (q->ring->tgt.poll && !q->poller)
+	if (nq->ring->tgt.poll && !nq->poller)
 		return -EOPNOTSUPP;
-	if (!nri_ring_live(q->ring))
+	if (!nri_ring_live(nq->ring))
 		return -ENODEV;
-	ready = nri_cq_ready(q);
+	ready = nri_cq_ready(nq);
 	if (ready >= min)
 		return ready;
 
-	pdu->q = q;
+	pdu->nq = nq;
 	pdu->min = min;
 	INIT_LIST_HEAD(&pdu->node);
 	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 
-	spin_lock_irq(&q->cq_lock);
-	ready = nri_cq_ready(q);
+	spin_lock_irq(&nq->cq_lock);
+	ready = nri_cq_ready(nq);
 	if (ready < min)
-		list_add_tail(&pdu->node, &q->uring_waiters);
-	spin_unlock_irq(&q->cq_lock);
+		list_add_tail(&pdu->node, &nq->uring_waiters);
+	spin_unlock_irq(&nq->cq_lock);
 	if (ready >= min) {
 		/* completions arrived meanwhile; it is marked, so finish it */
 		io_uring_cmd_done(ioucmd, ready, 0, issue_flags);
 		return -EIOCBQUEUED;
 	}
 	/* teardown may have run between the check and the list_add */
-	if (!nri_ring_live(q->ring))
-		nri_uring_cancel_all(q, -ENODEV);
+	if (!nri_ring_live(nq->ring))
+		nri_uring_cancel_all(nq, -ENODEV);
 	return -EIOCBQUEUED;
 }
 
@@ -187,11 +187,11 @@ void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err)
 	io_uring_cmd_do_in_task_lazy(ioucmd, nri_uring_cmd_done_cb);
 }
 
-static int nri_uring_cmd_io(struct nri_queue *q, struct io_uring_cmd *ioucmd,
+static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 			    const struct nvme_ring_uring_cmd *uc,
 			    unsigned int issue_flags)
 {
-	struct nri_ring *ring = q->ring;
+	struct nri_ring *ring = nq->ring;
 	struct nvme_ring_slot s = { };
 	struct nvme_command c;
 	struct request *rq;
@@ -211,19 +211,19 @@ static int nri_uring_cmd_io(struct nri_queue *q, struct io_uring_cmd *ioucmd,
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 
-	status = nri_check_cmd(q, &s, &c.common, &err);
+	status = nri_check_cmd(nq, &s, &c.common, &err);
 	if (status) {
 		pr_warn_ratelimited("%s: queue %u: io_uring command, opcode 0x%02x refused (error %d, status 0x%x)\n",
-				    dev_name(&ring->dev), q->idx,
+				    dev_name(&ring->dev), nq->idx,
 				    c.common.opcode, err, status);
-		spin_lock_irq(&q->cq_lock);
-		q->stats.invalid_descs++;
-		spin_unlock_irq(&q->cq_lock);
+		spin_lock_irq(&nq->cq_lock);
+		nq->stats.invalid_descs++;
+		spin_unlock_irq(&nq->cq_lock);
 		return err;
 	}
 	nri_prepare_nvme_cmd(ring, &c);
 
-	cmd = nri_cmd_get(q);
+	cmd = nri_cmd_get(nq);
 	if (!cmd)
 		return (issue_flags & IO_URING_F_NONBLOCK) ? -EAGAIN : -EBUSY;
 	cmd->slot = 0;
@@ -244,7 +244,7 @@ static int nri_uring_cmd_io(struct nri_queue *q, struct io_uring_cmd *ioucmd,
 	}
 	nvme_init_request(rq, &c);
 	if (s.data_len) {
-		err = nri_map_data(q, cmd, rq, s.data_off, s.data_len);
+		err = nri_map_data(nq, cmd, rq, s.data_off, s.data_len);
 		if (err) {
 			blk_mq_free_request(rq);
 			nri_cmd_put(cmd, NVME_SC_INVALID_FIELD, err);
@@ -265,7 +265,7 @@ static int nri_uring_cmd_io(struct nri_queue *q, struct io_uring_cmd *ioucmd,
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 {
 	const void *payload = io_uring_sqe_cmd(ioucmd->sqe);
-	struct nri_queue *q;
+	struct nri_queue *nq;
 	int ret;
 
 	if (unlikely(issue_flags & IO_URING_F_CANCEL)) {
@@ -273,8 +273,8 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		return 0;
 	}
 
-	q = nri_file_to_queue(ioucmd->file);
-	if (!q)
+	nq = nri_file_to_queue(ioucmd->file);
+	if (!nq)
 		return -ENXIO;
 
 	switch (ioucmd->cmd_op) {
@@ -284,15 +284,15 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		if (READ_ONCE(k->flags) || READ_ONCE(k->resv))
 			return -EINVAL;
 		if (issue_flags & IO_URING_F_NONBLOCK)
-			ret = nri_submit_nowait(q, READ_ONCE(k->max_submit));
+			ret = nri_submit_nowait(nq, READ_ONCE(k->max_submit));
 		else
-			ret = nri_submit(q, READ_ONCE(k->max_submit));
+			ret = nri_submit(nq, READ_ONCE(k->max_submit));
 		return ret;
 	}
 	case NVME_RING_IO_URING_WAIT_CQ:
-		return nri_uring_wait_cq(q, ioucmd, payload, issue_flags);
+		return nri_uring_wait_cq(nq, ioucmd, payload, issue_flags);
 	case NVME_RING_IO_URING_CMD:
-		return nri_uring_cmd_io(q, ioucmd, payload, issue_flags);
+		return nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
 	default:
 		return -ENOTTY;
 	}
