@@ -87,7 +87,8 @@ int nri_poller_start(struct nri_queue *nq)
 	int ret;
 
 	t = kthread_create_on_node(nri_poller_fn, nq, nq->ring->numa_node,
-				   "nri_sqp/%u", nq->idx);
+				   "nri_sqp/%s/%u", dev_name(&nq->ring->dev),
+				   nq->idx);
 	if (IS_ERR(t)) {
 		pr_err("%s: queue %u: cannot start the SQ poller: error %ld\n",
 		       dev_name(&nq->ring->dev), nq->idx, PTR_ERR(t));

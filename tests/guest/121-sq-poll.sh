@@ -20,7 +20,7 @@ pollers() {
 	local f
 	for f in /proc/[0-9]*/comm; do
 		case "$(cat "$f" 2>/dev/null)" in
-		nri_sqp/*) f=${f%/comm}; echo "${f#/proc/}" ;;
+		nri_sqp/sp/*) f=${f%/comm}; echo "${f#/proc/}" ;;
 		esac
 	done
 }
