@@ -2,31 +2,11 @@
 /*
  * nvme_ring_io: the data plane.
  *
- * Ordering protocol between the client (U) and the kernel (K). The indices
- * are free-running __u32; an entry is index & (entries - 1).
- *
- *   U: write SQ descriptors and slots
- *      store_release(sq.producer)           (A)
- *   K: load_acquire(sq.producer)            (A) pairs with U's (A)
- *      read descriptors and slots
- *      store_release(sq.consumer)           (B) pairs with U's load_acquire:
- *                                               U may reuse those entries
- *   K: write the slot's status and the CQ entry
- *      store_release(cq.producer)           (C)
- *   U: load_acquire(cq.producer)            (C) pairs with K's (C)
- *      read CQ entries and slots
- *      store_release(cq.consumer)           (D)
- *   K: load_acquire(cq.consumer)            (D) pairs with U's (D): U has
- *                                               finished reading the entries
- *                                               K may now overwrite
- *
- * The kernel never trusts what it reads back from the shared page: it keeps
- * its own sq_head and cq_tail, and a client index that runs ahead of what is
- * possible is reported and refused, not followed.
+ * The index protocol and its barriers are in queue.h.
  *
  * Flow control: a command is taken from the SQ only when a CQ entry is
- * certain to be free for its completion (cq_tail - cq.consumer + inflight <
- * cq_entries), so every command gets exactly one completion and none is
+ * certain to be free for its completion (entries in the CQ plus commands in
+ * flight stay below cq_entries), so every command gets exactly one completion and none is
  * dropped. The completion path (rq->end_io) runs in hard-IRQ context: it
  * writes the CQ entry under cq_lock and wakes waiters; it never submits.
  */
@@ -111,13 +91,12 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 	}
 
 	spin_lock_irqsave(&nq->cq_lock, irqflags);
-	cqe = &nq->cqes[nq->cq_tail & nq->cq_mask];
+	cqe = nri_cq_next(&nq->rings);
 	WRITE_ONCE(cqe->slot, cmd->slot);
 	WRITE_ONCE(cqe->status, status);
 	WRITE_ONCE(cqe->flags, flags);
 	WRITE_ONCE(cqe->err, err);
-	nq->cq_tail++;
-	smp_store_release(nq->cq_prod, nq->cq_tail);		/* (C) */
+	nri_cq_publish(&nq->rings);
 	__nri_cmd_release(nq, cmd, status, err);
 	if (flags & NVME_RING_CQE_F_REJECTED)
 		nq->stats.invalid_descs++;
@@ -495,20 +474,19 @@ static void nri_unreserve(struct nri_queue *nq, struct nri_cmd **cmds, int n)
 static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 {
 	struct nri_ring *ring = nq->ring;
-	u32 cons, used, room, n, i;
+	u32 cons, room, n, i;
+	int ret;
 
 	spin_lock_irq(&nq->cq_lock);
-	cons = smp_load_acquire(nq->cq_cons);			/* (D) */
-	used = nq->cq_tail - cons;
-	if (used > nq->cq_mask + 1) {
+	ret = nri_cq_room(&nq->rings, &cons);
+	if (ret < 0) {
 		spin_unlock_irq(&nq->cq_lock);
 		pr_warn_ratelimited("%s: queue %u: CQ consumer %u is ahead of producer %u\n",
 				    dev_name(&ring->dev), nq->idx, cons,
-				    nq->cq_tail);
-		return -EINVAL;
+				    nq->rings.cq_tail);
+		return ret;
 	}
-	room = nq->cq_mask + 1 - used;
-	room = room > nq->inflight ? room - nq->inflight : 0;
+	room = ret > nq->inflight ? ret - nq->inflight : 0;
 	n = min3(want, room, nq->nr_free);
 	if (n < want)
 		nq->stats.cq_full_events++;
@@ -532,20 +510,21 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 	struct nri_cmd *cmds[NRI_BATCH];
 	struct blk_plug plug;
 	u32 prod, pending, done = 0;
-	int n = 0, i;
+	int n = 0, i, ret;
 
 	lockdep_assert_held(&nq->sq_lock);
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 
-	prod = smp_load_acquire(nq->sq_prod);			/* (A) */
-	pending = prod - nq->sq_head;
-	if (pending > nq->sq_mask + 1) {
+	ret = nri_sq_peek(&nq->rings, &prod);
+	if (ret < 0) {
 		pr_warn_ratelimited("%s: queue %u: SQ producer %u runs %u ahead of consumer %u (%u entries)\n",
-				    dev_name(&ring->dev), nq->idx, prod, pending,
-				    nq->sq_head, nq->sq_mask + 1);
-		return -EINVAL;
+				    dev_name(&ring->dev), nq->idx, prod,
+				    prod - nq->rings.sq_head, nq->rings.sq_head,
+				    nri_sq_entries(&nq->rings));
+		return ret;
 	}
+	pending = ret;
 	if (!pending) {
 		spin_lock_irq(&nq->cq_lock);
 		nq->stats.sq_empty_kicks++;
@@ -569,8 +548,7 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
-			u64 desc = READ_ONCE(nq->sq_desc[(nq->sq_head + i) &
-							nq->sq_mask]);
+			u64 desc = nri_sq_desc(&nq->rings, i);
 
 			if (nri_issue(nq, cmds[i], desc, nowait)) {
 				nri_unreserve(nq, cmds + i, n - i);
@@ -578,15 +556,10 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 				break;
 			}
 		}
-		if (n < 0) {
-			nq->sq_head += i;
-			done += i;
-			smp_store_release(nq->sq_cons, nq->sq_head); /* (B) */
+		nri_sq_release(&nq->rings, i);
+		done += i;
+		if (n < 0)
 			break;
-		}
-		nq->sq_head += n;
-		done += n;
-		smp_store_release(nq->sq_cons, nq->sq_head);	/* (B) */
 	}
 	blk_finish_plug(&plug);
 	/* a polled ring reaps what is already done while it is here */
@@ -686,26 +659,12 @@ int nri_submit_nowait(struct nri_queue *nq, u32 max)
 void nri_repair_indices(struct nri_queue *nq)
 {
 	mutex_lock(&nq->sq_lock);
-	if (READ_ONCE(*nq->sq_cons) != nq->sq_head)
-		smp_store_release(nq->sq_cons, nq->sq_head);	/* (B) */
-	if (!nq->poller && READ_ONCE(*nq->sq_flags))
-		WRITE_ONCE(*nq->sq_flags, 0);
+	nri_sq_repair(&nq->rings, nq->poller);
 	mutex_unlock(&nq->sq_lock);
 
 	spin_lock_irq(&nq->cq_lock);
-	if (READ_ONCE(*nq->cq_prod) != nq->cq_tail)
-		smp_store_release(nq->cq_prod, nq->cq_tail);	/* (C) */
-	if (READ_ONCE(*nq->cq_flags))
-		WRITE_ONCE(*nq->cq_flags, 0);
+	nri_cq_repair(&nq->rings);
 	spin_unlock_irq(&nq->cq_lock);
-}
-
-/* Completions ready for the client; garbage in cq.consumer reads as none. */
-u32 nri_cq_ready(struct nri_queue *nq)
-{
-	u32 ready = READ_ONCE(nq->cq_tail) - READ_ONCE(*nq->cq_cons);
-
-	return ready > nq->cq_mask + 1 ? 0 : ready;
 }
 
 /*
@@ -730,7 +689,7 @@ static int nri_complete_poll(struct nri_queue *nq, u32 min, u32 timeout_ms,
 
 	for (;;) {
 		found = nq->poller ? 0 : nri_poll_completions(nq);
-		if (nri_cq_ready(nq) >= min || !timeout_ms ||
+		if (nri_cq_ready(&nq->rings) >= min || !timeout_ms ||
 		    !nri_ring_live(nq->ring) || time_after(jiffies, end))
 			return 0;
 		if (signal_pending(current))
@@ -751,7 +710,7 @@ static int nri_complete_poll(struct nri_queue *nq, u32 min, u32 timeout_ms,
 
 static bool nri_wait_done(struct nri_queue *nq, u32 min)
 {
-	return nri_cq_ready(nq) >= min || !nri_ring_live(nq->ring);
+	return nri_cq_ready(&nq->rings) >= min || !nri_ring_live(nq->ring);
 }
 
 struct nri_waiter {
@@ -804,22 +763,22 @@ int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 {
 	long ret;
 
-	if (min > nq->cq_mask + 1) {
+	if (min > nri_cq_entries(&nq->rings)) {
 		pr_warn_ratelimited("%s: queue %u: min_complete %u exceeds the %u-entry CQ\n",
 				    dev_name(&nq->ring->dev), nq->idx, min,
-				    nq->cq_mask + 1);
+				    nri_cq_entries(&nq->rings));
 		return -EINVAL;
 	}
 	if (nq->ring->tgt.poll) {
 		ret = nri_complete_poll(nq, min, timeout_ms, hybrid);
 		if (ret < 0)
 			return ret;
-	} else if (min && timeout_ms && nri_cq_ready(nq) < min) {
+	} else if (min && timeout_ms && nri_cq_ready(&nq->rings) < min) {
 		ret = nri_wait_cq(nq, min, msecs_to_jiffies(timeout_ms));
 		if (ret < 0)
 			return ret;
 	}
-	*avail = nri_cq_ready(nq);
+	*avail = nri_cq_ready(&nq->rings);
 	if (!nri_ring_live(nq->ring) && !*avail)
 		return -ENODEV;
 	return 0;

@@ -414,7 +414,7 @@ static __poll_t nri_poll(struct file *file, poll_table *wait)
 		return EPOLLERR;
 	poll_wait(file, &nq->wait, wait);
 	nri_poll_completions(nq);
-	if (nri_cq_ready(nq))
+	if (nri_cq_ready(&nq->rings))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (!nri_ring_live(nq->ring))
 		mask |= EPOLLERR | EPOLLHUP;

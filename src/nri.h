@@ -17,6 +17,8 @@
 #include <linux/wait.h>
 #include <linux/nvme_ring_io.h>
 
+#include "queue.h"
+
 struct io_uring_cmd;
 struct nvme_command;
 struct nvme_common_command;
@@ -143,22 +145,15 @@ struct nri_queue {
 	void			*base;
 	struct nvme_ring_layout	layout;
 
-	/* pointers into the shared region */
-	u32			*sq_prod, *sq_cons, *sq_flags;
-	u32			*cq_prod, *cq_cons, *cq_flags;
-	u64			*sq_desc;
-	struct nvme_ring_cqe	*cqes;
+	/* the shared rings (queue.h) and the data area */
+	struct nri_rings	rings;
 	u8			*data;
-	u32			sq_mask;
-	u32			cq_mask;
 
-	/* submission side: protected by sq_lock */
+	/* submission side (rings.sq_head): protected by sq_lock */
 	struct mutex		sq_lock;
-	u32			sq_head;
 
-	/* completion side: protected by cq_lock (taken in hard-IRQ context) */
+	/* completion side (rings.cq_tail): protected by cq_lock, hard IRQ */
 	spinlock_t		cq_lock;
-	u32			cq_tail;
 	u32			inflight;
 	u32			nr_free;
 	u32			*free_cmds;
@@ -245,7 +240,6 @@ void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c);
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
 int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 		      bool hybrid, u32 *avail);
-u32 nri_cq_ready(struct nri_queue *nq);
 
 /* src/uring.c */
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);

@@ -20,11 +20,6 @@
 
 #include "nri.h"
 
-static bool nri_sq_pending(struct nri_queue *nq)
-{
-	return READ_ONCE(*nq->sq_prod) != nq->sq_head;
-}
-
 static int nri_poller_fn(void *data)
 {
 	struct nri_queue *nq = data;
@@ -34,7 +29,7 @@ static int nri_poller_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		n = 0;
-		if (nri_sq_pending(nq) || !nri_ring_live(nq->ring)) {
+		if (nri_sq_pending(&nq->rings) || !nri_ring_live(nq->ring)) {
 			mutex_lock(&nq->sq_lock);
 			n = nri_submit_locked(nq, 0, false);
 			mutex_unlock(&nq->sq_lock);
@@ -59,15 +54,12 @@ static int nri_poller_fn(void *data)
 		}
 
 		/* idle, or the client's indices are corrupt: sleep */
-		WRITE_ONCE(*nq->sq_flags,
-			   READ_ONCE(*nq->sq_flags) | NVME_RING_FLAG_NEED_WAKEUP);
-		smp_mb();					/* (E) */
+		nri_sq_set_need_wakeup(&nq->rings);		/* (E) */
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(nq)))
+		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(&nq->rings)))
 			schedule();
 		__set_current_state(TASK_RUNNING);
-		WRITE_ONCE(*nq->sq_flags,
-			   READ_ONCE(*nq->sq_flags) & ~NVME_RING_FLAG_NEED_WAKEUP);
+		nri_sq_clear_need_wakeup(&nq->rings);
 		last = jiffies;
 	}
 
@@ -113,7 +105,7 @@ void nri_poller_stop(struct nri_queue *nq)
 		return;
 	kthread_stop(nq->poller);
 	nq->poller = NULL;
-	WRITE_ONCE(*nq->sq_flags, 0);
+	nri_sq_clear_need_wakeup(&nq->rings);
 }
 
 void nri_poller_kick(struct nri_queue *nq)

@@ -208,7 +208,7 @@ static int nri_queue_alloc_mem(struct nri_queue *nq, bool need_huge)
 	nq->nr_chunks = nq->layout.data_size >> 21;
 	nq->nr_pages = nq->hdr_pages + (nq->nr_chunks << NRI_CHUNK_ORDER);
 	nq->pages = kvcalloc_node(nq->nr_pages, sizeof(*nq->pages), GFP_KERNEL,
-				 ring->numa_node);
+				  ring->numa_node);
 	if (!nq->pages)
 		return -ENOMEM;
 
@@ -270,12 +270,13 @@ static int nri_queue_layout(struct nri_queue *nq, struct nri_config *cfg)
 	struct nvme_ring_layout *l = &nq->layout;
 	u64 hdr, total;
 
-	l->sq.producer = 0;
-	l->sq.consumer = 64;
-	l->sq.flags = 128;
-	l->cq.producer = 192;
-	l->cq.consumer = 256;
-	l->cq.flags = 320;
+	BUILD_BUG_ON(sizeof(struct nri_idx_page) > NRI_IDX_PAGE_SIZE);
+	l->sq.producer = offsetof(struct nri_idx_page, sq.producer);
+	l->sq.consumer = offsetof(struct nri_idx_page, sq.consumer);
+	l->sq.flags = offsetof(struct nri_idx_page, sq.flags);
+	l->cq.producer = offsetof(struct nri_idx_page, cq.producer);
+	l->cq.consumer = offsetof(struct nri_idx_page, cq.consumer);
+	l->cq.flags = offsetof(struct nri_idx_page, cq.flags);
 	l->sq.desc = NRI_IDX_PAGE_SIZE;
 	l->cq.desc = l->sq.desc + (u64)cfg->sq_entries * sizeof(u64);
 	hdr = PAGE_ALIGN(l->cq.desc +
@@ -293,17 +294,12 @@ static void nri_queue_bind_pointers(struct nri_queue *nq, struct nri_config *cfg
 	struct nvme_ring_layout *l = &nq->layout;
 	u8 *b = nq->base;
 
-	nq->sq_prod = (u32 *)(b + l->sq.producer);
-	nq->sq_cons = (u32 *)(b + l->sq.consumer);
-	nq->sq_flags = (u32 *)(b + l->sq.flags);
-	nq->cq_prod = (u32 *)(b + l->cq.producer);
-	nq->cq_cons = (u32 *)(b + l->cq.consumer);
-	nq->cq_flags = (u32 *)(b + l->cq.flags);
-	nq->sq_desc = (u64 *)(b + l->sq.desc);
-	nq->cqes = (struct nvme_ring_cqe *)(b + l->cq.desc);
+	nq->rings.idx = (struct nri_idx_page *)b;
+	nq->rings.sq_desc = (u64 *)(b + l->sq.desc);
+	nq->rings.cqes = (struct nvme_ring_cqe *)(b + l->cq.desc);
+	nq->rings.sq_mask = cfg->sq_entries - 1;
+	nq->rings.cq_mask = cfg->cq_entries - 1;
 	nq->data = b + l->data_off;
-	nq->sq_mask = cfg->sq_entries - 1;
-	nq->cq_mask = cfg->cq_entries - 1;
 }
 
 static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
@@ -315,11 +311,11 @@ static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
 	/* Never more in flight than the CQ holds or the device queue takes. */
 	nq->nr_cmds = min(cfg->cq_entries, depth);
 	nq->cmd_stride = ALIGN(struct_size_t(struct nri_cmd, bvecs, t->max_vecs),
-			      L1_CACHE_BYTES);
+			       L1_CACHE_BYTES);
 	nq->cmds = kvzalloc_node(nq->cmd_stride * nq->nr_cmds, GFP_KERNEL,
-				nq->ring->numa_node);
+				 nq->ring->numa_node);
 	nq->free_cmds = kvcalloc_node(nq->nr_cmds, sizeof(u32), GFP_KERNEL,
-				     nq->ring->numa_node);
+				      nq->ring->numa_node);
 	if (!nq->cmds || !nq->free_cmds)
 		return -ENOMEM;
 	for (i = 0; i < nq->nr_cmds; i++) {

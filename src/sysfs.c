@@ -321,13 +321,13 @@ NRI_QUEUE_ATTR(huge_pages);
 
 static ssize_t nri_queue_sq_entries_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", nq->sq_mask + 1);
+	return sysfs_emit(buf, "%u\n", nri_sq_entries(&nq->rings));
 }
 NRI_QUEUE_ATTR(sq_entries);
 
 static ssize_t nri_queue_cq_entries_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", nq->cq_mask + 1);
+	return sysfs_emit(buf, "%u\n", nri_cq_entries(&nq->rings));
 }
 NRI_QUEUE_ATTR(cq_entries);
 

@@ -71,7 +71,7 @@ static void nri_uring_finish_waiters(struct nri_queue *nq, bool all, int err)
 	do {
 		n = 0;
 		spin_lock_irqsave(&nq->cq_lock, flags);
-		ready = nri_cq_ready(nq);
+		ready = nri_cq_ready(&nq->rings);
 		list_for_each_entry_safe(pdu, tmp, &nq->uring_waiters, node) {
 			if (!all && ready < pdu->min)
 				continue;
@@ -133,14 +133,14 @@ static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 		return -EINVAL;
 	if (!min)
 		min = 1;
-	if (min > nq->cq_mask + 1)
+	if (min > nri_cq_entries(&nq->rings))
 		return -EINVAL;
 	/* nothing would reap a polled ring's completions while we wait */
 	if (nq->ring->tgt.poll && !nq->poller)
 		return -EOPNOTSUPP;
 	if (!nri_ring_live(nq->ring))
 		return -ENODEV;
-	ready = nri_cq_ready(nq);
+	ready = nri_cq_ready(&nq->rings);
 	if (ready >= min)
 		return ready;
 
@@ -150,7 +150,7 @@ static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 
 	spin_lock_irq(&nq->cq_lock);
-	ready = nri_cq_ready(nq);
+	ready = nri_cq_ready(&nq->rings);
 	if (ready < min)
 		list_add_tail(&pdu->node, &nq->uring_waiters);
 	spin_unlock_irq(&nq->cq_lock);
