@@ -143,4 +143,3 @@ module_exit(nvme_ring_io_exit);
 MODULE_DESCRIPTION("Shared-memory rings for NVMe passthrough");
 MODULE_AUTHOR("nvme_ring_io developers");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(NVME_TARGET_PASSTHRU);

@@ -204,6 +204,26 @@ static inline bool nri_ring_live(struct nri_ring *ring)
 	return atomic_read(&ring->state) == NRI_STATE_LIVE;
 }
 
+/* What nvme_glue.c tells of a namespace. */
+struct nri_ns_info {
+	struct request_queue	*q;
+	u32			nsid;
+	u32			lba_shift;
+	u64			nr_lbas;
+	bool			read_only;	/* forced by the driver */
+	int			node;		/* the controller's node */
+};
+
+/* src/nvme_glue.c: the only user of the driver's private nvme.h */
+struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
+				struct nri_ns_info *info);
+void nri_nvme_put_ns(struct nvme_ns *ns);
+struct request *nri_nvme_alloc_request(struct request_queue *q,
+				       struct nvme_command *c, blk_opf_t opf,
+				       blk_mq_req_flags_t flags);
+int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
+		       u64 *result);
+
 /* src/target.c */
 int nri_target_open(struct nri_target *t, const char *path, struct file *f);
 void nri_target_close(struct nri_target *t);

@@ -4,82 +4,16 @@
  *
  * A namespace is named by its block device (/dev/nvmeXnY) or its generic
  * character device (/dev/ngXnY). Either way we end up holding the open file
- * (so the device stays open) and a reference on the struct nvme_ns, whose
- * request queue we allocate passthrough requests from.
+ * (so the device stays open) and a reference on the namespace (taken in
+ * nvme_glue.c), whose request queue we allocate passthrough requests from.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/module.h>
-#include <linux/nvme.h>
 
-#include "nvme.h"
 #include "nri.h"
-
-static bool nri_owned_by_nvme(struct module *owner)
-{
-	return owner && !strcmp(owner->name, "nvme_core");
-}
-
-static bool nri_dev_class_is(struct device *dev, const char *name)
-{
-	return dev && dev->class && !strcmp(dev->class->name, name);
-}
-
-/*
- * Find the nvme_ns behind an open file. Multipath heads are bio-based and
- * hold an nvme_ns_head instead; they are refused here for now.
- */
-static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
-{
-	struct inode *inode = file_inode(f);
-
-	if (S_ISBLK(inode->i_mode)) {
-		struct block_device *bdev = I_BDEV(f->f_mapping->host);
-		struct gendisk *disk = bdev->bd_disk;
-
-		if (!nri_owned_by_nvme(disk->fops->owner)) {
-			pr_err("device: %s is not an NVMe namespace\n", path);
-			return ERR_PTR(-ENODEV);
-		}
-		if (!queue_is_mq(disk->queue)) {
-			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
-			       path);
-			return ERR_PTR(-EOPNOTSUPP);
-		}
-		if (bdev_is_partition(bdev)) {
-			pr_err("device: %s is a partition; bind the whole namespace\n",
-			       path);
-			return ERR_PTR(-ENODEV);
-		}
-		return disk->private_data;
-	}
-
-	/*
-	 * A generic namespace node: its cdev's parent is the "nvme-generic"
-	 * class device, whose own parent is the controller ("nvme" class) for
-	 * a per-path namespace, or the subsystem for a multipath head.
-	 */
-	if (S_ISCHR(inode->i_mode) && inode->i_cdev &&
-	    inode->i_cdev->kobj.parent) {
-		struct device *dev = kobj_to_dev(inode->i_cdev->kobj.parent);
-
-		if (nri_dev_class_is(dev, "nvme-generic")) {
-			if (nri_dev_class_is(dev->parent, "nvme"))
-				return container_of(dev, struct nvme_ns,
-						    cdev_device);
-			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
-			       path);
-			return ERR_PTR(-EOPNOTSUPP);
-		}
-	}
-
-	pr_err("device: %s is not an NVMe namespace (want /dev/nvmeXnY or /dev/ngXnY)\n",
-	       path);
-	return ERR_PTR(-ENODEV);
-}
 
 /*
  * Open the namespace at @path, or use the caller's open file @f. On success
@@ -87,8 +21,9 @@ static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
  */
 int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 {
-	struct nvme_ns *ns, *got;
+	struct nri_ns_info info;
 	struct request_queue *q;
+	struct nvme_ns *ns;
 	u32 max_bytes, segs;
 	int ret;
 
@@ -105,45 +40,22 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 		}
 	}
 
-	ns = nri_file_to_ns(f, path);
+	ns = nri_nvme_get_ns(f, path, &info);
 	if (IS_ERR(ns)) {
 		ret = PTR_ERR(ns);
 		goto out_fput;
 	}
 
-	/* Take a proper reference, and make sure the namespace is live. */
-	got = nvme_find_get_ns(ns->ctrl, ns->head->ns_id);
-	if (!got) {
-		pr_err("device: %s: namespace %u is going away\n", path,
-		       ns->head->ns_id);
-		ret = -ENODEV;
-		goto out_fput;
-	}
-	if (got != ns) {
-		pr_err("device: %s: namespace %u changed under us\n", path,
-		       ns->head->ns_id);
-		ret = -ENODEV;
-		goto out_put_ns;
-	}
-
-	if (ns->head->ms) {
-		pr_err("device: %s: namespace %u is formatted with %u bytes of metadata per block, which rings do not support yet\n",
-		       path, ns->head->ns_id, ns->head->ms);
-		ret = -EOPNOTSUPP;
-		goto out_put_ns;
-	}
-
-	q = ns->queue;
+	q = info.q;
 	t->file = f;
 	t->ns = ns;
 	t->q = q;
-	t->nsid = ns->head->ns_id;
-	t->lba_shift = ns->head->lba_shift;
+	t->nsid = info.nsid;
+	t->lba_shift = info.lba_shift;
 	t->lba_bytes = 1U << t->lba_shift;
-	t->nr_lbas = get_capacity(ns->disk) >> (t->lba_shift - SECTOR_SHIFT);
-	t->writable = (f->f_mode & FMODE_WRITE) &&
-		      !test_bit(NVME_NS_FORCE_RO, &ns->flags);
-	t->node = dev_to_node(ns->ctrl->dev);
+	t->nr_lbas = info.nr_lbas;
+	t->writable = (f->f_mode & FMODE_WRITE) && !info.read_only;
+	t->node = info.node;
 	t->poll_queues = q->tag_set && q->tag_set->nr_maps > HCTX_TYPE_POLL &&
 			 q->tag_set->map[HCTX_TYPE_POLL].nr_queues;
 	t->dma_align = max(queue_dma_alignment(q), 3U);
@@ -167,7 +79,7 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	return 0;
 
 out_put_ns:
-	nvme_put_ns(got);
+	nri_nvme_put_ns(ns);
 out_fput:
 	fput(f);
 	memset(t, 0, sizeof(*t));
@@ -177,7 +89,7 @@ out_fput:
 void nri_target_close(struct nri_target *t)
 {
 	if (t->ns)
-		nvme_put_ns(t->ns);
+		nri_nvme_put_ns(t->ns);
 	if (t->file)
 		fput(t->file);
 	t->ns = NULL;

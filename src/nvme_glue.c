@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme_ring_io: the glue to the NVMe host driver.
+ *
+ * This is the only file that includes the driver's private nvme.h (struct
+ * nvme_ns, nvme_req(), nvme_init_request(), ...), which is extracted from
+ * the kernel source the module is built for. Everything the rest of the
+ * module needs from the driver goes through the small interface declared
+ * for this file in nri.h: find a namespace behind an open file
+ * and describe it, let go of it, turn an NVMe command into a request, and
+ * read a finished request's NVMe status and result. Porting to another
+ * kernel means porting this file.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/nvme.h>
+
+#include "nvme.h"
+#include "nri.h"
+
+MODULE_IMPORT_NS(NVME_TARGET_PASSTHRU);
+
+static bool nri_owned_by_nvme(struct module *owner)
+{
+	return owner && !strcmp(owner->name, "nvme_core");
+}
+
+static bool nri_dev_class_is(struct device *dev, const char *name)
+{
+	return dev && dev->class && !strcmp(dev->class->name, name);
+}
+
+/*
+ * The nvme_ns behind an open file. Multipath heads are bio-based and hold
+ * an nvme_ns_head instead; they are refused here for now.
+ */
+static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
+{
+	struct inode *inode = file_inode(f);
+
+	if (S_ISBLK(inode->i_mode)) {
+		struct block_device *bdev = I_BDEV(f->f_mapping->host);
+		struct gendisk *disk = bdev->bd_disk;
+
+		if (!nri_owned_by_nvme(disk->fops->owner)) {
+			pr_err("device: %s is not an NVMe namespace\n", path);
+			return ERR_PTR(-ENODEV);
+		}
+		if (!queue_is_mq(disk->queue)) {
+			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
+			       path);
+			return ERR_PTR(-EOPNOTSUPP);
+		}
+		if (bdev_is_partition(bdev)) {
+			pr_err("device: %s is a partition; bind the whole namespace\n",
+			       path);
+			return ERR_PTR(-ENODEV);
+		}
+		return disk->private_data;
+	}
+
+	/*
+	 * A generic namespace node: its cdev's parent is the "nvme-generic"
+	 * class device, whose own parent is the controller ("nvme" class) for
+	 * a per-path namespace, or the subsystem for a multipath head.
+	 */
+	if (S_ISCHR(inode->i_mode) && inode->i_cdev &&
+	    inode->i_cdev->kobj.parent) {
+		struct device *dev = kobj_to_dev(inode->i_cdev->kobj.parent);
+
+		if (nri_dev_class_is(dev, "nvme-generic")) {
+			if (nri_dev_class_is(dev->parent, "nvme"))
+				return container_of(dev, struct nvme_ns,
+						    cdev_device);
+			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
+			       path);
+			return ERR_PTR(-EOPNOTSUPP);
+		}
+	}
+
+	pr_err("device: %s is not an NVMe namespace (want /dev/nvmeXnY or /dev/ngXnY)\n",
+	       path);
+	return ERR_PTR(-ENODEV);
+}
+
+/*
+ * Find the namespace behind @f (opened from @path), take a reference on it
+ * and describe it in @info. Returns the namespace or an ERR_PTR, having
+ * said why.
+ */
+struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
+				struct nri_ns_info *info)
+{
+	struct nvme_ns *ns, *got;
+
+	ns = nri_file_to_ns(f, path);
+	if (IS_ERR(ns))
+		return ns;
+
+	/* Take a proper reference, and make sure the namespace is live. */
+	got = nvme_find_get_ns(ns->ctrl, ns->head->ns_id);
+	if (!got) {
+		pr_err("device: %s: namespace %u is going away\n", path,
+		       ns->head->ns_id);
+		return ERR_PTR(-ENODEV);
+	}
+	if (got != ns) {
+		pr_err("device: %s: namespace %u changed under us\n", path,
+		       ns->head->ns_id);
+		nvme_put_ns(got);
+		return ERR_PTR(-ENODEV);
+	}
+	if (ns->head->ms) {
+		pr_err("device: %s: namespace %u is formatted with %u bytes of metadata per block, which rings do not support yet\n",
+		       path, ns->head->ns_id, ns->head->ms);
+		nvme_put_ns(ns);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+
+	info->q = ns->queue;
+	info->nsid = ns->head->ns_id;
+	info->lba_shift = ns->head->lba_shift;
+	info->nr_lbas = get_capacity(ns->disk) >>
+			(ns->head->lba_shift - SECTOR_SHIFT);
+	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
+	info->node = dev_to_node(ns->ctrl->dev);
+	return ns;
+}
+
+void nri_nvme_put_ns(struct nvme_ns *ns)
+{
+	nvme_put_ns(ns);
+}
+
+/*
+ * A passthrough request for @c on @q, as the driver's own ioctl path makes
+ * one; @opf adds request flags (REQ_POLLED), @flags allocation flags.
+ */
+struct request *nri_nvme_alloc_request(struct request_queue *q,
+				       struct nvme_command *c, blk_opf_t opf,
+				       blk_mq_req_flags_t flags)
+{
+	struct request *rq;
+
+	rq = blk_mq_alloc_request(q, nvme_req_op(c) | opf, flags);
+	if (!IS_ERR(rq))
+		nvme_init_request(rq, c);
+	return rq;
+}
+
+/*
+ * How a finished request went: its NVMe status (0 on success) and result
+ * in *status and *result; returns 0 or the errno the client sees.
+ */
+int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
+		       u64 *result)
+{
+	struct nvme_request *nreq = nvme_req(rq);
+
+	*result = le64_to_cpu(nreq->result.u64);
+	*status = nreq->status;
+	if (nreq->flags & NVME_REQ_CANCELLED) {
+		if (!*status)
+			*status = NVME_SC_ABORT_REQ;
+		return -EINTR;
+	}
+	if (*status)
+		return -EIO;
+	if (err) {
+		*status = NVME_SC_HOST_PATH_ERROR;
+		return blk_status_to_errno(err);
+	}
+	return 0;
+}
