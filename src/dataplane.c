@@ -6,8 +6,8 @@
  *
  * Flow control: a command is taken from the SQ only when a CQ entry is
  * certain to be free for its completion (entries in the CQ plus commands in
- * flight stay below cq_entries), so every command gets exactly one completion and none is
- * dropped. The completion path (rq->end_io) runs in hard-IRQ context: it
+ * flight stay below cq_entries), so every command gets exactly one
+ * completion and none is dropped. The completion path (rq->end_io) runs in hard-IRQ context: it
  * writes the CQ entry under cq_lock and wakes waiters; it never submits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,22 +18,16 @@
 #include <linux/sched.h>
 #include <linux/workqueue.h>
 
-#include "nvme.h"
 #include "nri.h"
-
-/* Status for commands refused before reaching the device. */
-#define NRI_SC_INVALID_FIELD	(NVME_SC_INVALID_FIELD | NVME_STATUS_DNR)
-#define NRI_SC_INVALID_OPCODE	(NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR)
-#define NRI_SC_LBA_RANGE	(NVME_SC_LBA_RANGE | NVME_STATUS_DNR)
-#define NRI_SC_ACCESS_DENIED	(NVME_SC_ACCESS_DENIED | NVME_STATUS_DNR)
-#define NRI_SC_HOST_PATH	NVME_SC_HOST_PATH_ERROR
 
 /* Give a command back to the pool and count it; cq_lock held. */
 static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
-			      u16 status, int err)
+			      u16 status, int err, bool rejected)
 {
 	lockdep_assert_held(&nq->cq_lock);
 	nq->stats.completed++;
+	if (rejected)
+		nq->stats.invalid_descs++;
 	if (status || err)
 		nq->stats.errors++;
 	else if (cmd->write)
@@ -61,21 +55,21 @@ struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 	return cmd;
 }
 
-void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err)
+void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err, bool rejected)
 {
 	struct nri_queue *nq = cmd->nq;
 	unsigned long flags;
 
 	spin_lock_irqsave(&nq->cq_lock, flags);
-	__nri_cmd_release(nq, cmd, status, err);
+	__nri_cmd_release(nq, cmd, status, err, rejected);
 	spin_unlock_irqrestore(&nq->cq_lock, flags);
 	if (wq_has_sleeper(&nq->wait))
 		wake_up(&nq->wait);
 }
 
 /* Write one completion: slot (when valid), CQ entry, counters, wakeup. */
-static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
-				int err, u16 flags)
+void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,
+		      u16 flags)
 {
 	struct nri_queue *nq = cmd->nq;
 	struct nvme_ring_cqe *cqe;
@@ -97,9 +91,8 @@ static void nri_post_completion(struct nri_cmd *cmd, u16 status, u64 result,
 	WRITE_ONCE(cqe->flags, flags);
 	WRITE_ONCE(cqe->err, err);
 	nri_cq_publish(&nq->rings);
-	__nri_cmd_release(nq, cmd, status, err);
-	if (flags & NVME_RING_CQE_F_REJECTED)
-		nq->stats.invalid_descs++;
+	__nri_cmd_release(nq, cmd, status, err,
+			  flags & NVME_RING_CQE_F_REJECTED);
 	waiters = !list_empty(&nq->uring_waiters);
 	spin_unlock_irqrestore(&nq->cq_lock, irqflags);
 
@@ -116,181 +109,7 @@ static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
 	if (!cmd->slot_ok)
 		flags |= NVME_RING_CQE_F_BAD_SLOT;
 	cmd->bytes = 0;
-	nri_post_completion(cmd, status, 0, err, flags);
-}
-
-enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
-{
-	struct nri_cmd *cmd = rq->end_io_data;
-	struct nvme_request *nreq = nvme_req(rq);
-	u64 result = le64_to_cpu(nreq->result.u64);
-	u16 status = nreq->status;
-	int errno = 0;
-
-	if (nreq->flags & NVME_REQ_CANCELLED) {
-		errno = -EINTR;
-		if (!status)
-			status = NVME_SC_ABORT_REQ;
-	} else if (status) {
-		errno = -EIO;
-	} else if (err) {
-		errno = blk_status_to_errno(err);
-		status = NRI_SC_HOST_PATH;
-	}
-	if (cmd->has_bio) {
-		bio_uninit(&cmd->bio);
-		cmd->has_bio = false;
-	}
-	WRITE_ONCE(cmd->rq, NULL);
-	if (cmd->ioucmd)
-		nri_uring_cmd_end(cmd, status, result, errno);
-	else
-		nri_post_completion(cmd, status, result, errno, 0);
-	return RQ_END_IO_FREE;
-}
-
-static bool nri_is_modifying(u8 opc)
-{
-	return opc != nvme_cmd_read && opc != nvme_cmd_compare &&
-	       opc != nvme_cmd_flush && opc != nvme_cmd_verify;
-}
-
-/*
- * Check a command against the ring's rules. Returns 0 or an NVMe status,
- * with *err set to the errno the client sees.
- */
-u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
-		  const struct nvme_common_command *c, int *err)
-{
-	struct nri_ring *ring = nq->ring;
-	struct nri_config *cfg = ring->cfg;
-	struct nri_target *t = &ring->tgt;
-	u64 slba = 0, nlb = 0, want = 0, end;
-	bool lba_cmd = false;
-	u8 opc = c->opcode;
-
-	*err = -EINVAL;
-	if (s->resv1 || s->resv2 || s->resv3 || s->meta_len || s->meta_off ||
-	    c->flags || c->metadata || c->dptr.prp1 || c->dptr.prp2)
-		return NRI_SC_INVALID_FIELD;
-
-	if (!test_bit(opc, cfg->opcodes)) {
-		*err = -EPERM;
-		return NRI_SC_INVALID_OPCODE;
-	}
-	if (!t->writable && nri_is_modifying(opc)) {
-		*err = -EBADF;
-		return NRI_SC_ACCESS_DENIED;
-	}
-
-	switch (opc) {
-	case nvme_cmd_read:
-	case nvme_cmd_write:
-	case nvme_cmd_compare:
-		lba_cmd = true;
-		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
-		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
-		want = nlb * t->lba_bytes;
-		break;
-	case nvme_cmd_write_zeroes:
-	case nvme_cmd_write_uncor:
-	case nvme_cmd_verify:
-		lba_cmd = true;
-		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
-		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
-		want = 0;
-		break;
-	case nvme_cmd_flush:
-		want = 0;
-		break;
-	case nvme_cmd_dsm:
-		/* The ranges live in shared memory: no window can be enforced. */
-		if (cfg->lba_start || cfg->lba_count) {
-			*err = -EPERM;
-			return NRI_SC_LBA_RANGE;
-		}
-		want = ((le32_to_cpu(c->cdw10) & 0xff) + 1) *
-		       sizeof(struct nvme_dsm_range);
-		break;
-	default:
-		/*
-		 * An opcode the administrator allowed by number (or Copy):
-		 * its LBAs are not known here, so no window can be enforced.
-		 */
-		if (cfg->lba_start || cfg->lba_count) {
-			*err = -EPERM;
-			return NRI_SC_LBA_RANGE;
-		}
-		want = s->data_len;
-		break;
-	}
-
-	if (s->data_len != want) {
-		*err = -EINVAL;
-		return NRI_SC_INVALID_FIELD;
-	}
-	if (s->data_len > t->max_transfer) {
-		*err = -E2BIG;
-		return NRI_SC_INVALID_FIELD;
-	}
-	if (s->data_len &&
-	    (s->data_off > nq->layout.data_size ||
-	     s->data_len > nq->layout.data_size - s->data_off ||
-	     (s->data_off & t->dma_align) || (s->data_len & 3))) {
-		*err = -EFAULT;
-		return NRI_SC_INVALID_FIELD;
-	}
-	if (lba_cmd) {
-		u64 first = cfg->lba_start;
-		u64 count = cfg->lba_count ? cfg->lba_count :
-				t->nr_lbas - cfg->lba_start;
-
-		if (check_add_overflow(slba, nlb, &end) || slba < first ||
-		    end > first + count) {
-			*err = -ERANGE;
-			return NRI_SC_LBA_RANGE;
-		}
-	}
-	*err = 0;
-	return 0;
-}
-
-/* Map data_off/data_len of the data area, one bio_vec per page. */
-int nri_map_data(struct nri_queue *nq, struct nri_cmd *cmd,
-		 struct request *rq, u64 off, u32 len)
-{
-	struct bio *bio = &cmd->bio;
-	int ret;
-
-	off += nq->layout.data_off;
-	bio_init(bio, NULL, cmd->bvecs, nq->ring->tgt.max_vecs, req_op(rq));
-	while (len) {
-		struct page *page = nq->pages[off >> PAGE_SHIFT];
-		u32 poff = offset_in_page(off);
-		u32 n = min_t(u32, len, PAGE_SIZE - poff);
-
-		__bio_add_page(bio, page, n, poff);
-		off += n;
-		len -= n;
-	}
-	ret = blk_rq_append_bio(rq, bio);
-	if (ret) {
-		bio_uninit(bio);
-		return ret;
-	}
-	cmd->has_bio = true;
-	return 0;
-}
-
-/* The namespace, the identifier and the data pointers are ours. */
-void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c)
-{
-	c->common.nsid = cpu_to_le32(ring->tgt.nsid);
-	c->common.command_id = 0;
-	c->common.flags = 0;
-	c->common.metadata = 0;
-	c->common.dptr.prp1 = 0;
-	c->common.dptr.prp2 = 0;
+	nri_cmd_complete(cmd, status, 0, err, flags);
 }
 
 /*
@@ -302,18 +121,12 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 		     bool nowait)
 {
 	struct nri_ring *ring = nq->ring;
+	unsigned int flags = 0;
 	struct nvme_ring_slot s;
-	/* the command is used in place, in the snapshot */
-	struct nvme_command *c = (struct nvme_command *)s.cmd;
-	struct request *rq;
 	u16 status;
 	int err;
 
-	BUILD_BUG_ON(sizeof(*c) != sizeof(s.cmd));
 	cmd->slot = desc;
-	cmd->has_bio = false;
-	cmd->bytes = 0;
-	cmd->write = false;
 	cmd->ioucmd = NULL;
 	cmd->slot_ok = !(desc & (NVME_RING_SLOT_SIZE - 1)) &&
 		       desc <= nq->layout.data_size - NVME_RING_SLOT_SIZE;
@@ -328,61 +141,23 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 	/* One snapshot of the slot: the client may scribble on it meanwhile. */
 	memcpy(&s, nq->data + desc, sizeof(s));
 
-	status = nri_check_cmd(nq, &s, &c->common, &err);
-	if (status) {
-		pr_warn_ratelimited("%s: queue %u: slot 0x%llx: opcode 0x%02x refused (error %d, status 0x%x)\n",
-				    dev_name(&ring->dev), nq->idx, desc,
-				    c->common.opcode, err, status);
+	if (nowait)
+		flags |= NRI_ISSUE_NOWAIT;
+	if (ring->tgt.poll)
+		flags |= NRI_ISSUE_POLLED;
+	switch (nri_cmd_issue(nq, cmd, &s, flags, &status, &err)) {
+	case NRI_ISSUED:
+		return 0;
+	case NRI_BUSY:
+		return -EAGAIN;
+	case NRI_REJECTED:
 		nri_reject(cmd, status, err);
 		return 0;
-	}
-	nri_prepare_nvme_cmd(ring, c);
-
-	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(c) |
-				  (ring->tgt.poll ? REQ_POLLED : 0),
-				  nowait ? BLK_MQ_REQ_NOWAIT : 0);
-	if (IS_ERR(rq)) {
-		err = PTR_ERR(rq);
-		if (nowait && (err == -EAGAIN || err == -EWOULDBLOCK))
-			return -EAGAIN;
-		pr_warn_ratelimited("%s: queue %u: cannot allocate a request: error %d\n",
-				    dev_name(&ring->dev), nq->idx, err);
-		if (err == -ENODEV)
-			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
-				       NRI_STATE_DEAD);
-		nri_post_completion(cmd, NRI_SC_HOST_PATH, 0, err, 0);
+	case NRI_FAILED:
+	default:
+		nri_cmd_complete(cmd, status, 0, err, 0);
 		return 0;
 	}
-	nvme_init_request(rq, c);
-	/*
-	 * A timeout makes the driver abort the command and may reset the
-	 * controller for everyone: clients may lengthen it, not make it tiny.
-	 */
-	if (s.timeout_ms)
-		rq->timeout = msecs_to_jiffies(max_t(u32, s.timeout_ms,
-						     NRI_MIN_TIMEOUT_MS));
-
-	if (s.data_len) {
-		err = nri_map_data(nq, cmd, rq, s.data_off, s.data_len);
-		if (err) {
-			blk_mq_free_request(rq);
-			pr_warn_ratelimited("%s: queue %u: slot 0x%llx: cannot map %u bytes: error %d\n",
-					    dev_name(&ring->dev), nq->idx, desc,
-					    s.data_len, err);
-			nri_reject(cmd, NRI_SC_INVALID_FIELD, err);
-			return 0;
-		}
-	}
-	cmd->bytes = s.data_len;
-	cmd->write = nvme_is_write(c);
-	rq->end_io = nri_end_io;
-	rq->end_io_data = cmd;
-	if (ring->tgt.poll) {
-		WRITE_ONCE(cmd->rq, rq);
-		WRITE_ONCE(nq->poll_hint, cmd->idx);
-	}
-	blk_execute_rq_nowait(rq, false);
-	return 0;
 }
 
 #define NRI_POLL_HCTX	4
@@ -453,8 +228,8 @@ int nri_poll_completions(struct nri_queue *nq)
 	return found;
 }
 
-/* Return reserved commands that were not used. */
-static void nri_unreserve(struct nri_queue *nq, struct nri_cmd **cmds, int n)
+/* Return taken commands that were not used, as if never taken. */
+void nri_cmd_unget(struct nri_queue *nq, struct nri_cmd **cmds, int n)
 {
 	int i;
 
@@ -551,7 +326,7 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 			u64 desc = nri_sq_desc(&nq->rings, i);
 
 			if (nri_issue(nq, cmds[i], desc, nowait)) {
-				nri_unreserve(nq, cmds + i, n - i);
+				nri_cmd_unget(nq, cmds + i, n - i);
 				n = -EAGAIN;
 				break;
 			}

@@ -430,6 +430,7 @@ const struct file_operations nri_ring_fops = {
 	.mmap		= nri_mmap,
 	.poll		= nri_poll,
 	.uring_cmd	= nri_uring_cmd,
+	.uring_cmd_iopoll = nri_uring_cmd_iopoll,
 	.llseek		= noop_llseek,
 };
 
@@ -442,5 +443,6 @@ const struct file_operations nri_misc_fops = {
 	.mmap		= nri_mmap,
 	.poll		= nri_poll,
 	.uring_cmd	= nri_uring_cmd,
+	.uring_cmd_iopoll = nri_uring_cmd_iopoll,
 	.llseek		= noop_llseek,
 };

@@ -15,13 +15,13 @@
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/nvme.h>
 #include <linux/nvme_ring_io.h>
 
 #include "queue.h"
 
 struct io_uring_cmd;
-struct nvme_command;
-struct nvme_common_command;
+struct io_comp_batch;
 struct nvme_ns;
 struct nri_ring;
 
@@ -47,7 +47,8 @@ struct nri_ring;
 				 NVME_RING_IO_F_URING_CMD |		\
 				 NVME_RING_IO_F_SQ_POLL |		\
 				 NVME_RING_IO_F_POLL |			\
-				 NVME_RING_IO_F_REPAIR_INDICES)
+				 NVME_RING_IO_F_REPAIR_INDICES |	\
+				 NVME_RING_IO_F_URING_CMD_IOPOLL)
 #define NRI_SETUP_FLAGS		(NVME_RING_SETUP_F_NUMA_NODE |		\
 				 NVME_RING_SETUP_F_HUGEPAGES)
 #define NRI_COMPLETE_FLAGS	NVME_RING_COMPLETE_F_HYBRID
@@ -244,6 +245,31 @@ const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
 int nri_opcode_parse(const char *tok, u8 *opc);
 
+/* src/cmd.c */
+/* Status for commands refused before reaching the device. */
+#define NRI_SC_INVALID_FIELD	(NVME_SC_INVALID_FIELD | NVME_STATUS_DNR)
+#define NRI_SC_INVALID_OPCODE	(NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR)
+#define NRI_SC_LBA_RANGE	(NVME_SC_LBA_RANGE | NVME_STATUS_DNR)
+#define NRI_SC_ACCESS_DENIED	(NVME_SC_ACCESS_DENIED | NVME_STATUS_DNR)
+#define NRI_SC_HOST_PATH	NVME_SC_HOST_PATH_ERROR
+
+#define NRI_ISSUE_NOWAIT	BIT(0)	/* never sleep for a request */
+#define NRI_ISSUE_POLLED	BIT(1)	/* on the poll queues (REQ_POLLED) */
+
+enum nri_issue_ret {
+	NRI_ISSUED,		/* on its way; nri_end_io() finishes it */
+	NRI_BUSY,		/* NRI_ISSUE_NOWAIT: no request free */
+	NRI_REJECTED,		/* refused by the ring's rules */
+	NRI_FAILED,		/* no request: the device or path is gone */
+};
+
+u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
+		  const struct nvme_common_command *c, int *err);
+enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
+				 struct nvme_ring_slot *s, unsigned int flags,
+				 u16 *status, int *err);
+enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
+
 /* src/dataplane.c */
 int nri_submit(struct nri_queue *nq, u32 max);
 int nri_poll_completions(struct nri_queue *nq);
@@ -251,18 +277,17 @@ void nri_repair_indices(struct nri_queue *nq);
 int nri_submit_nowait(struct nri_queue *nq, u32 max);
 int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait);
 struct nri_cmd *nri_cmd_get(struct nri_queue *nq);
-void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err);
-int nri_map_data(struct nri_queue *nq, struct nri_cmd *cmd,
-		 struct request *rq, u64 off, u32 len);
-u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
-		  const struct nvme_common_command *c, int *err);
-void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c);
-enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
+void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err, bool rejected);
+void nri_cmd_unget(struct nri_queue *nq, struct nri_cmd **cmds, int n);
+void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,
+		      u16 flags);
 int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 		      bool hybrid, u32 *avail);
 
 /* src/uring.c */
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
+			 struct io_comp_batch *iob, unsigned int poll_flags);
 void nri_uring_wake(struct nri_queue *nq);
 void nri_uring_cancel_all(struct nri_queue *nq, int err);
 void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);

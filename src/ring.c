@@ -25,7 +25,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "nvme.h"
 #include "nri.h"
 
 static DEFINE_IDA(nri_anon_ida);

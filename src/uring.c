@@ -15,9 +15,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/io_uring/cmd.h>
-#include <linux/nvme.h>
 
-#include "nvme.h"
 #include "nri.h"
 
 /* Per-command state kept in io_uring's pdu. */
@@ -29,8 +27,9 @@ struct nri_uring_pdu {
 			u32 min;
 			int wait_ret;
 		};
-		struct {		/* URING_CMD, after completion */
-			u64 result;
+		struct {		/* URING_CMD */
+			struct nri_cmd *cmd;	/* in flight; for iopoll */
+			u64 result;		/* after completion */
 			int ret;
 		};
 	};
@@ -131,6 +130,9 @@ static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 
 	if (READ_ONCE(w->flags) || READ_ONCE(w->resv))
 		return -EINVAL;
+	/* a sleeping wait has no place in an IOPOLL ring's polling loop */
+	if (issue_flags & IO_URING_F_IOPOLL)
+		return -EOPNOTSUPP;
 	if (!min)
 		min = 1;
 	if (min > nri_cq_entries(&nq->rings))
@@ -181,9 +183,10 @@ void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err)
 	struct io_uring_cmd *ioucmd = cmd->ioucmd;
 	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
 
+	pdu->cmd = NULL;
 	pdu->result = result;
 	pdu->ret = status ? status : err;
-	nri_cmd_put(cmd, status, err);
+	nri_cmd_put(cmd, status, err, false);
 	io_uring_cmd_do_in_task_lazy(ioucmd, nri_uring_cmd_done_cb);
 }
 
@@ -191,10 +194,10 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 			    const struct nvme_ring_uring_cmd *uc,
 			    unsigned int issue_flags)
 {
+	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
 	struct nri_ring *ring = nq->ring;
 	struct nvme_ring_slot s = { };
-	struct nvme_command c;
-	struct request *rq;
+	unsigned int flags = 0;
 	struct nri_cmd *cmd;
 	u16 status;
 	int err;
@@ -207,57 +210,67 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	s.data_len = READ_ONCE(uc->data_len);
 	if (READ_ONCE(uc->flags))
 		return -EINVAL;
-	memcpy(&c, s.cmd, sizeof(c));
 	if (!nri_ring_live(ring))
 		return -ENODEV;
-
-	status = nri_check_cmd(nq, &s, &c.common, &err);
-	if (status) {
-		pr_warn_ratelimited("%s: queue %u: io_uring command, opcode 0x%02x refused (error %d, status 0x%x)\n",
-				    dev_name(&ring->dev), nq->idx,
-				    c.common.opcode, err, status);
-		spin_lock_irq(&nq->cq_lock);
-		nq->stats.invalid_descs++;
-		spin_unlock_irq(&nq->cq_lock);
-		return err;
+	/*
+	 * A polled ring's commands go to its poll queues, where nothing but
+	 * polling completes them: here that is io_uring's IOPOLL.
+	 */
+	if (ring->tgt.poll) {
+		if (!(issue_flags & IO_URING_F_IOPOLL)) {
+			pr_warn_ratelimited("%s: queue %u: a polled ring takes io_uring commands only from an IORING_SETUP_IOPOLL ring\n",
+					    dev_name(&ring->dev), nq->idx);
+			return -EOPNOTSUPP;
+		}
+		flags |= NRI_ISSUE_POLLED;
 	}
-	nri_prepare_nvme_cmd(ring, &c);
+	if (issue_flags & IO_URING_F_NONBLOCK)
+		flags |= NRI_ISSUE_NOWAIT;
 
 	cmd = nri_cmd_get(nq);
 	if (!cmd)
 		return (issue_flags & IO_URING_F_NONBLOCK) ? -EAGAIN : -EBUSY;
 	cmd->slot = 0;
 	cmd->slot_ok = false;
-	cmd->has_bio = false;
-	cmd->bytes = 0;
-	cmd->write = false;
-
-	rq = blk_mq_alloc_request(ring->tgt.q, nvme_req_op(&c),
-				  (issue_flags & IO_URING_F_NONBLOCK) ?
-				  BLK_MQ_REQ_NOWAIT : 0);
-	if (IS_ERR(rq)) {
-		err = PTR_ERR(rq);
-		nri_cmd_put(cmd, NVME_SC_HOST_PATH_ERROR, err);
-		if (err == -EWOULDBLOCK)
-			err = -EAGAIN;
-		return err;
-	}
-	nvme_init_request(rq, &c);
-	if (s.data_len) {
-		err = nri_map_data(nq, cmd, rq, s.data_off, s.data_len);
-		if (err) {
-			blk_mq_free_request(rq);
-			nri_cmd_put(cmd, NVME_SC_INVALID_FIELD, err);
-			return err;
-		}
-	}
-	cmd->bytes = s.data_len;
-	cmd->write = nvme_is_write(&c);
 	cmd->ioucmd = ioucmd;
-	rq->end_io = nri_end_io;
-	rq->end_io_data = cmd;
-	blk_execute_rq_nowait(rq, false);
-	return -EIOCBQUEUED;
+	pdu->cmd = cmd;
+
+	switch (nri_cmd_issue(nq, cmd, &s, flags, &status, &err)) {
+	case NRI_ISSUED:
+		return -EIOCBQUEUED;
+	case NRI_BUSY:
+		cmd->ioucmd = NULL;
+		nri_cmd_unget(nq, &cmd, 1);
+		return -EAGAIN;
+	case NRI_REJECTED:
+		nri_cmd_put(cmd, status, err, true);
+		return err;
+	case NRI_FAILED:
+	default:
+		nri_cmd_put(cmd, status, err, false);
+		return err == -EWOULDBLOCK ? -EAGAIN : err;
+	}
+}
+
+/*
+ * .uring_cmd_iopoll: io_uring's IOPOLL reaping one of our commands. Only
+ * URING_CMD has a request to poll; the command it points at may have
+ * completed and been reused meanwhile, which costs one poll of a context
+ * of this queue.
+ */
+int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
+			 struct io_comp_batch *iob, unsigned int poll_flags)
+{
+	struct nri_cmd *cmd;
+	struct request *rq;
+
+	if (ioucmd->cmd_op != NVME_RING_IO_URING_CMD)
+		return 0;
+	cmd = READ_ONCE(nri_pdu(ioucmd)->cmd);
+	rq = cmd ? READ_ONCE(cmd->rq) : NULL;
+	if (!rq || !blk_rq_is_poll(rq))
+		return 0;
+	return blk_rq_poll(rq, iob, poll_flags);
 }
 
 /* ---- dispatch ---- */

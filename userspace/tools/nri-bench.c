@@ -39,7 +39,8 @@
  * Polled completions (the namespace needs poll queues): --poll hybrid makes
  * the ring engine wait with NVME_RING_COMPLETE_F_HYBRID on a ring with
  * poll=1 (without it, a polled ring's COMPLETE spins); --poll iopoll makes
- * the io_uring engines use IORING_SETUP_IOPOLL.
+ * the io_uring engines and ring-cmd use IORING_SETUP_IOPOLL (a polled ring
+ * takes per-command I/O only from such an io_uring).
  *
  * With --ready FILE the client sets up, creates FILE and waits for SIGUSR1
  * before it starts, so that a script can start several clients together and
@@ -428,6 +429,9 @@ static void kring_init(void)
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 	if (opt.engine == ENG_RING_CMD)
 		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	/* a polled ring takes per-command I/O only from an IOPOLL ring */
+	if (opt.engine == ENG_RING_CMD && opt.poll == 2)
+		p.flags |= IORING_SETUP_IOPOLL;
 	ret = io_uring_queue_init_params(opt.depth * 2 + 8, &kring, &p);
 	if (ret)
 		die("io_uring_queue_init", ret);

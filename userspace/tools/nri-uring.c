@@ -5,6 +5,7 @@
  *   nri-uring kick RING          batch in the ring SQ, kicked by URING_KICK
  *   nri-uring waitcq RING        URING_WAIT_CQ completes on ring completions
  *   nri-uring cmd RING           NVMe commands carried in 128-byte SQEs
+ *   nri-uring cmd-iopoll RING    the same on an IORING_SETUP_IOPOLL ring
  *   nri-uring fixed RING NG BLK  data area as io_uring fixed buffers for
  *                                passthrough on NG and O_DIRECT on BLK
  *   nri-uring cancel RING        io_uring closed with commands pending
@@ -219,7 +220,7 @@ static int do_waitcq(struct nvmering *r)
 	return failures;
 }
 
-static int do_cmd(struct nvmering *r)
+static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 {
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
@@ -230,7 +231,8 @@ static int do_cmd(struct nvmering *r)
 	uint8_t sqe64[64];
 	int ok = 1;
 
-	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 |
+				IORING_SETUP_CQE32 | setup_flags))
 		die("io_uring_queue_init SQE128|CQE32", errno);
 
 	for (i = 0; i < 8; i++) {
@@ -560,7 +562,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cancel|noreap|sqpoll RING\n"
+		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cancel|noreap|sqpoll RING\n"
 				"       nri-uring fixed RING /dev/ngXnY /dev/nvmeXnY\n"
 				"       nri-uring seed /dev/nvmeXnY\n");
 		return 2;
@@ -579,7 +581,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "waitcq"))
 		do_waitcq(&r);
 	else if (!strcmp(argv[1], "cmd"))
-		do_cmd(&r);
+		do_cmd(&r, 0);
+	else if (!strcmp(argv[1], "cmd-iopoll"))
+		do_cmd(&r, IORING_SETUP_IOPOLL);
 	else if (!strcmp(argv[1], "fixed") && argc >= 5)
 		do_fixed(&r, argv[3], argv[4]);
 	else if (!strcmp(argv[1], "cancel"))

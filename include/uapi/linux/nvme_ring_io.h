@@ -70,6 +70,9 @@
  *	queues instead of taking interrupts (NVME_RING_INFO_F_POLLED).
  * NVME_RING_IO_F_REPAIR_INDICES: NVME_RING_IO_REPAIR_INDICES exists, and
  *	NVME_RING_IO_GET_INFO has no side effects.
+ * NVME_RING_IO_F_URING_CMD_IOPOLL: NVME_RING_IO_URING_CMD works on an
+ *	IORING_SETUP_IOPOLL io_uring; on a polled ring it goes to the poll
+ *	queues.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -79,6 +82,7 @@
 #define NVME_RING_IO_F_SQ_POLL		_BITULL(5)
 #define NVME_RING_IO_F_POLL		_BITULL(6)
 #define NVME_RING_IO_F_REPAIR_INDICES	_BITULL(7)
+#define NVME_RING_IO_F_URING_CMD_IOPOLL	_BITULL(8)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -322,7 +326,12 @@ struct nvme_ring_queue_info {
  * NVME_RING_IO_URING_CMD (needs IORING_SETUP_SQE128 and CQE32): one NVMe
  *	command in the SQE itself, its data buffer an offset into the queue's
  *	data area; the ring's SQ and CQ are not used. cqe->res is 0, the NVMe
- *	status (> 0) or -errno; big_cqe[0] is the NVMe result.
+ *	status (> 0) or -errno; big_cqe[0] is the NVMe result. On an
+ *	IORING_SETUP_IOPOLL io_uring, io_uring polls for the completion. A
+ *	polled ring (NVME_RING_INFO_F_POLLED) sends the command to its poll
+ *	queues, so it takes it only from such an io_uring (-EOPNOTSUPP
+ *	otherwise): nothing else would reap it. WAIT_CQ is refused on an
+ *	IOPOLL io_uring (-EOPNOTSUPP).
  */
 struct nvme_ring_uring_kick {
 	__u32	max_submit;	/* 0: all pending */
