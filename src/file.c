@@ -127,20 +127,10 @@ struct nri_queue *nri_file_to_queue(struct file *file)
 
 static void nri_fill_stats(struct nri_queue *nq, struct nvme_ring_stats *out)
 {
-	struct nri_stats st;
 	u32 inflight;
 
-	nri_queue_stats(nq, &st, &inflight);
-	out->submitted = st.submitted;
-	out->completed = st.completed;
-	out->errors = st.errors;
-	out->invalid_descs = st.invalid_descs;
-	out->bytes_read = st.bytes_read;
-	out->bytes_written = st.bytes_written;
+	nri_queue_stats(nq, out, &inflight);
 	out->inflight = inflight;
-	out->sq_empty_kicks = st.sq_empty_kicks;
-	out->cq_full_events = st.cq_full_events;
-	out->remote_submits = st.remote_submits;
 }
 
 static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)

@@ -82,6 +82,7 @@ static int __init nvme_ring_io_init(void)
 	int ret;
 
 	nri_check_uapi();
+	nri_stats_init();
 
 	ret = alloc_chrdev_region(&nri_devt, 0, NRI_MINORS, "nvme_ring");
 	if (ret)

@@ -116,18 +116,6 @@ struct nri_cmd {
 	struct bio_vec		bvecs[];
 };
 
-struct nri_stats {
-	u64	submitted;
-	u64	completed;
-	u64	errors;
-	u64	invalid_descs;
-	u64	bytes_read;
-	u64	bytes_written;
-	u64	sq_empty_kicks;
-	u64	cq_full_events;
-	u64	remote_submits;
-};
-
 struct nri_queue {
 	struct kobject		kobj;		/* queues/<idx>/ */
 	struct nri_ring		*ring;
@@ -158,7 +146,14 @@ struct nri_queue {
 	u32			inflight;
 	u32			nr_free;
 	u32			*free_cmds;
-	struct nri_stats	stats;
+	/*
+	 * Counters, in the uapi's own struct (its inflight field unused:
+	 * see inflight). Each has a line in nri_stat_info[] (sysfs.c),
+	 * which makes its sysfs files and stat table column: a new counter
+	 * is a field of struct nvme_ring_stats, taken from its resv, and a
+	 * line there.
+	 */
+	struct nvme_ring_stats	stats;
 
 	/* preallocated commands, cmd_stride bytes each */
 	void			*cmds;
@@ -240,7 +235,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg);
 void nri_ring_disable(struct nri_ring *ring);
 void nri_ring_put(struct nri_ring *ring);
 void nri_queue_release(struct kobject *kobj);
-void nri_queue_stats(struct nri_queue *nq, struct nri_stats *st, u32 *inflight);
+void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *inflight);
 const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
 int nri_opcode_parse(const char *tok, u8 *opc);
@@ -307,6 +302,7 @@ extern const struct class nri_class;
 extern const struct device_type nri_ring_type;
 extern const struct attribute_group *nri_ring_groups[];
 extern const struct kobj_type nri_queue_ktype;
+void nri_stats_init(void);
 int nri_sysfs_add_queues(struct nri_ring *ring);
 void nri_sysfs_del_queues(struct nri_ring *ring);
 

@@ -42,27 +42,53 @@ static struct nri_ring *to_ring(struct device *dev)
 	return container_of(dev, struct nri_ring, dev);
 }
 
+/* ---- the counters, listed once ---- */
+
+struct nri_stat_info {
+	const char	*name;		/* sysfs file and uapi field */
+	const char	*title;		/* stat table column; NULL: none */
+	int		width;
+	size_t		offset;		/* in struct nvme_ring_stats */
+};
+
+#define NRI_STAT(_name, _title, _width) {				\
+	.name = #_name, .title = _title, .width = _width,		\
+	.offset = offsetof(struct nvme_ring_stats, _name),		\
+}
+
+static const struct nri_stat_info nri_stat_info[] = {
+	NRI_STAT(submitted,	"submitted",	12),
+	NRI_STAT(completed,	"completed",	12),
+	NRI_STAT(errors,	"errors",	8),
+	NRI_STAT(invalid_descs,	"invalid",	8),
+	NRI_STAT(bytes_read,	"bytes_read",	14),
+	NRI_STAT(bytes_written,	"bytes_written", 14),
+	NRI_STAT(sq_empty_kicks, NULL,		0),
+	NRI_STAT(cq_full_events, NULL,		0),
+	NRI_STAT(remote_submits, NULL,		0),
+};
+
+#define NRI_NR_STATS	ARRAY_SIZE(nri_stat_info)
+
+static u64 *nri_stat(struct nvme_ring_stats *st, unsigned int i)
+{
+	return (u64 *)((char *)st + nri_stat_info[i].offset);
+}
+
 /* Sum of every queue's counters. */
-static void nri_ring_totals(struct nri_ring *ring, struct nri_stats *sum,
+static void nri_ring_totals(struct nri_ring *ring, struct nvme_ring_stats *sum,
 			    u64 *inflight)
 {
-	struct nri_stats st;
-	unsigned int i;
+	struct nvme_ring_stats st;
+	unsigned int i, j;
 	u32 inf;
 
 	memset(sum, 0, sizeof(*sum));
 	*inflight = 0;
 	for (i = 0; i < ring->nr_queues; i++) {
 		nri_queue_stats(ring->queues[i], &st, &inf);
-		sum->submitted += st.submitted;
-		sum->completed += st.completed;
-		sum->errors += st.errors;
-		sum->invalid_descs += st.invalid_descs;
-		sum->bytes_read += st.bytes_read;
-		sum->bytes_written += st.bytes_written;
-		sum->sq_empty_kicks += st.sq_empty_kicks;
-		sum->cq_full_events += st.cq_full_events;
-		sum->remote_submits += st.remote_submits;
+		for (j = 0; j < NRI_NR_STATS; j++)
+			*nri_stat(sum, j) += *nri_stat(&st, j);
 		*inflight += inf;
 	}
 }
@@ -105,44 +131,28 @@ static ssize_t nr_queues_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(nr_queues);
 
-/* Ring totals: one show routine, the counter picked by its offset. */
+/* Ring totals: one show routine, the counter's index in ->var. */
 static ssize_t nri_ring_counter_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
 	struct dev_ext_attribute *ea = container_of(attr,
 						    struct dev_ext_attribute,
 						    attr);
-	struct nri_stats sum;
+	struct nvme_ring_stats sum;
 	u64 inflight;
 
 	nri_ring_totals(to_ring(dev), &sum, &inflight);
 	return sysfs_emit(buf, "%llu\n",
-			  *(u64 *)((char *)&sum + (uintptr_t)ea->var));
+			  *nri_stat(&sum, (uintptr_t)ea->var));
 }
 
-#define NRI_RING_COUNTER(_field)					\
-static struct dev_ext_attribute dev_attr_##_field = {			\
-	.attr = {							\
-		.attr = { .name = __stringify(_field), .mode = 0444 },	\
-		.show = nri_ring_counter_show,				\
-	},								\
-	.var = (void *)offsetof(struct nri_stats, _field),		\
-}
-
-NRI_RING_COUNTER(submitted);
-NRI_RING_COUNTER(completed);
-NRI_RING_COUNTER(errors);
-NRI_RING_COUNTER(invalid_descs);
-NRI_RING_COUNTER(bytes_read);
-NRI_RING_COUNTER(bytes_written);
-NRI_RING_COUNTER(sq_empty_kicks);
-NRI_RING_COUNTER(cq_full_events);
-NRI_RING_COUNTER(remote_submits);
+/* made from nri_stat_info[] by nri_stats_init() */
+static struct dev_ext_attribute nri_ring_counter_attrs[NRI_NR_STATS];
 
 static ssize_t inflight_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
-	struct nri_stats sum;
+	struct nvme_ring_stats sum;
 	u64 inflight;
 
 	nri_ring_totals(to_ring(dev), &sum, &inflight);
@@ -153,31 +163,44 @@ static DEVICE_ATTR_RO(inflight);
 /* a line of the table below, with room to spare */
 #define NRI_STAT_LINE	128
 
+/* One line of the table: a label, the counters with a column, inflight. */
+static void nri_stat_line(struct seq_buf *s, const char *label,
+			  struct nvme_ring_stats *st, u64 inflight)
+{
+	unsigned int i;
+
+	seq_buf_printf(s, "%5s", label);
+	for (i = 0; i < NRI_NR_STATS; i++)
+		if (nri_stat_info[i].title)
+			seq_buf_printf(s, " %*llu", nri_stat_info[i].width,
+				       *nri_stat(st, i));
+	seq_buf_printf(s, " %8llu\n", inflight);
+}
+
 static void nri_format_stat(struct nri_ring *ring, struct seq_buf *s)
 {
-	struct nri_stats st;
+	struct nvme_ring_stats st;
 	unsigned int i;
+	char label[12];
 	u64 total;
 	u32 inf;
 
 	seq_buf_printf(s, "ring %s state %s nsid %u node %d queues %u\n",
 		       dev_name(&ring->dev), nri_state_name(ring),
 		       ring->tgt.nsid, ring->numa_node, ring->nr_queues);
-	seq_buf_printf(s, "%5s %12s %12s %8s %8s %14s %14s %8s\n", "queue",
-		       "submitted", "completed", "errors", "invalid",
-		       "bytes_read", "bytes_written", "inflight");
+	seq_buf_printf(s, "%5s", "queue");
+	for (i = 0; i < NRI_NR_STATS; i++)
+		if (nri_stat_info[i].title)
+			seq_buf_printf(s, " %*s", nri_stat_info[i].width,
+				       nri_stat_info[i].title);
+	seq_buf_printf(s, " %8s\n", "inflight");
 	for (i = 0; i < ring->nr_queues; i++) {
 		nri_queue_stats(ring->queues[i], &st, &inf);
-		seq_buf_printf(s, "%5u %12llu %12llu %8llu %8llu %14llu %14llu %8u\n",
-			       i, st.submitted, st.completed, st.errors,
-			       st.invalid_descs, st.bytes_read,
-			       st.bytes_written, inf);
+		snprintf(label, sizeof(label), "%u", i);
+		nri_stat_line(s, label, &st, inf);
 	}
 	nri_ring_totals(ring, &st, &total);
-	seq_buf_printf(s, "%5s %12llu %12llu %8llu %8llu %14llu %14llu %8llu\n",
-		       "total", st.submitted, st.completed, st.errors,
-		       st.invalid_descs, st.bytes_read, st.bytes_written,
-		       total);
+	nri_stat_line(s, "total", &st, total);
 }
 
 /*
@@ -216,23 +239,16 @@ static ssize_t stat_read(struct file *file, struct kobject *kobj,
 }
 static BIN_ATTR_RO(stat, 0);
 
-static struct attribute *nri_ring_attrs[] = {
+/* the fixed attributes, then the counters (nri_stats_init()), then NULL */
+#define NRI_RING_FIXED_ATTRS	6
+static struct attribute *nri_ring_attrs[NRI_RING_FIXED_ATTRS +
+					NRI_NR_STATS + 1] = {
 	&dev_attr_device.attr,
 	&dev_attr_nsid.attr,
 	&dev_attr_numa_node.attr,
 	&dev_attr_state.attr,
 	&dev_attr_nr_queues.attr,
-	&dev_attr_submitted.attr.attr,
-	&dev_attr_completed.attr.attr,
-	&dev_attr_errors.attr.attr,
-	&dev_attr_invalid_descs.attr.attr,
-	&dev_attr_bytes_read.attr.attr,
-	&dev_attr_bytes_written.attr.attr,
 	&dev_attr_inflight.attr,
-	&dev_attr_sq_empty_kicks.attr.attr,
-	&dev_attr_cq_full_events.attr.attr,
-	&dev_attr_remote_submits.attr.attr,
-	NULL,
 };
 
 static struct bin_attribute *nri_ring_bin_attrs[] = {
@@ -257,7 +273,7 @@ struct nri_queue_attr {
 	ssize_t (*show)(struct nri_queue *nq, char *buf);
 	ssize_t (*show_counter)(struct nri_queue *nq,
 				const struct nri_queue_attr *a, char *buf);
-	size_t offset;		/* counters: into struct nri_stats */
+	unsigned int stat;	/* counters: index in nri_stat_info[] */
 };
 
 static ssize_t nri_queue_attr_show(struct kobject *kobj,
@@ -341,33 +357,19 @@ static ssize_t nri_queue_counter_show(struct nri_queue *nq,
 				      const struct nri_queue_attr *a,
 				      char *buf)
 {
-	struct nri_stats st;
+	struct nvme_ring_stats st;
 	u32 inflight;
 
 	nri_queue_stats(nq, &st, &inflight);
-	return sysfs_emit(buf, "%llu\n", *(u64 *)((char *)&st + a->offset));
+	return sysfs_emit(buf, "%llu\n", *nri_stat(&st, a->stat));
 }
 
-#define NRI_QUEUE_COUNTER(_field)					\
-static struct nri_queue_attr nri_queue_attr_##_field = {		\
-	.attr = { .name = __stringify(_field), .mode = 0444 },		\
-	.show_counter = nri_queue_counter_show,				\
-	.offset = offsetof(struct nri_stats, _field),			\
-}
-
-NRI_QUEUE_COUNTER(submitted);
-NRI_QUEUE_COUNTER(completed);
-NRI_QUEUE_COUNTER(errors);
-NRI_QUEUE_COUNTER(invalid_descs);
-NRI_QUEUE_COUNTER(bytes_read);
-NRI_QUEUE_COUNTER(bytes_written);
-NRI_QUEUE_COUNTER(sq_empty_kicks);
-NRI_QUEUE_COUNTER(cq_full_events);
-NRI_QUEUE_COUNTER(remote_submits);
+/* made from nri_stat_info[] by nri_stats_init() */
+static struct nri_queue_attr nri_queue_counter_attrs[NRI_NR_STATS];
 
 static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 {
-	struct nri_stats st;
+	struct nvme_ring_stats st;
 	u32 inflight;
 
 	nri_queue_stats(nq, &st, &inflight);
@@ -375,7 +377,10 @@ static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 }
 NRI_QUEUE_ATTR(inflight);
 
-static struct attribute *nri_queue_attrs[] = {
+/* the fixed attributes, then the counters (nri_stats_init()), then NULL */
+#define NRI_QUEUE_FIXED_ATTRS	9
+static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
+					 NRI_NR_STATS + 1] = {
 	&nri_queue_attr_cpus.attr,
 	&nri_queue_attr_hctx.attr,
 	&nri_queue_attr_nvme_qid.attr,
@@ -384,19 +389,32 @@ static struct attribute *nri_queue_attrs[] = {
 	&nri_queue_attr_sq_entries.attr,
 	&nri_queue_attr_cq_entries.attr,
 	&nri_queue_attr_data_size.attr,
-	&nri_queue_attr_submitted.attr,
-	&nri_queue_attr_completed.attr,
-	&nri_queue_attr_errors.attr,
-	&nri_queue_attr_invalid_descs.attr,
-	&nri_queue_attr_bytes_read.attr,
-	&nri_queue_attr_bytes_written.attr,
 	&nri_queue_attr_inflight.attr,
-	&nri_queue_attr_sq_empty_kicks.attr,
-	&nri_queue_attr_cq_full_events.attr,
-	&nri_queue_attr_remote_submits.attr,
-	NULL,
 };
 ATTRIBUTE_GROUPS(nri_queue);
+
+/* The counters' sysfs files, ring and queue, from nri_stat_info[]. */
+void nri_stats_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NRI_NR_STATS; i++) {
+		struct dev_ext_attribute *ra = &nri_ring_counter_attrs[i];
+		struct nri_queue_attr *qa = &nri_queue_counter_attrs[i];
+
+		ra->attr.attr.name = nri_stat_info[i].name;
+		ra->attr.attr.mode = 0444;
+		ra->attr.show = nri_ring_counter_show;
+		ra->var = (void *)(uintptr_t)i;
+		nri_ring_attrs[NRI_RING_FIXED_ATTRS + i] = &ra->attr.attr;
+
+		qa->attr.name = nri_stat_info[i].name;
+		qa->attr.mode = 0444;
+		qa->show_counter = nri_queue_counter_show;
+		qa->stat = i;
+		nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS + i] = &qa->attr;
+	}
+}
 
 const struct kobj_type nri_queue_ktype = {
 	.sysfs_ops	= &nri_queue_sysfs_ops,

@@ -237,7 +237,11 @@ struct nvme_ring_complete {
  */
 #define NVME_RING_COMPLETE_F_HYBRID	_BITUL(0)
 
-/* Per-queue counters. */
+/*
+ * Per-queue counters, since the ring was enabled (or set up). The module
+ * keeps its counters in this very struct, so a new counter is a field
+ * here, taken from resv (and a line in the module's nri_stat_info[]).
+ */
 struct nvme_ring_stats {
 	__u64	submitted;
 	__u64	completed;
