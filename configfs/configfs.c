@@ -6,6 +6,11 @@
  * writing 1 to `enable` validates everything, builds the ring and publishes
  * /dev/nvme_ring/<name>; writing 0 (or rmdir) tears it down. While enabled,
  * every other attribute refuses writes with -EBUSY.
+ *
+ * An attribute is one NRI_CFG_ATTR() line naming its field of struct
+ * nri_config, its value type and an optional check, plus its place in
+ * nri_item_attrs[] (see Documentation/nvme_ring_io.rst, "Adding an
+ * attribute").
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +21,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/namei.h>
+#include <linux/nodemask.h>
 #include <linux/slab.h>
 
 #include "nri.h"
@@ -81,179 +87,143 @@ static ssize_t nri_store(struct config_item *item, const char *attr,
 	return ret ? ret : count;
 }
 
-static int nri_parse_u64(const char *name, const char *attr, const char *val,
-			 u64 *v)
+/*
+ * Value types. For each type T: nri_show_T() prints the field and
+ * nri_parse_T() reads a value into the field, after an optional check that
+ * may refuse (having said why) or adjust it; on failure the field is left
+ * as it was. Messages name the ring, the attribute and the value.
+ */
+static ssize_t nri_show_u32(char *page, const u32 *v)
 {
-	if (kstrtou64(val, 0, v)) {
-		pr_err("%s: %s: '%.64s' is not a number\n", name, attr, val);
+	return sprintf(page, "%u\n", *v);
+}
+
+static int nri_parse_u32(const char *ring, const char *attr, char *val,
+			 u32 *field,
+			 int (*check)(const char *, const char *, u32 *))
+{
+	u32 v;
+
+	if (kstrtou32(val, 0, &v)) {
+		pr_err("%s: %s: '%.64s' is not a number\n", ring, attr, val);
 		return -EINVAL;
 	}
+	if (check && check(ring, attr, &v))
+		return -EINVAL;
+	*field = v;
 	return 0;
 }
 
-static int nri_parse_entries(const char *name, const char *attr,
-			     const char *val, u32 *out)
+static ssize_t nri_show_u64(char *page, const u64 *v)
+{
+	return sprintf(page, "%llu\n", *v);
+}
+
+static int nri_parse_u64(const char *ring, const char *attr, char *val,
+			 u64 *field,
+			 int (*check)(const char *, const char *, u64 *))
 {
 	u64 v;
 
-	if (nri_parse_u64(name, attr, val, &v))
-		return -EINVAL;
-	if (!is_power_of_2(v) || v < NVME_RING_IO_MIN_ENTRIES ||
-	    v > NVME_RING_IO_MAX_ENTRIES) {
-		pr_err("%s: %s: %llu is not a power of two in [%u, %u]\n",
-		       name, attr, v, NVME_RING_IO_MIN_ENTRIES,
-		       NVME_RING_IO_MAX_ENTRIES);
+	if (kstrtou64(val, 0, &v)) {
+		pr_err("%s: %s: '%.64s' is not a number\n", ring, attr, val);
 		return -EINVAL;
 	}
-	*out = v;
+	if (check && check(ring, attr, &v))
+		return -EINVAL;
+	*field = v;
 	return 0;
 }
 
-static int nri_apply_sq_entries(struct nri_config *cfg, const char *name,
-				char *val)
+static ssize_t nri_show_int(char *page, const int *v)
 {
-	return nri_parse_entries(name, "sq_entries", val, &cfg->sq_entries);
+	return sprintf(page, "%d\n", *v);
 }
 
-static int nri_apply_cq_entries(struct nri_config *cfg, const char *name,
-				char *val)
+static int nri_parse_int(const char *ring, const char *attr, char *val,
+			 int *field,
+			 int (*check)(const char *, const char *, int *))
 {
-	return nri_parse_entries(name, "cq_entries", val, &cfg->cq_entries);
-}
+	int v;
 
-static int nri_apply_nr_queues(struct nri_config *cfg, const char *name,
-			       char *val)
-{
-	u32 limit = min_t(u32, NVME_RING_IO_MAX_QUEUES, num_possible_cpus());
-	u64 v;
-
-	if (nri_parse_u64(name, "nr_queues", val, &v))
-		return -EINVAL;
-	if (v > limit) {
-		pr_err("%s: nr_queues: %llu is above the limit %u (0 = one per hardware queue)\n",
-		       name, v, limit);
+	if (kstrtoint(val, 0, &v)) {
+		pr_err("%s: %s: '%.64s' is not a number\n", ring, attr, val);
 		return -EINVAL;
 	}
-	cfg->nr_queues = v;
+	if (check && check(ring, attr, &v))
+		return -EINVAL;
+	*field = v;
 	return 0;
 }
 
-static int nri_apply_device(struct nri_config *cfg, const char *name,
-			    char *val)
+static ssize_t nri_show_bool(char *page, const bool *v)
 {
-	struct nri_target t;
-	int ret;
+	return sprintf(page, "%d\n", *v);
+}
 
-	if (!*val || strlen(val) >= sizeof(cfg->device)) {
-		pr_err("%s: device: path '%.64s' is empty or longer than %zu\n",
-		       name, val, sizeof(cfg->device) - 1);
+static int nri_parse_bool(const char *ring, const char *attr, char *val,
+			  bool *field, void *check)
+{
+	if (kstrtobool(val, field)) {
+		pr_err("%s: %s: '%.64s' is not 0 or 1\n", ring, attr, val);
 		return -EINVAL;
 	}
-	/* Validate now: the namespace must exist and be an NVMe one. */
-	ret = nri_target_open(&t, val, NULL);
-	if (ret)
-		return ret;
-	nri_target_close(&t);
-	strscpy(cfg->device, val, sizeof(cfg->device));
 	return 0;
 }
 
-static int nri_apply_cpus(struct nri_config *cfg, const char *name, char *val)
+/* A size in bytes, with K, M or G. */
+static ssize_t nri_show_size(char *page, const u64 *v)
 {
-	cpumask_var_t mask;
-	unsigned int cpu;
-	int ret;
-
-	if (!*val) {
-		pr_err("%s: cpus: empty CPU list (write auto for the default)\n",
-		       name);
-		return -EINVAL;
-	}
-	if (!strcmp(val, "auto")) {
-		cpumask_clear(cfg->cpus);	/* the CPUs of the ring's node */
-		return 0;
-	}
-	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
-		return -ENOMEM;
-	ret = cpulist_parse(val, mask);
-	if (ret) {
-		pr_err("%s: cpus: '%.64s' is not a list of CPUs 0-%u\n", name,
-		       val, nr_cpu_ids - 1);
-		goto out;
-	}
-	ret = -EINVAL;
-	if (cpumask_empty(mask)) {
-		pr_err("%s: cpus: empty CPU list\n", name);
-		goto out;
-	}
-	for_each_cpu(cpu, mask) {
-		if (!cpu_online(cpu)) {
-			pr_err("%s: cpus: CPU %u is offline\n", name, cpu);
-			goto out;
-		}
-	}
-	cpumask_copy(cfg->cpus, mask);
-	ret = 0;
-out:
-	free_cpumask_var(mask);
-	return ret;
+	return nri_show_u64(page, v);
 }
 
-static int nri_apply_numa_node(struct nri_config *cfg, const char *name,
-			       char *val)
-{
-	int node;
-
-	if (kstrtoint(val, 0, &node)) {
-		pr_err("%s: numa_node: '%.64s' is not a number\n", name, val);
-		return -EINVAL;
-	}
-	if (node != NUMA_NO_NODE &&
-	    (node < 0 || node >= nr_node_ids || !node_online(node))) {
-		pr_err("%s: numa_node: node %d is out of range (online nodes %*pbl, or -1)\n",
-		       name, node, nodemask_pr_args(&node_states[N_ONLINE]));
-		return -EINVAL;
-	}
-	if (node != NUMA_NO_NODE && !node_state(node, N_MEMORY)) {
-		pr_err("%s: numa_node: node %d has no memory\n", name, node);
-		return -EINVAL;
-	}
-	cfg->numa_node = node;
-	return 0;
-}
-
-static int nri_apply_data_size(struct nri_config *cfg, const char *name,
-			       char *val)
+static int nri_parse_size(const char *ring, const char *attr, char *val,
+			  u64 *field,
+			 int (*check)(const char *, const char *, u64 *))
 {
 	unsigned long long v;
 	char *end;
 
 	v = memparse(val, &end);
 	if (!isdigit(*val) || *end) {
-		pr_err("%s: data_size: '%.64s' is not a size (bytes, or with K/M/G)\n",
-		       name, val);
+		pr_err("%s: %s: '%.64s' is not a size (bytes, or with K/M/G)\n",
+		       ring, attr, val);
 		return -EINVAL;
 	}
-	if (!v || v > NVME_RING_IO_MAX_DATA_SIZE) {
-		pr_err("%s: data_size: %llu is outside [1, %llu]\n", name, v,
-		       NVME_RING_IO_MAX_DATA_SIZE);
+	if (check && check(ring, attr, &v))
 		return -EINVAL;
-	}
-	cfg->data_size = round_up(v, NRI_CHUNK_SIZE);
+	*field = v;
 	return 0;
 }
 
-static int nri_apply_hugepages(struct nri_config *cfg, const char *name,
-			       char *val)
+/* An octal file mode. */
+static ssize_t nri_show_mode(char *page, const umode_t *v)
 {
-	if (kstrtobool(val, &cfg->hugepages)) {
-		pr_err("%s: hugepages: '%.64s' is not 0 or 1\n", name, val);
+	return sprintf(page, "0%o\n", *v);
+}
+
+static int nri_parse_mode(const char *ring, const char *attr, char *val,
+			  umode_t *field, void *check)
+{
+	u16 v;
+
+	if (kstrtou16(val, 8, &v) || v > 0777) {
+		pr_err("%s: %s: '%.64s' is not an octal mode 0-0777\n", ring,
+		       attr, val);
 		return -EINVAL;
 	}
+	*field = v;
 	return 0;
 }
 
-static int nri_apply_uid(struct nri_config *cfg, const char *name, char *val)
+/* User and group ids, in the writer's user namespace. */
+static ssize_t nri_show_uid(char *page, const kuid_t *v)
+{
+	return sprintf(page, "%u\n", from_kuid_munged(current_user_ns(), *v));
+}
+
+static int nri_parse_uid(const char *ring, const char *attr, char *val,
+			 kuid_t *field, void *check)
 {
 	kuid_t uid = INVALID_UID;
 	u32 v;
@@ -261,14 +231,21 @@ static int nri_apply_uid(struct nri_config *cfg, const char *name, char *val)
 	if (!kstrtou32(val, 0, &v))
 		uid = make_kuid(current_user_ns(), v);
 	if (!uid_valid(uid)) {
-		pr_err("%s: uid: '%.64s' is not a valid user id\n", name, val);
+		pr_err("%s: %s: '%.64s' is not a valid user id\n", ring, attr,
+		       val);
 		return -EINVAL;
 	}
-	cfg->uid = uid;
+	*field = uid;
 	return 0;
 }
 
-static int nri_apply_gid(struct nri_config *cfg, const char *name, char *val)
+static ssize_t nri_show_gid(char *page, const kgid_t *v)
+{
+	return sprintf(page, "%u\n", from_kgid_munged(current_user_ns(), *v));
+}
+
+static int nri_parse_gid(const char *ring, const char *attr, char *val,
+			 kgid_t *field, void *check)
 {
 	kgid_t gid = INVALID_GID;
 	u32 v;
@@ -276,40 +253,101 @@ static int nri_apply_gid(struct nri_config *cfg, const char *name, char *val)
 	if (!kstrtou32(val, 0, &v))
 		gid = make_kgid(current_user_ns(), v);
 	if (!gid_valid(gid)) {
-		pr_err("%s: gid: '%.64s' is not a valid group id\n", name, val);
-		return -EINVAL;
-	}
-	cfg->gid = gid;
-	return 0;
-}
-
-static int nri_apply_mode(struct nri_config *cfg, const char *name, char *val)
-{
-	u16 v;
-
-	if (kstrtou16(val, 8, &v) || v > 0777) {
-		pr_err("%s: mode: '%.64s' is not an octal mode 0-0777\n", name,
+		pr_err("%s: %s: '%.64s' is not a valid group id\n", ring, attr,
 		       val);
 		return -EINVAL;
 	}
-	cfg->mode = v;
+	*field = gid;
 	return 0;
 }
 
-static int nri_apply_lba_start(struct nri_config *cfg, const char *name,
-			       char *val)
+/* A path, checked before it is taken. */
+static ssize_t nri_show_path(char *page, const char (*v)[NRI_PATH_MAX])
 {
-	return nri_parse_u64(name, "lba_start", val, &cfg->lba_start);
+	return sprintf(page, "%s\n", *v);
 }
 
-static int nri_apply_lba_count(struct nri_config *cfg, const char *name,
-			       char *val)
+static int nri_parse_path(const char *ring, const char *attr, char *val,
+			  char (*field)[NRI_PATH_MAX],
+			  int (*check)(const char *, const char *,
+				       const char *))
 {
-	return nri_parse_u64(name, "lba_count", val, &cfg->lba_count);
+	if (!*val || strlen(val) >= sizeof(*field)) {
+		pr_err("%s: %s: path '%.64s' is empty or longer than %zu\n",
+		       ring, attr, val, sizeof(*field) - 1);
+		return -EINVAL;
+	}
+	if (check && check(ring, attr, val))
+		return -EINVAL;
+	strscpy(*field, val, sizeof(*field));
+	return 0;
 }
 
-static int nri_apply_opcodes(struct nri_config *cfg, const char *name,
-			     char *val)
+/* A CPU list of online CPUs; "auto" (shown empty) for the automatic set. */
+static ssize_t nri_show_cpulist(char *page, const struct cpumask *v)
+{
+	return sprintf(page, "%*pbl\n", cpumask_pr_args(v));
+}
+
+static int nri_parse_cpulist(const char *ring, const char *attr, char *val,
+			     struct cpumask *field, void *check)
+{
+	cpumask_var_t mask;
+	unsigned int cpu;
+	int ret;
+
+	if (!*val) {
+		pr_err("%s: %s: empty CPU list (write auto for the default)\n",
+		       ring, attr);
+		return -EINVAL;
+	}
+	if (!strcmp(val, "auto")) {
+		cpumask_clear(field);	/* the CPUs of the ring's node */
+		return 0;
+	}
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = cpulist_parse(val, mask);
+	if (ret) {
+		pr_err("%s: %s: '%.64s' is not a list of CPUs 0-%u\n", ring,
+		       attr, val, nr_cpu_ids - 1);
+		goto out;
+	}
+	ret = -EINVAL;
+	if (cpumask_empty(mask)) {
+		pr_err("%s: %s: empty CPU list\n", ring, attr);
+		goto out;
+	}
+	for_each_cpu(cpu, mask) {
+		if (!cpu_online(cpu)) {
+			pr_err("%s: %s: CPU %u is offline\n", ring, attr, cpu);
+			goto out;
+		}
+	}
+	cpumask_copy(field, mask);
+	ret = 0;
+out:
+	free_cpumask_var(mask);
+	return ret;
+}
+
+/* A list of NVMe I/O opcodes, by name or number. */
+static ssize_t nri_show_opcodes(char *page, const unsigned long (*v)[NRI_OPC_LONGS])
+{
+	unsigned int opc;
+	int n = 0;
+
+	for_each_set_bit(opc, *v, NRI_OPC_BITS) {
+		if (n)
+			page[n++] = ',';
+		n += nri_opcode_name(opc, page + n, PAGE_SIZE - n - 2);
+	}
+	page[n++] = '\n';
+	return n;
+}
+
+static int nri_parse_opcodes(const char *ring, const char *attr, char *val,
+			     unsigned long (*field)[NRI_OPC_LONGS], void *check)
 {
 	DECLARE_BITMAP(set, NRI_OPC_BITS);
 	char *tok;
@@ -320,209 +358,121 @@ static int nri_apply_opcodes(struct nri_config *cfg, const char *name,
 		if (!*tok)
 			continue;
 		if (nri_opcode_parse(tok, &opc)) {
-			pr_err("%s: opcodes: '%.64s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
-			       name, tok);
+			pr_err("%s: %s: '%.64s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
+			       ring, attr, tok);
 			return -EINVAL;
 		}
 		__set_bit(opc, set);
 	}
 	if (bitmap_empty(set, NRI_OPC_BITS)) {
-		pr_err("%s: opcodes: empty list\n", name);
+		pr_err("%s: %s: empty list\n", ring, attr);
 		return -EINVAL;
 	}
-	bitmap_copy(cfg->opcodes, set, NRI_OPC_BITS);
+	bitmap_copy(*field, set, NRI_OPC_BITS);
 	return 0;
 }
 
-static int nri_apply_sq_poll(struct nri_config *cfg, const char *name,
-			     char *val)
+/* ---- checks of single attributes ---- */
+
+/* The namespace must exist and be an NVMe one. */
+static int nri_check_device(const char *ring, const char *attr,
+			    const char *path)
 {
-	if (kstrtobool(val, &cfg->sq_poll)) {
-		pr_err("%s: sq_poll: '%.64s' is not 0 or 1\n", name, val);
-		return -EINVAL;
-	}
-	return 0;
+	struct nri_target t;
+	int ret;
+
+	ret = nri_target_open(&t, path, NULL);
+	if (!ret)
+		nri_target_close(&t);
+	return ret;
 }
 
-static int nri_apply_sq_poll_idle_ms(struct nri_config *cfg, const char *name,
-				     char *val)
+static int nri_check_node(const char *ring, const char *attr, int *node)
 {
-	u64 v;
-
-	if (nri_parse_u64(name, "sq_poll_idle_ms", val, &v))
-		return -EINVAL;
-	if (!v || v > 60000) {
-		pr_err("%s: sq_poll_idle_ms: %llu is outside [1, 60000]\n",
-		       name, v);
+	if (*node == NUMA_NO_NODE)
+		return 0;
+	if (*node < 0 || *node >= nr_node_ids || !node_online(*node)) {
+		pr_err("%s: %s: node %d is out of range (online nodes %*pbl, or -1)\n",
+		       ring, attr, *node,
+		       nodemask_pr_args(&node_states[N_ONLINE]));
 		return -EINVAL;
 	}
-	cfg->sq_poll_idle_ms = v;
+	if (!node_state(*node, N_MEMORY)) {
+		pr_err("%s: %s: node %d has no memory\n", ring, attr, *node);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-static int nri_apply_poll(struct nri_config *cfg, const char *name, char *val)
+static int nri_check_poll_idle(const char *ring, const char *attr, u32 *v)
 {
-	if (kstrtobool(val, &cfg->poll)) {
-		pr_err("%s: poll: '%.64s' is not 0 or 1\n", name, val);
+	if (!*v || *v > 60000) {
+		pr_err("%s: %s: %u is outside [1, 60000]\n", ring, attr, *v);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* An attribute whose store goes through nri_store() and nri_apply_<name>. */
-#define NRI_ATTR(_name)							\
+static void *nri_field(struct nri_config *cfg, size_t offset)
+{
+	return (char *)cfg + offset;
+}
+
+/*
+ * NRI_CFG_ATTR(name, type, check): the attribute `name` for the field
+ * cfg->name of value type `type` (nri_show_<type>, nri_parse_<type>), with
+ * an extra check (or NULL). Its store goes through nri_store(), which
+ * refuses it while the ring is enabled. The field is reached by its offset.
+ */
+#define NRI_CFG_ATTR(_name, _type, _check)				\
+static const size_t nri_##_name##_off =					\
+	offsetof(struct nri_config, _name);				\
+static ssize_t nri_##_name##_show(struct config_item *item, char *page)\
+{									\
+	struct nri_item *ni = to_nri_item(item);			\
+	ssize_t ret;							\
+									\
+	mutex_lock(&ni->lock);						\
+	ret = nri_show_##_type(page, nri_field(ni->cfg, nri_##_name##_off));\
+	mutex_unlock(&ni->lock);					\
+	return ret;							\
+}									\
+static int nri_apply_##_name(struct nri_config *cfg, const char *ring,	\
+			     char *val)					\
+{									\
+	return nri_parse_##_type(ring, #_name, val,			\
+				 nri_field(cfg, nri_##_name##_off), _check);\
+}									\
 static ssize_t nri_##_name##_store(struct config_item *item,		\
 				   const char *page, size_t count)	\
 {									\
 	return nri_store(item, #_name, page, count, nri_apply_##_name);\
 }									\
-CONFIGFS_ATTR(nri_, _name)
-
-static struct nri_config *cfg_of(struct config_item *item)
-{
-	return to_nri_item(item)->cfg;
+static struct configfs_attribute nri_attr_##_name = {			\
+	.ca_name	= #_name,					\
+	.ca_mode	= 0644,						\
+	.ca_owner	= THIS_MODULE,					\
+	.show		= nri_##_name##_show,				\
+	.store		= nri_##_name##_store,				\
 }
 
-static ssize_t nri_device_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%s\n", cfg_of(item)->device);
-}
-NRI_ATTR(device);
-
-static ssize_t nri_cpus_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%*pbl\n", cpumask_pr_args(cfg_of(item)->cpus));
-}
-NRI_ATTR(cpus);
-
-static ssize_t nri_numa_node_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%d\n", cfg_of(item)->numa_node);
-}
-NRI_ATTR(numa_node);
-
-static ssize_t nri_nr_queues_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n", cfg_of(item)->nr_queues);
-}
-NRI_ATTR(nr_queues);
-
-static ssize_t nri_sq_entries_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n", cfg_of(item)->sq_entries);
-}
-NRI_ATTR(sq_entries);
-
-static ssize_t nri_cq_entries_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n", cfg_of(item)->cq_entries);
-}
-NRI_ATTR(cq_entries);
-
-static ssize_t nri_data_size_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%llu\n", cfg_of(item)->data_size);
-}
-NRI_ATTR(data_size);
-
-static ssize_t nri_hugepages_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%d\n", cfg_of(item)->hugepages);
-}
-NRI_ATTR(hugepages);
-
-static ssize_t nri_uid_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n",
-		       from_kuid_munged(current_user_ns(), cfg_of(item)->uid));
-}
-NRI_ATTR(uid);
-
-static ssize_t nri_gid_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n",
-		       from_kgid_munged(current_user_ns(), cfg_of(item)->gid));
-}
-NRI_ATTR(gid);
-
-static ssize_t nri_mode_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "0%o\n", cfg_of(item)->mode);
-}
-NRI_ATTR(mode);
-
-static ssize_t nri_lba_start_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%llu\n", cfg_of(item)->lba_start);
-}
-NRI_ATTR(lba_start);
-
-static ssize_t nri_lba_count_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%llu\n", cfg_of(item)->lba_count);
-}
-NRI_ATTR(lba_count);
-
-static ssize_t nri_sq_poll_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%d\n", cfg_of(item)->sq_poll);
-}
-NRI_ATTR(sq_poll);
-
-static ssize_t nri_sq_poll_idle_ms_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%u\n", cfg_of(item)->sq_poll_idle_ms);
-}
-NRI_ATTR(sq_poll_idle_ms);
-
-static ssize_t nri_poll_show(struct config_item *item, char *page)
-{
-	return sprintf(page, "%d\n", cfg_of(item)->poll);
-}
-NRI_ATTR(poll);
-
-static ssize_t nri_opcodes_show(struct config_item *item, char *page)
-{
-	struct nri_config *cfg = cfg_of(item);
-	unsigned int opc;
-	int n = 0;
-
-	for_each_set_bit(opc, cfg->opcodes, NRI_OPC_BITS) {
-		if (n)
-			page[n++] = ',';
-		n += nri_opcode_name(opc, page + n, PAGE_SIZE - n - 2);
-	}
-	page[n++] = '\n';
-	return n;
-}
-NRI_ATTR(opcodes);
-
-static struct nri_config *nri_config_dup(struct nri_config *src)
-{
-	struct nri_config *cfg = nri_config_alloc();
-
-	if (!cfg)
-		return NULL;
-	memcpy(cfg->name, src->name, sizeof(cfg->name));
-	memcpy(cfg->device, src->device, sizeof(cfg->device));
-	cpumask_copy(cfg->cpus, src->cpus);
-	cfg->numa_node = src->numa_node;
-	cfg->nr_queues = src->nr_queues;
-	cfg->sq_entries = src->sq_entries;
-	cfg->cq_entries = src->cq_entries;
-	cfg->data_size = src->data_size;
-	cfg->hugepages = src->hugepages;
-	cfg->uid = src->uid;
-	cfg->gid = src->gid;
-	cfg->mode = src->mode;
-	cfg->lba_start = src->lba_start;
-	cfg->lba_count = src->lba_count;
-	cfg->sq_poll = src->sq_poll;
-	cfg->sq_poll_idle_ms = src->sq_poll_idle_ms;
-	cfg->poll = src->poll;
-	bitmap_copy(cfg->opcodes, src->opcodes, NRI_OPC_BITS);
-	return cfg;
-}
+NRI_CFG_ATTR(device,		path,		nri_check_device);
+NRI_CFG_ATTR(cpus,		cpulist,	NULL);
+NRI_CFG_ATTR(numa_node,		int,		nri_check_node);
+NRI_CFG_ATTR(nr_queues,		u32,		nri_check_nr_queues);
+NRI_CFG_ATTR(sq_entries,	u32,		nri_check_entries);
+NRI_CFG_ATTR(cq_entries,	u32,		nri_check_entries);
+NRI_CFG_ATTR(data_size,		size,		nri_check_data_size);
+NRI_CFG_ATTR(hugepages,		bool,		NULL);
+NRI_CFG_ATTR(uid,		uid,		NULL);
+NRI_CFG_ATTR(gid,		gid,		NULL);
+NRI_CFG_ATTR(mode,		mode,		NULL);
+NRI_CFG_ATTR(lba_start,		u64,		NULL);
+NRI_CFG_ATTR(lba_count,		u64,		NULL);
+NRI_CFG_ATTR(opcodes,		opcodes,	NULL);
+NRI_CFG_ATTR(sq_poll,		bool,		NULL);
+NRI_CFG_ATTR(sq_poll_idle_ms,	u32,		nri_check_poll_idle);
+NRI_CFG_ATTR(poll,		bool,		NULL);
 
 static ssize_t nri_enable_show(struct config_item *item, char *page)
 {
@@ -666,10 +616,17 @@ static struct config_item *nri_make_item(struct config_group *group,
 	return &ni->item;
 }
 
+/* The attributes a ring has, from the list above. */
 static ssize_t nri_features_show(struct config_item *item, char *page)
 {
-	return sprintf(page, "%s\n",
-		       "device cpus numa_node nr_queues sq_entries cq_entries data_size hugepages uid gid mode lba_start lba_count opcodes sq_poll sq_poll_idle_ms poll enable");
+	struct configfs_attribute **a;
+	int n = 0;
+
+	for (a = nri_item_attrs; *a; a++)
+		n += scnprintf(page + n, PAGE_SIZE - n, "%s%s",
+			       n ? " " : "", (*a)->ca_name);
+	n += scnprintf(page + n, PAGE_SIZE - n, "\n");
+	return n;
 }
 CONFIGFS_ATTR_RO(nri_, features);
 

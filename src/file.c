@@ -165,7 +165,7 @@ static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
 	cfg->nr_queues = 1;
 	cfg->numa_node = (s.flags & NVME_RING_SETUP_F_NUMA_NODE) ?
 			 s.numa_node : cpu_to_mem(raw_smp_processor_id());
-	cpumask_and(cfg->cpus, current->cpus_ptr, cpu_online_mask);
+	cpumask_and(&cfg->cpus, current->cpus_ptr, cpu_online_mask);
 	cfg->nvme_file = fget(s.nvme_fd);
 	if (!cfg->nvme_file) {
 		pr_warn_ratelimited("SETUP: nvme_fd %d is not an open file\n",

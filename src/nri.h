@@ -55,16 +55,19 @@ struct nri_ring;
 
 /* Opcodes a ring allows when the administrator says nothing. */
 #define NRI_OPC_BITS		256
+#define NRI_OPC_LONGS		BITS_TO_LONGS(NRI_OPC_BITS)
+#define NRI_PATH_MAX		128
 
 /*
  * What a ring is made from: filled by configfs for named rings and by the
- * SETUP ioctl for anonymous ones, validated by nri_ring_create().
+ * SETUP ioctl for anonymous ones, validated by nri_ring_create(). Plain
+ * data but nvme_file, so that enable can take a struct copy.
  */
 struct nri_config {
 	char			name[NRI_NAME_MAX];
-	char			device[128];	/* path of the namespace */
+	char			device[NRI_PATH_MAX];	/* of the namespace */
 	struct file		*nvme_file;	/* SETUP: the caller's nvme_fd */
-	cpumask_var_t		cpus;		/* empty: automatic */
+	struct cpumask		cpus;		/* empty: automatic */
 	int			numa_node;	/* NUMA_NO_NODE: automatic */
 	u32			nr_queues;	/* 0: one per hardware queue */
 	u32			sq_entries;
@@ -229,7 +232,11 @@ int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
 extern atomic_t nri_rings_alive;
 extern atomic_long_t nri_pages_alive;
 struct nri_config *nri_config_alloc(void);
+struct nri_config *nri_config_dup(const struct nri_config *src);
 void nri_config_free(struct nri_config *cfg);
+int nri_check_entries(const char *ring, const char *attr, u32 *v);
+int nri_check_data_size(const char *ring, const char *attr, u64 *v);
+int nri_check_nr_queues(const char *ring, const char *attr, u32 *v);
 void nri_config_default_opcodes(struct nri_config *cfg);
 struct nri_ring *nri_ring_create(struct nri_config *cfg);
 void nri_ring_disable(struct nri_ring *ring);

@@ -39,10 +39,6 @@ struct nri_config *nri_config_alloc(void)
 
 	if (!cfg)
 		return NULL;
-	if (!zalloc_cpumask_var(&cfg->cpus, GFP_KERNEL)) {
-		kfree(cfg);
-		return NULL;
-	}
 	cfg->numa_node = NUMA_NO_NODE;
 	cfg->sq_entries = NRI_DEF_ENTRIES;
 	cfg->cq_entries = NRI_DEF_ENTRIES;
@@ -55,14 +51,65 @@ struct nri_config *nri_config_alloc(void)
 	return cfg;
 }
 
+/* A copy of a configfs item's configuration, for the ring it enables. */
+struct nri_config *nri_config_dup(const struct nri_config *src)
+{
+	struct nri_config *cfg = kmemdup(src, sizeof(*src), GFP_KERNEL);
+
+	if (cfg)
+		cfg->nvme_file = NULL;
+	return cfg;
+}
+
 void nri_config_free(struct nri_config *cfg)
 {
 	if (!cfg)
 		return;
 	if (cfg->nvme_file)
 		fput(cfg->nvme_file);
-	free_cpumask_var(cfg->cpus);
 	kfree(cfg);
+}
+
+/*
+ * The rules for sizes and counts, used by configfs as values are written
+ * and again at ring creation (SETUP takes its values there): 0 or an
+ * errno, having said what is wrong with which value.
+ */
+int nri_check_entries(const char *ring, const char *attr, u32 *v)
+{
+	if (!is_power_of_2(*v) || *v < NVME_RING_IO_MIN_ENTRIES ||
+	    *v > NVME_RING_IO_MAX_ENTRIES) {
+		pr_err("%s: %s: %u is not a power of two in [%u, %u]\n", ring,
+		       attr, *v, NVME_RING_IO_MIN_ENTRIES,
+		       NVME_RING_IO_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Rounded up to whole 2 MiB chunks. */
+int nri_check_data_size(const char *ring, const char *attr, u64 *v)
+{
+	if (!*v || *v > NVME_RING_IO_MAX_DATA_SIZE) {
+		pr_err("%s: %s: %llu is outside [1, %llu]\n", ring, attr, *v,
+		       NVME_RING_IO_MAX_DATA_SIZE);
+		return -EINVAL;
+	}
+	*v = round_up(*v, NRI_CHUNK_SIZE);
+	return 0;
+}
+
+/* 0: one queue per hardware queue serving the ring's CPUs. */
+int nri_check_nr_queues(const char *ring, const char *attr, u32 *v)
+{
+	u32 limit = min_t(u32, NVME_RING_IO_MAX_QUEUES, num_possible_cpus());
+
+	if (*v > limit) {
+		pr_err("%s: %s: %u is above the limit %u (0 = one per hardware queue)\n",
+		       ring, attr, *v, limit);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static const struct {
@@ -137,7 +184,7 @@ const char *nri_state_name(struct nri_ring *ring)
 	}
 }
 
-void nri_queue_stats(struct nri_queue *nq, struct nri_stats *st, u32 *inflight)
+void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *inflight)
 {
 	unsigned long flags;
 
@@ -401,15 +448,15 @@ static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
 		}
 	}
 
-	if (!cpumask_empty(cfg->cpus)) {
-		for_each_cpu(cpu, cfg->cpus) {
+	if (!cpumask_empty(&cfg->cpus)) {
+		for_each_cpu(cpu, &cfg->cpus) {
 			if (!cpu_online(cpu)) {
 				pr_err("%s: cpus: CPU %u is offline\n", name,
 				       cpu);
 				return -EINVAL;
 			}
 		}
-		cpumask_copy(cpus, cfg->cpus);
+		cpumask_copy(cpus, &cfg->cpus);
 	}
 
 	if (node == NUMA_NO_NODE) {
@@ -556,38 +603,19 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 {
 	const char *name = dev_name(&ring->dev);
 	struct nri_target *t = &ring->tgt;
+	int ret;
 
-	if (!is_power_of_2(cfg->sq_entries) ||
-	    cfg->sq_entries < NVME_RING_IO_MIN_ENTRIES ||
-	    cfg->sq_entries > NVME_RING_IO_MAX_ENTRIES) {
-		pr_err("%s: sq_entries: %u is not a power of two in [%u, %u]\n",
-		       name, cfg->sq_entries, NVME_RING_IO_MIN_ENTRIES,
-		       NVME_RING_IO_MAX_ENTRIES);
-		return -EINVAL;
-	}
-	if (!is_power_of_2(cfg->cq_entries) ||
-	    cfg->cq_entries < NVME_RING_IO_MIN_ENTRIES ||
-	    cfg->cq_entries > NVME_RING_IO_MAX_ENTRIES) {
-		pr_err("%s: cq_entries: %u is not a power of two in [%u, %u]\n",
-		       name, cfg->cq_entries, NVME_RING_IO_MIN_ENTRIES,
-		       NVME_RING_IO_MAX_ENTRIES);
-		return -EINVAL;
-	}
-	if (!cfg->data_size || cfg->data_size > NVME_RING_IO_MAX_DATA_SIZE) {
-		pr_err("%s: data_size: %llu is outside [1, %llu]\n", name,
-		       cfg->data_size, NVME_RING_IO_MAX_DATA_SIZE);
-		return -EINVAL;
-	}
+	ret = nri_check_entries(name, "sq_entries", &cfg->sq_entries) ?:
+	      nri_check_entries(name, "cq_entries", &cfg->cq_entries) ?:
+	      nri_check_data_size(name, "data_size", &cfg->data_size) ?:
+	      nri_check_nr_queues(name, "nr_queues", &cfg->nr_queues);
+	if (ret)
+		return ret;
 	if (cfg->lba_start >= t->nr_lbas ||
 	    cfg->lba_count > t->nr_lbas - cfg->lba_start) {
 		pr_err("%s: lba_start/lba_count: %llu+%llu is beyond the namespace's %llu LBAs\n",
 		       name, cfg->lba_start, cfg->lba_count, t->nr_lbas);
 		return -ERANGE;
-	}
-	if (cfg->nr_queues > NVME_RING_IO_MAX_QUEUES) {
-		pr_err("%s: nr_queues: %u is above the limit %u\n", name,
-		       cfg->nr_queues, NVME_RING_IO_MAX_QUEUES);
-		return -EINVAL;
 	}
 	return 0;
 }
