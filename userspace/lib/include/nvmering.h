@@ -53,6 +53,13 @@ struct nvmering {
 	/* local copies, published in batches */
 	uint32_t sq_tail;		/* next SQ entry to fill */
 	uint32_t cq_head;		/* next CQ entry to read */
+
+	/*
+	 * Reserved for growth, so that new members keep the size and the
+	 * offsets of the existing ones: do not use. Zeroed by nvmering_open()
+	 * and nvmering_setup().
+	 */
+	uint64_t resv[8];
 };
 
 /*
