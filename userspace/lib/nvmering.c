@@ -252,19 +252,6 @@ void nvmering_prep_raw(struct nvmering *r, uint64_t slot, const void *sqe64,
 	s->data_len = buf_len;
 }
 
-/* NVMe SQE, the fields we set: opcode, CDW10-12. */
-static void sqe_rw(uint8_t *sqe, uint8_t opcode, uint64_t slba, uint32_t nlb)
-{
-	uint32_t cdw10 = (uint32_t)slba, cdw11 = (uint32_t)(slba >> 32);
-	uint32_t cdw12 = (nlb - 1) & 0xffff;
-
-	memset(sqe, 0, 64);
-	sqe[0] = opcode;
-	memcpy(sqe + 40, &cdw10, 4);
-	memcpy(sqe + 44, &cdw11, 4);
-	memcpy(sqe + 48, &cdw12, 4);
-}
-
 static uint32_t lba_bytes(const struct nvmering *r)
 {
 	return 1U << r->info.lba_shift;
@@ -273,38 +260,39 @@ static uint32_t lba_bytes(const struct nvmering *r)
 void nvmering_prep_rw(struct nvmering *r, uint64_t slot, uint8_t opcode,
 		      uint64_t buf_off, uint64_t slba, uint32_t nlb)
 {
-	uint8_t sqe[64];
+	struct nvmering_sqe sqe;
 
-	sqe_rw(sqe, opcode, slba, nlb);
-	nvmering_prep_raw(r, slot, sqe, buf_off, nlb * lba_bytes(r));
+	nvmering_sqe_rw(&sqe, opcode, slba, nlb);
+	nvmering_prep_raw(r, slot, &sqe, buf_off, nlb * lba_bytes(r));
 }
 
 void nvmering_prep_read(struct nvmering *r, uint64_t slot, uint64_t buf_off,
 			uint64_t slba, uint32_t nlb)
 {
-	nvmering_prep_rw(r, slot, 0x02, buf_off, slba, nlb);
+	nvmering_prep_rw(r, slot, NVMERING_OP_READ, buf_off, slba, nlb);
 }
 
 void nvmering_prep_write(struct nvmering *r, uint64_t slot, uint64_t buf_off,
 			 uint64_t slba, uint32_t nlb)
 {
-	nvmering_prep_rw(r, slot, 0x01, buf_off, slba, nlb);
+	nvmering_prep_rw(r, slot, NVMERING_OP_WRITE, buf_off, slba, nlb);
 }
 
 void nvmering_prep_flush(struct nvmering *r, uint64_t slot)
 {
-	uint8_t sqe[64] = { 0x00 };
+	struct nvmering_sqe sqe;
 
-	nvmering_prep_raw(r, slot, sqe, 0, 0);
+	nvmering_sqe_init(&sqe, NVMERING_OP_FLUSH);
+	nvmering_prep_raw(r, slot, &sqe, 0, 0);
 }
 
 void nvmering_prep_write_zeroes(struct nvmering *r, uint64_t slot,
 				uint64_t slba, uint32_t nlb)
 {
-	uint8_t sqe[64];
+	struct nvmering_sqe sqe;
 
-	sqe_rw(sqe, 0x08, slba, nlb);
-	nvmering_prep_raw(r, slot, sqe, 0, 0);
+	nvmering_sqe_rw(&sqe, NVMERING_OP_WRITE_ZEROES, slba, nlb);
+	nvmering_prep_raw(r, slot, &sqe, 0, 0);
 }
 
 uint32_t nvmering_sq_space(const struct nvmering *r)

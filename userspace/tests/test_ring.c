@@ -8,6 +8,7 @@
  * non-zero when anything failed.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -313,6 +314,8 @@ static void test_prep(void)
 	CHECK_EQ(le32(s->cmd + 44), 0x12);
 	CHECK_EQ(le32(s->cmd + 48), 7);
 	CHECK_EQ(le32(s->cmd + 4), 0);		/* NSID: the kernel's */
+	CHECK_EQ(le32toh(nvmering_slot_sqe(s)->cdw11), 0x12);
+	CHECK(nvmering_slot_sqe(s) == (struct nvmering_sqe *)s->cmd, "slot SQE");
 	CHECK_EQ(le32(s->cmd + 24), 0);		/* PRP1 */
 	CHECK_EQ(s->data_off, buf);
 	CHECK_EQ(s->data_len, 8 * 512);
@@ -349,6 +352,46 @@ static void test_prep(void)
 	nvmering_prep_raw(&f.r, slot, sqe, buf, 0);
 	CHECK_EQ(s->data_off, 0);	/* no buffer, no offset */
 	fake_free(&f);
+}
+
+/* struct nvmering_sqe has the NVMe SQE layout, and its builders fill it. */
+static void test_sqe(void)
+{
+	struct nvmering_sqe sqe;
+	uint8_t *b = (uint8_t *)&sqe;
+
+	CHECK_EQ(sizeof(sqe), 64);
+	CHECK_EQ(offsetof(struct nvmering_sqe, opcode), 0);
+	CHECK_EQ(offsetof(struct nvmering_sqe, flags), 1);
+	CHECK_EQ(offsetof(struct nvmering_sqe, command_id), 2);
+	CHECK_EQ(offsetof(struct nvmering_sqe, nsid), 4);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw2), 8);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw3), 12);
+	CHECK_EQ(offsetof(struct nvmering_sqe, metadata), 16);
+	CHECK_EQ(offsetof(struct nvmering_sqe, prp1), 24);
+	CHECK_EQ(offsetof(struct nvmering_sqe, prp2), 32);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw10), 40);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw11), 44);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw12), 48);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw13), 52);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw14), 56);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw15), 60);
+
+	memset(&sqe, 0xff, sizeof(sqe));
+	nvmering_sqe_rw(&sqe, NVMERING_OP_COMPARE, 0xfedcba9876ULL, 65536);
+	CHECK_EQ(b[0], 0x05);
+	CHECK_EQ(le32(b + 40), 0xdcba9876);
+	CHECK_EQ(le32(b + 44), 0xfe);
+	CHECK_EQ(le32(b + 48), 0xffff);		/* 0's based */
+	CHECK_EQ(le32(b + 4), 0);
+	CHECK_EQ(le32(b + 52), 0);
+	CHECK_EQ(le32(b + 60), 0);
+	CHECK_EQ(sqe.prp1, 0);
+
+	memset(&sqe, 0xff, sizeof(sqe));
+	nvmering_sqe_init(&sqe, NVMERING_OP_FLUSH);
+	CHECK_EQ(b[0], 0);
+	CHECK(!memcmp(b, (uint8_t[64]){ 0 }, 64), "init clears the SQE");
 }
 
 static void test_status(void)
@@ -396,6 +439,7 @@ int main(void)
 	}
 	test_offsets();
 	test_prep();
+	test_sqe();
 	test_status();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -25,10 +25,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/nvme_ring_io.h>
 
 #ifdef __cplusplus
 extern "C" {
+#define NVMERING__STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
+#else
+#define NVMERING__STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
 #endif
 
 /* One mapped queue of a ring. */
@@ -108,6 +112,86 @@ static inline struct nvme_ring_slot *nvmering_slot(struct nvmering *r,
 static inline void *nvmering_buf(struct nvmering *r, uint64_t off)
 {
 	return r->data + off;
+}
+
+/*
+ * An NVMe I/O submission queue entry, the 64 bytes of a slot's cmd[]. The
+ * fields hold little-endian values, as the device reads them: the helpers
+ * below convert, and code that sets a field itself uses htole32() and
+ * htole64() from <endian.h> (no-ops on little-endian hosts).
+ *
+ * The kernel takes the opcode, CDW2-3 and CDW10-15. The command identifier
+ * and the namespace id are the driver's, and flags, metadata and the data
+ * pointer (prp1, prp2) must be zero: the kernel maps the data buffer from
+ * the slot's data_off/data_len.
+ */
+struct nvmering_sqe {
+	uint8_t		opcode;
+	uint8_t		flags;		/* FUSE, PSDT: 0 */
+	uint16_t	command_id;	/* the driver's */
+	uint32_t	nsid;		/* the driver's */
+	uint32_t	cdw2;
+	uint32_t	cdw3;
+	uint64_t	metadata;	/* 0 */
+	uint64_t	prp1;		/* data pointer (DPTR): 0 */
+	uint64_t	prp2;
+	uint32_t	cdw10;
+	uint32_t	cdw11;
+	uint32_t	cdw12;
+	uint32_t	cdw13;
+	uint32_t	cdw14;
+	uint32_t	cdw15;
+};
+
+NVMERING__STATIC_ASSERT(sizeof(struct nvmering_sqe) == 64,
+			"an NVMe SQE is 64 bytes");
+NVMERING__STATIC_ASSERT(offsetof(struct nvmering_sqe, cdw10) == 40,
+			"CDW10 is at byte 40");
+NVMERING__STATIC_ASSERT(sizeof(struct nvmering_sqe) ==
+			sizeof(((struct nvme_ring_slot *)0)->cmd),
+			"the SQE fills a slot's cmd[]");
+
+/* NVM command set opcodes the helpers use. */
+#define NVMERING_OP_FLUSH		0x00
+#define NVMERING_OP_WRITE		0x01
+#define NVMERING_OP_READ		0x02
+#define NVMERING_OP_COMPARE		0x05
+#define NVMERING_OP_WRITE_ZEROES	0x08
+
+/* CPU to little-endian order, without <endian.h>'s _DEFAULT_SOURCE. */
+static inline uint32_t nvmering__cpu_to_le32(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap32(v);
+#else
+	return v;
+#endif
+}
+
+/* A command with only its opcode set. */
+static inline void nvmering_sqe_init(struct nvmering_sqe *sqe, uint8_t opcode)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = opcode;
+}
+
+/*
+ * A command on nlb (1 to 65536) blocks from slba: read, write, compare,
+ * write zeroes. CDW10-11 are the starting LBA, CDW12 the 0's based count.
+ */
+static inline void nvmering_sqe_rw(struct nvmering_sqe *sqe, uint8_t opcode,
+				   uint64_t slba, uint32_t nlb)
+{
+	nvmering_sqe_init(sqe, opcode);
+	sqe->cdw10 = nvmering__cpu_to_le32((uint32_t)slba);
+	sqe->cdw11 = nvmering__cpu_to_le32((uint32_t)(slba >> 32));
+	sqe->cdw12 = nvmering__cpu_to_le32((nlb - 1) & 0xffff);
+}
+
+/* The command in a slot, to fill in place. */
+static inline struct nvmering_sqe *nvmering_slot_sqe(struct nvme_ring_slot *s)
+{
+	return (struct nvmering_sqe *)s->cmd;
 }
 
 /* Fill a slot. LBAs in the namespace's block size; nlb >= 1. */
