@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /*
- * libnvmering: the userspace half of the nvme_ring_io ring protocol.
- *
- * Ordering (letters as in the kernel's src/dataplane.c):
- *   (A) release store of sq.producer after the descriptors and slots
- *   (B) acquire load of sq.consumer before reusing SQ entries
- *   (C) acquire load of cq.producer before reading CQ entries and slots
- *   (D) release store of cq.consumer after reading them
+ * libnvmering: the userspace half of the nvme_ring_io ring protocol, the
+ * parts that are not on the hot path: opening, mapping and taking over a
+ * queue, and the calls that enter the kernel. The SQ and CQ helpers are
+ * inline in nvmering.h, with the ordering notes (A)-(E).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +12,6 @@
 #include <numa.h>
 #include <numaif.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +23,6 @@
 #include <linux/io_uring.h>
 
 #include "nvmering.h"
-
-#define load_acquire(p) \
-	atomic_load_explicit((_Atomic uint32_t *)(p), memory_order_acquire)
-#define store_release(p, v) \
-	atomic_store_explicit((_Atomic uint32_t *)(p), (v), memory_order_release)
 
 /*
  * A queue has one user at a time. A new user takes it over as the last one
@@ -62,10 +53,10 @@ static int take_over(struct nvmering *r)
 	if ((r->info.features & NVME_RING_IO_F_REPAIR_INDICES) &&
 	    ioctl(r->fd, NVME_RING_IO_REPAIR_INDICES) < 0)
 		return -errno;
-	r->sq_tail = load_acquire(r->sq_cons);
-	store_release(r->sq_prod, r->sq_tail);
-	r->cq_head = load_acquire(r->cq_prod);
-	store_release(r->cq_cons, r->cq_head);
+	r->sq_tail = nvmering__load_acquire(r->sq_cons);
+	nvmering__store_release(r->sq_prod, r->sq_tail);
+	r->cq_head = nvmering__load_acquire(r->cq_prod);
+	nvmering__store_release(r->cq_cons, r->cq_head);
 	return 0;
 }
 
@@ -239,148 +230,19 @@ uint64_t nvmering_buf_off(const struct nvmering *r, uint32_t nslots,
 	return base + (uint64_t)i * buf_size;
 }
 
-void nvmering_prep_raw(struct nvmering *r, uint64_t slot, const void *sqe64,
-		       uint64_t buf_off, uint32_t buf_len)
-{
-	struct nvme_ring_slot *s = nvmering_slot(r, slot);
-	uint64_t user_data = s->user_data;
-
-	memset(s, 0, sizeof(*s));
-	memcpy(s->cmd, sqe64, sizeof(s->cmd));
-	s->user_data = user_data;
-	s->data_off = buf_len ? buf_off : 0;
-	s->data_len = buf_len;
-}
-
-static uint32_t lba_bytes(const struct nvmering *r)
-{
-	return 1U << r->info.lba_shift;
-}
-
-void nvmering_prep_rw(struct nvmering *r, uint64_t slot, uint8_t opcode,
-		      uint64_t buf_off, uint64_t slba, uint32_t nlb)
-{
-	struct nvmering_sqe sqe;
-
-	nvmering_sqe_rw(&sqe, opcode, slba, nlb);
-	nvmering_prep_raw(r, slot, &sqe, buf_off, nlb * lba_bytes(r));
-}
-
-void nvmering_prep_read(struct nvmering *r, uint64_t slot, uint64_t buf_off,
-			uint64_t slba, uint32_t nlb)
-{
-	nvmering_prep_rw(r, slot, NVMERING_OP_READ, buf_off, slba, nlb);
-}
-
-void nvmering_prep_write(struct nvmering *r, uint64_t slot, uint64_t buf_off,
-			 uint64_t slba, uint32_t nlb)
-{
-	nvmering_prep_rw(r, slot, NVMERING_OP_WRITE, buf_off, slba, nlb);
-}
-
-void nvmering_prep_flush(struct nvmering *r, uint64_t slot)
-{
-	struct nvmering_sqe sqe;
-
-	nvmering_sqe_init(&sqe, NVMERING_OP_FLUSH);
-	nvmering_prep_raw(r, slot, &sqe, 0, 0);
-}
-
-void nvmering_prep_write_zeroes(struct nvmering *r, uint64_t slot,
-				uint64_t slba, uint32_t nlb)
-{
-	struct nvmering_sqe sqe;
-
-	nvmering_sqe_rw(&sqe, NVMERING_OP_WRITE_ZEROES, slba, nlb);
-	nvmering_prep_raw(r, slot, &sqe, 0, 0);
-}
-
-uint32_t nvmering_sq_space(const struct nvmering *r)
-{
-	uint32_t cons = load_acquire(r->sq_cons);		/* (B) */
-
-	return r->sq_mask + 1 - (r->sq_tail - cons);
-}
-
-int nvmering_sq_push(struct nvmering *r, uint64_t slot)
-{
-	if (!nvmering_sq_space(r))
-		return -EAGAIN;
-	r->sq_desc[r->sq_tail & r->sq_mask] = slot;
-	r->sq_tail++;
-	return 0;
-}
-
-void nvmering_sq_publish(struct nvmering *r)
-{
-	store_release(r->sq_prod, r->sq_tail);			/* (A) */
-}
-
-int nvmering_submit(struct nvmering *r, uint32_t max)
+int nvmering_kick(struct nvmering *r, uint32_t max)
 {
 	struct nvme_ring_submit s = { .max_submit = max };
 	int ret;
 
-	nvmering_sq_publish(r);
 	ret = ioctl(r->fd, NVME_RING_IO_SUBMIT, &s);
 	return ret < 0 ? -errno : ret;
 }
 
-bool nvmering_sq_polled(const struct nvmering *r)
+int nvmering_submit(struct nvmering *r, uint32_t max)
 {
-	return r->info.sq_poll_idle_ms != 0;
-}
-
-bool nvmering_sq_need_wakeup(const struct nvmering *r)
-{
-	return atomic_load_explicit((_Atomic uint32_t *)r->sq_flags,
-				    memory_order_relaxed) &
-	       NVME_RING_FLAG_NEED_WAKEUP;
-}
-
-int nvmering_sq_commit(struct nvmering *r)
-{
-	if (!nvmering_sq_polled(r))
-		return nvmering_submit(r, 0);
 	nvmering_sq_publish(r);
-	/* (E): the producer store before the flag load, against the poller */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (nvmering_sq_need_wakeup(r))
-		return nvmering_submit(r, 0);
-	return 0;
-}
-
-uint32_t nvmering_cq_ready(const struct nvmering *r)
-{
-	return load_acquire(r->cq_prod) - r->cq_head;		/* (C) */
-}
-
-uint32_t nvmering_peek_cqes(struct nvmering *r, struct nvme_ring_cqe *out,
-			    uint32_t n)
-{
-	uint32_t ready = nvmering_cq_ready(r), i;
-
-	if (n > ready)
-		n = ready;
-	for (i = 0; i < n; i++)
-		out[i] = r->cqes[(r->cq_head + i) & r->cq_mask];
-	return n;
-}
-
-void nvmering_cq_advance(struct nvmering *r, uint32_t n)
-{
-	r->cq_head += n;
-	store_release(r->cq_cons, r->cq_head);			/* (D) */
-	/*
-	 * A sleeping poller may have stopped on a full CQ with entries still
-	 * queued: the room just made is news to it.
-	 */
-	if (nvmering_sq_polled(r)) {
-		atomic_thread_fence(memory_order_seq_cst);	/* (E) */
-		if (nvmering_sq_need_wakeup(r) &&
-		    load_acquire(r->sq_prod) != load_acquire(r->sq_cons))
-			nvmering_submit(r, 0);
-	}
+	return nvmering_kick(r, max);
 }
 
 int nvmering_wait(struct nvmering *r, uint32_t min, uint32_t timeout_ms)

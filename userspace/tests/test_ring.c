@@ -225,6 +225,48 @@ static void test_cq(uint32_t start)
 	fake_free(&f);
 }
 
+/*
+ * A queue with an SQ poller. The fake has no file (fd -1), so a call that
+ * enters the kernel shows up as -EBADF.
+ */
+static void test_sq_poll(uint32_t start)
+{
+	struct fake f;
+
+	fake_init(&f, 8, 8, start);
+	CHECK(!nvmering_sq_polled(&f.r), "no poller");
+	/* without a poller, commit always enters the kernel */
+	CHECK_EQ(nvmering_sq_push(&f.r, 0), 0);
+	CHECK_EQ(nvmering_sq_commit(&f.r), -EBADF);
+	CHECK_EQ(*f.r.sq_prod, start + 1);
+
+	f.r.info.sq_poll_idle_ms = 10;
+	CHECK(nvmering_sq_polled(&f.r), "poller");
+	/* an awake poller: publish only */
+	CHECK(!nvmering_sq_need_wakeup(&f.r), "awake");
+	CHECK_EQ(nvmering_sq_push(&f.r, 128), 0);
+	CHECK_EQ(nvmering_sq_commit(&f.r), 0);
+	CHECK_EQ(*f.r.sq_prod, start + 2);
+	/* a sleeping one: publish, then kick */
+	*f.r.sq_flags = NVME_RING_FLAG_NEED_WAKEUP;
+	CHECK(nvmering_sq_need_wakeup(&f.r), "asleep");
+	CHECK_EQ(nvmering_sq_push(&f.r, 256), 0);
+	CHECK_EQ(nvmering_sq_commit(&f.r), -EBADF);
+	CHECK_EQ(*f.r.sq_prod, start + 3);
+
+	/*
+	 * Making CQ room wakes a sleeping poller with entries pending, but
+	 * publishes nothing: the SQ's tail belongs to the submitting side.
+	 */
+	CHECK_EQ(nvmering_sq_push(&f.r, 384), 0);
+	kernel_complete(&f, 0, 0, 0);
+	nvmering_cq_advance(&f.r, 1);
+	CHECK_EQ(*f.r.cq_cons, start + 1);
+	CHECK_EQ(*f.r.sq_prod, start + 3);
+	CHECK_EQ(f.r.sq_tail, start + 4);
+	fake_free(&f);
+}
+
 /* A full pipeline: push, kernel consumes and completes, reap; repeated. */
 static void test_roundtrip(uint32_t start)
 {
@@ -436,6 +478,7 @@ int main(void)
 		test_sq_wrap(starts[i]);
 		test_cq(starts[i]);
 		test_roundtrip(starts[i]);
+		test_sq_poll(starts[i]);
 	}
 	test_offsets();
 	test_prep();

@@ -22,6 +22,7 @@
 #ifndef _NVMERING_H
 #define _NVMERING_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,46 +195,20 @@ static inline struct nvmering_sqe *nvmering_slot_sqe(struct nvme_ring_slot *s)
 	return (struct nvmering_sqe *)s->cmd;
 }
 
-/* Fill a slot. LBAs in the namespace's block size; nlb >= 1. */
-void nvmering_prep_rw(struct nvmering *r, uint64_t slot, uint8_t opcode,
-		      uint64_t buf_off, uint64_t slba, uint32_t nlb);
-void nvmering_prep_read(struct nvmering *r, uint64_t slot, uint64_t buf_off,
-			uint64_t slba, uint32_t nlb);
-void nvmering_prep_write(struct nvmering *r, uint64_t slot, uint64_t buf_off,
-			 uint64_t slba, uint32_t nlb);
-void nvmering_prep_flush(struct nvmering *r, uint64_t slot);
-void nvmering_prep_write_zeroes(struct nvmering *r, uint64_t slot,
-				uint64_t slba, uint32_t nlb);
-/* Any NVMe I/O command: 64-byte SQE, data buffer as offset and length. */
-void nvmering_prep_raw(struct nvmering *r, uint64_t slot, const void *sqe64,
-		       uint64_t buf_off, uint32_t buf_len);
-
-/* SQ room and queuing: entries become visible at nvmering_sq_publish(). */
-uint32_t nvmering_sq_space(const struct nvmering *r);
-int nvmering_sq_push(struct nvmering *r, uint64_t slot);	/* -EAGAIN when full */
-void nvmering_sq_publish(struct nvmering *r);
-
-/* Publish and ask the kernel to consume up to max (0: all). Returns count. */
+/*
+ * Publish the SQ (nvmering_sq_publish()) and ask the kernel to consume up
+ * to max entries (0: all) with NVME_RING_IO_SUBMIT. Returns the count; on a
+ * queue with an SQ poller it only wakes the poller and returns 0.
+ */
 int nvmering_submit(struct nvmering *r, uint32_t max);
 
 /*
- * Publish, and enter the kernel only when needed: on a queue with an SQ
- * poller (info.sq_poll_idle_ms != 0), only when the poller sleeps; without
- * one, always (as nvmering_submit). Returns 0 or the submit count.
+ * NVME_RING_IO_SUBMIT without publishing: the kernel consumes what is
+ * already published, and a sleeping SQ poller wakes up. It does not touch
+ * the SQ's local tail, so the completion side may call it.
  */
-int nvmering_sq_commit(struct nvmering *r);
+int nvmering_kick(struct nvmering *r, uint32_t max);
 
-/* True when the queue has an SQ poller. */
-bool nvmering_sq_polled(const struct nvmering *r);
-
-/* True when the SQ poller has gone to sleep and needs a kick. */
-bool nvmering_sq_need_wakeup(const struct nvmering *r);
-
-/* Completions: peek up to n without waiting, then mark them seen. */
-uint32_t nvmering_cq_ready(const struct nvmering *r);
-uint32_t nvmering_peek_cqes(struct nvmering *r, struct nvme_ring_cqe *out,
-			    uint32_t n);
-void nvmering_cq_advance(struct nvmering *r, uint32_t n);
 /* Wait until at least min are ready or timeout_ms passes (-ETIME). */
 int nvmering_wait(struct nvmering *r, uint32_t min, uint32_t timeout_ms);
 /* Wait for one, copy it out and mark it seen. */
@@ -242,6 +217,188 @@ int nvmering_wait_cqe(struct nvmering *r, struct nvme_ring_cqe *cqe,
 
 /* NVMe status (as in the CQE and slot) as text, e.g. "LBA Out of Range". */
 const char *nvmering_status_str(uint16_t status);
+
+/*
+ * The hot path, inline: filling slots, the SQ and the CQ cost no call into
+ * the library, and enter the kernel only where the protocol needs it.
+ *
+ * Ordering (letters as in the kernel's src/dataplane.c and src/poller.c):
+ *   (A) release store of sq.producer after the descriptors and slots
+ *   (B) acquire load of sq.consumer before reusing SQ entries
+ *   (C) acquire load of cq.producer before reading CQ entries and slots
+ *   (D) release store of cq.consumer after reading them
+ *   (E) a full fence between the client's store (sq.producer, cq.consumer)
+ *       and its load of sq.flags, against the SQ poller's store of
+ *       NEED_WAKEUP and its load of the indices: one of them sees the other
+ *
+ * The GCC/Clang __atomic builtins take plain uint32_t in C and C++ alike.
+ */
+static inline uint32_t nvmering__load_acquire(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void nvmering__store_release(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* Clear a slot for a new command, keeping its user_data. */
+static inline struct nvme_ring_slot *
+nvmering__prep_slot(struct nvmering *r, uint64_t slot, uint64_t buf_off,
+		    uint32_t buf_len)
+{
+	struct nvme_ring_slot *s = nvmering_slot(r, slot);
+	uint64_t user_data = s->user_data;
+
+	memset(s, 0, sizeof(*s));
+	s->user_data = user_data;
+	s->data_off = buf_len ? buf_off : 0;
+	s->data_len = buf_len;
+	return s;
+}
+
+/* Any NVMe I/O command: 64-byte SQE, data buffer as offset and length. */
+static inline void nvmering_prep_raw(struct nvmering *r, uint64_t slot,
+				     const void *sqe64, uint64_t buf_off,
+				     uint32_t buf_len)
+{
+	struct nvme_ring_slot *s = nvmering__prep_slot(r, slot, buf_off, buf_len);
+
+	memcpy(s->cmd, sqe64, sizeof(s->cmd));
+}
+
+/* Fill a slot. LBAs in the namespace's block size; nlb >= 1. */
+static inline void nvmering_prep_rw(struct nvmering *r, uint64_t slot,
+				    uint8_t opcode, uint64_t buf_off,
+				    uint64_t slba, uint32_t nlb)
+{
+	struct nvme_ring_slot *s;
+
+	s = nvmering__prep_slot(r, slot, buf_off, nlb << r->info.lba_shift);
+	nvmering_sqe_rw(nvmering_slot_sqe(s), opcode, slba, nlb);
+}
+
+static inline void nvmering_prep_read(struct nvmering *r, uint64_t slot,
+				      uint64_t buf_off, uint64_t slba,
+				      uint32_t nlb)
+{
+	nvmering_prep_rw(r, slot, NVMERING_OP_READ, buf_off, slba, nlb);
+}
+
+static inline void nvmering_prep_write(struct nvmering *r, uint64_t slot,
+				       uint64_t buf_off, uint64_t slba,
+				       uint32_t nlb)
+{
+	nvmering_prep_rw(r, slot, NVMERING_OP_WRITE, buf_off, slba, nlb);
+}
+
+static inline void nvmering_prep_flush(struct nvmering *r, uint64_t slot)
+{
+	struct nvme_ring_slot *s = nvmering__prep_slot(r, slot, 0, 0);
+
+	nvmering_sqe_init(nvmering_slot_sqe(s), NVMERING_OP_FLUSH);
+}
+
+static inline void nvmering_prep_write_zeroes(struct nvmering *r,
+					      uint64_t slot, uint64_t slba,
+					      uint32_t nlb)
+{
+	struct nvme_ring_slot *s = nvmering__prep_slot(r, slot, 0, 0);
+
+	nvmering_sqe_rw(nvmering_slot_sqe(s), NVMERING_OP_WRITE_ZEROES, slba,
+			nlb);
+}
+
+/* SQ room and queuing: entries become visible at nvmering_sq_publish(). */
+static inline uint32_t nvmering_sq_space(const struct nvmering *r)
+{
+	uint32_t cons = nvmering__load_acquire(r->sq_cons);	/* (B) */
+
+	return r->sq_mask + 1 - (r->sq_tail - cons);
+}
+
+/* Queue a slot's descriptor; -EAGAIN when the SQ is full. */
+static inline int nvmering_sq_push(struct nvmering *r, uint64_t slot)
+{
+	if (!nvmering_sq_space(r))
+		return -EAGAIN;
+	r->sq_desc[r->sq_tail & r->sq_mask] = slot;
+	r->sq_tail++;
+	return 0;
+}
+
+static inline void nvmering_sq_publish(struct nvmering *r)
+{
+	nvmering__store_release(r->sq_prod, r->sq_tail);	/* (A) */
+}
+
+/* True when the queue has an SQ poller. */
+static inline bool nvmering_sq_polled(const struct nvmering *r)
+{
+	return r->info.sq_poll_idle_ms != 0;
+}
+
+/* True when the SQ poller has gone to sleep and needs a kick. */
+static inline bool nvmering_sq_need_wakeup(const struct nvmering *r)
+{
+	return __atomic_load_n(r->sq_flags, __ATOMIC_RELAXED) &
+	       NVME_RING_FLAG_NEED_WAKEUP;
+}
+
+/*
+ * Publish, and enter the kernel only when needed: on a queue with an SQ
+ * poller (info.sq_poll_idle_ms != 0), only when the poller sleeps; without
+ * one, always (as nvmering_submit). Returns 0 or the submit count.
+ */
+static inline int nvmering_sq_commit(struct nvmering *r)
+{
+	if (!nvmering_sq_polled(r))
+		return nvmering_submit(r, 0);
+	nvmering_sq_publish(r);
+	/* (E): the producer store before the flag load, against the poller */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (nvmering_sq_need_wakeup(r))
+		return nvmering_kick(r, 0);
+	return 0;
+}
+
+/* Completions ready to be read. */
+static inline uint32_t nvmering_cq_ready(const struct nvmering *r)
+{
+	return nvmering__load_acquire(r->cq_prod) - r->cq_head;	/* (C) */
+}
+
+/* Copy up to n ready completions to out[] without consuming them. */
+static inline uint32_t nvmering_peek_cqes(struct nvmering *r,
+					  struct nvme_ring_cqe *out, uint32_t n)
+{
+	uint32_t ready = nvmering_cq_ready(r), i;
+
+	if (n > ready)
+		n = ready;
+	for (i = 0; i < n; i++)
+		out[i] = r->cqes[(r->cq_head + i) & r->cq_mask];
+	return n;
+}
+
+/* Mark n completions seen: the kernel may reuse their entries. */
+static inline void nvmering_cq_advance(struct nvmering *r, uint32_t n)
+{
+	r->cq_head += n;
+	nvmering__store_release(r->cq_cons, r->cq_head);	/* (D) */
+	/*
+	 * A sleeping poller may have stopped on a full CQ with entries still
+	 * queued: the room just made is news to it.
+	 */
+	if (nvmering_sq_polled(r)) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (E) */
+		if (nvmering_sq_need_wakeup(r) &&
+		    nvmering__load_acquire(r->sq_prod) !=
+		    nvmering__load_acquire(r->sq_cons))
+			nvmering_kick(r, 0);
+	}
+}
 
 #ifdef __cplusplus
 }
