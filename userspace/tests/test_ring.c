@@ -225,6 +225,65 @@ static void test_cq(uint32_t start)
 	fake_free(&f);
 }
 
+/* The CQE iterator hands out pointers into the CQ, valid until advance. */
+static void test_cq_iter(uint32_t start)
+{
+	struct nvme_ring_cqe *cqe, *seen[8];
+	struct fake f;
+	uint32_t head, n, i, posted = 0, reaped = 0, round;
+
+	fake_init(&f, 8, 8, start);
+	CHECK_EQ(nvmering_peek_cqe(&f.r, &cqe), -EAGAIN);
+	CHECK(cqe == NULL, "no CQE, NULL pointer");
+	n = 0;
+	nvmering_for_each_cqe(&f.r, head, cqe)
+		n++;
+	CHECK_EQ(n, 0);
+	CHECK_EQ(head, start);
+
+	for (round = 0; round < 20; round++) {
+		uint32_t post = 1 + (round * 3) % 8;
+
+		for (i = 0; i < post; i++, posted++)
+			kernel_complete(&f, (uint64_t)posted * NVME_RING_SLOT_SIZE,
+					(uint16_t)posted, 0);
+		CHECK_EQ(nvmering_peek_cqe(&f.r, &cqe), 0);
+		CHECK(cqe == &f.r.cqes[f.r.cq_head & f.r.cq_mask],
+		      "peek points at the head entry");
+		CHECK_EQ(cqe->slot, (uint64_t)reaped * NVME_RING_SLOT_SIZE);
+
+		n = 0;
+		nvmering_for_each_cqe(&f.r, head, cqe) {
+			CHECK(cqe == &f.r.cqes[(start + reaped + n) & f.r.cq_mask],
+			      "entry %u of round %u", n, round);
+			CHECK_EQ(cqe->slot, (uint64_t)(reaped + n) * NVME_RING_SLOT_SIZE);
+			CHECK_EQ(cqe->status, (uint16_t)(reaped + n));
+			seen[n++] = cqe;
+		}
+		CHECK_EQ(n, post);
+		CHECK_EQ(head, start + reaped + post);
+		/* nothing consumed: the kernel still sees every entry in use */
+		CHECK_EQ(*f.r.cq_cons, start + reaped);
+		CHECK_EQ(nvmering_cq_ready(&f.r), post);
+		/* the pointers still read the same entries before the advance */
+		for (i = 0; i < n; i++)
+			CHECK_EQ(seen[i]->status, (uint16_t)(reaped + i));
+		/* advance in two steps: the peek moves with it */
+		nvmering_cq_advance(&f.r, 1);
+		reaped++;
+		if (post > 1) {
+			CHECK_EQ(nvmering_peek_cqe(&f.r, &cqe), 0);
+			CHECK(cqe == seen[1], "peek after advance(1)");
+		}
+		nvmering_cq_advance(&f.r, n - 1);
+		reaped += n - 1;
+		CHECK_EQ(*f.r.cq_cons, start + reaped);
+		CHECK_EQ(nvmering_peek_cqe(&f.r, &cqe), -EAGAIN);
+	}
+	CHECK_EQ(reaped, posted);
+	fake_free(&f);
+}
+
 /*
  * A queue with an SQ poller. The fake has no file (fd -1), so a call that
  * enters the kernel shows up as -EBADF.
@@ -479,6 +538,7 @@ int main(void)
 		test_cq(starts[i]);
 		test_roundtrip(starts[i]);
 		test_sq_poll(starts[i]);
+		test_cq_iter(starts[i]);
 	}
 	test_offsets();
 	test_prep();

@@ -382,6 +382,48 @@ static inline uint32_t nvmering_peek_cqes(struct nvmering *r,
 	return n;
 }
 
+/*
+ * Completions by pointer, without a copy, as liburing hands them out. The
+ * pointers are into the queue's CQ: an entry stays valid, and the kernel
+ * leaves it alone, until nvmering_cq_advance() passes it; after that it
+ * must not be read. Reading an entry's slot (nvmering_slot(r, cqe->slot))
+ * follows the same rule, and the slot stays the client's until it is
+ * submitted again.
+ *
+ * nvmering_peek_cqe(): the oldest unseen completion, or -EAGAIN (and NULL)
+ * when there is none. It does not consume it.
+ */
+static inline int nvmering_peek_cqe(struct nvmering *r,
+				    struct nvme_ring_cqe **cqe)
+{
+	if (!nvmering_cq_ready(r)) {
+		*cqe = NULL;
+		return -EAGAIN;
+	}
+	*cqe = &r->cqes[r->cq_head & r->cq_mask];
+	return 0;
+}
+
+/*
+ * Visit every ready completion, oldest first, without consuming any; head
+ * is a uint32_t the loop runs on, cqe a struct nvme_ring_cqe *. Advance by
+ * the number handled afterwards:
+ *
+ *	struct nvme_ring_cqe *cqe;
+ *	uint32_t head, n = 0;
+ *
+ *	nvmering_for_each_cqe(r, head, cqe) {
+ *		handle(cqe);
+ *		n++;
+ *	}
+ *	nvmering_cq_advance(r, n);
+ */
+#define nvmering_for_each_cqe(r, head, cqe)				\
+	for ((head) = (r)->cq_head;					\
+	     ((cqe) = (head) != nvmering__load_acquire((r)->cq_prod) ?	\
+		      &(r)->cqes[(head) & (r)->cq_mask] : NULL) != NULL; \
+	     (head)++)
+
 /* Mark n completions seen: the kernel may reuse their entries. */
 static inline void nvmering_cq_advance(struct nvmering *r, uint32_t n)
 {
