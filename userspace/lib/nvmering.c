@@ -88,13 +88,32 @@ static int map_queue(struct nvmering *r)
 
 int nvmering_refresh(struct nvmering *r)
 {
-	r->qinfo.queue = r->queue;
 	if (ioctl(r->fd, NVME_RING_IO_GET_INFO, &r->info) < 0)
 		return -errno;
 	memset(&r->qinfo, 0, sizeof(r->qinfo));
 	r->qinfo.queue = r->queue;
+	if (!(r->info.features & NVME_RING_IO_F_MULTI_QUEUE)) {
+		/* one queue: GET_INFO describes it */
+		r->qinfo.numa_node = r->info.numa_node;
+		r->qinfo.layout = r->info.layout;
+		r->qinfo.stats = r->info.stats;
+		return 0;
+	}
 	if (ioctl(r->fd, NVME_RING_IO_GET_QUEUE_INFO, &r->qinfo) < 0)
 		return -errno;
+	return 0;
+}
+
+int nvmering_check_info(const struct nvme_ring_info *info, int queue)
+{
+	uint64_t need = NVMERING_FEATURES_REQUIRED;
+
+	if (info->abi_version != NVME_RING_IO_ABI_VERSION)
+		return -EPROTO;
+	if (queue > 0)
+		need |= NVME_RING_IO_F_MULTI_QUEUE;
+	if ((info->features & need) != need)
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -105,9 +124,11 @@ int nvmering_attach(struct nvmering *r, int fd, int queue)
 	r->fd = fd;
 	if (ioctl(fd, NVME_RING_IO_GET_INFO, &r->info) < 0)
 		return -errno;
-	if (r->info.abi_version != NVME_RING_IO_ABI_VERSION)
-		return -EPROTO;
-	if (queue >= 0) {
+	ret = nvmering_check_info(&r->info, queue);
+	if (ret)
+		return ret;
+	/* without MULTI_QUEUE, queue 0 is the only one and the current one */
+	if (queue >= 0 && (r->info.features & NVME_RING_IO_F_MULTI_QUEUE)) {
 		uint32_t q = (uint32_t)queue;
 
 		if (ioctl(fd, NVME_RING_IO_SET_QUEUE, &q) < 0)
@@ -208,7 +229,7 @@ int nvmering_pin(struct nvmering *r)
 	for (cpu = 0; cpu < 256; cpu++)
 		if (r->qinfo.cpus[cpu / 64] & (1ULL << (cpu % 64)))
 			CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+	if (CPU_COUNT(&set) && sched_setaffinity(0, sizeof(set), &set) < 0)
 		return -errno;
 	if (numa_available() >= 0 && r->info.numa_node >= 0) {
 		struct bitmask *nodes = numa_allocate_nodemask();

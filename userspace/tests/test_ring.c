@@ -495,6 +495,54 @@ static void test_sqe(void)
 	CHECK(!memcmp(b, (uint8_t[64]){ 0 }, 64), "init clears the SQE");
 }
 
+/* Kernels are accepted by their features, never refused for unknown bits. */
+static void test_features(void)
+{
+	struct nvme_ring_info info;
+	struct fake f;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = NVME_RING_IO_ABI_VERSION;
+	info.features = NVMERING_FEATURES_REQUIRED;
+	CHECK_EQ(nvmering_check_info(&info, -1), 0);
+	CHECK_EQ(nvmering_check_info(&info, 0), 0);
+	/* another queue needs MULTI_QUEUE */
+	CHECK_EQ(nvmering_check_info(&info, 1), -EOPNOTSUPP);
+	CHECK_EQ(nvmering_check_info(&info, 255), -EOPNOTSUPP);
+	info.features |= NVME_RING_IO_F_MULTI_QUEUE;
+	CHECK_EQ(nvmering_check_info(&info, 1), 0);
+	CHECK_EQ(nvmering_check_info(&info, 255), 0);
+	/* bits the library does not know, now or later, never matter */
+	info.features = ~0ULL;
+	CHECK_EQ(nvmering_check_info(&info, 3), 0);
+	info.features = NVMERING_FEATURES_REQUIRED | (1ULL << 63) | (1ULL << 40);
+	CHECK_EQ(nvmering_check_info(&info, 0), 0);
+	/* every required bit is needed */
+	info.features = ~0ULL & ~(uint64_t)NVME_RING_IO_F_CQE_STATUS;
+	CHECK_EQ(nvmering_check_info(&info, 0), -EOPNOTSUPP);
+	info.features = 0;
+	CHECK_EQ(nvmering_check_info(&info, -1), -EOPNOTSUPP);
+	/* another abi_version is another interface */
+	info.features = ~0ULL;
+	info.abi_version = NVME_RING_IO_ABI_VERSION + 1;
+	CHECK_EQ(nvmering_check_info(&info, 0), -EPROTO);
+	info.abi_version = 0;
+	CHECK_EQ(nvmering_check_info(&info, 0), -EPROTO);
+	/* the library needs nothing newer than what the first kernel had */
+	CHECK_EQ(NVMERING_FEATURES_REQUIRED & ~(uint64_t)(NVME_RING_IO_F_MULTI_QUEUE |
+		 NVME_RING_IO_F_CQE_STATUS), 0);
+
+	fake_init(&f, 8, 8, 0);
+	f.r.info.features = NVME_RING_IO_F_CQE_STATUS | NVME_RING_IO_F_SQ_POLL;
+	CHECK(nvmering_has_features(&f.r, NVME_RING_IO_F_SQ_POLL), "has SQ_POLL");
+	CHECK(nvmering_has_features(&f.r, NVME_RING_IO_F_SQ_POLL |
+				    NVME_RING_IO_F_CQE_STATUS), "has both");
+	CHECK(!nvmering_has_features(&f.r, NVME_RING_IO_F_SQ_POLL |
+				     NVME_RING_IO_F_URING_CMD), "lacks one");
+	CHECK(nvmering_has_features(&f.r, 0), "nothing asked");
+	fake_free(&f);
+}
+
 static void test_status(void)
 {
 	static const struct { uint16_t st; const char *want; } t[] = {
@@ -543,6 +591,7 @@ int main(void)
 	test_offsets();
 	test_prep();
 	test_sqe();
+	test_features();
 	test_status();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

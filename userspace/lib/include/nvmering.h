@@ -82,15 +82,55 @@ int nvmering_open(struct nvmering *r, const char *name_or_path, int queue);
 int nvmering_setup(struct nvmering *r, int nvme_fd,
 		   const struct nvme_ring_setup *setup);
 
-/* Map an already open and set up ring fd (queue < 0: the current one). */
+/*
+ * Map an already open and set up ring fd (queue < 0: the current one).
+ * Fails with -EPROTO or -EOPNOTSUPP as nvmering_check_info() says.
+ */
 int nvmering_attach(struct nvmering *r, int fd, int queue);
+
+/*
+ * Compatibility goes by features, not by version, as in AF_XDP and ublk:
+ * the library works with any kernel whose abi_version is
+ * NVME_RING_IO_ABI_VERSION (it stays 1) and whose features include
+ * NVMERING_FEATURES_REQUIRED, and NVME_RING_IO_F_MULTI_QUEUE when a queue
+ * above 0 is asked for (a kernel without it has only queue 0). It never
+ * refuses a kernel for bits it does not know. Other features it uses where
+ * they exist: NVME_RING_IO_F_REPAIR_INDICES when it takes a queue over;
+ * the SQ poller and polled completions are read from info.sq_poll_idle_ms
+ * and info.flags, which a kernel without them leaves zero. Callers check
+ * the features of what they use themselves (nvmering_has_features()), e.g.
+ * NVME_RING_IO_F_URING_CMD for the helpers in nvmering-uring.h.
+ */
+#define NVMERING_FEATURES_REQUIRED	NVME_RING_IO_F_CQE_STATUS
+
+/*
+ * Whether the library can use a ring whose NVME_RING_IO_GET_INFO says
+ * info, for queue as given to nvmering_attach(): 0; -EPROTO when
+ * abi_version is not one it knows (an interface redefined); -EOPNOTSUPP
+ * when features lack a bit it needs.
+ */
+int nvmering_check_info(const struct nvme_ring_info *info, int queue);
+
+/* True when the ring's kernel offers all of features (NVME_RING_IO_F_*). */
+static inline bool nvmering_has_features(const struct nvmering *r,
+					 uint64_t features)
+{
+	return (r->info.features & features) == features;
+}
 
 void nvmering_close(struct nvmering *r);
 
-/* Refresh r->info and r->qinfo (counters, state). */
+/*
+ * Refresh r->info and r->qinfo (counters, state). On a kernel without
+ * NVME_RING_IO_F_MULTI_QUEUE, r->qinfo holds what GET_INFO says of the one
+ * queue, and its CPU set is empty.
+ */
 int nvmering_refresh(struct nvmering *r);
 
-/* Pin the calling thread to the queue's CPUs and memory to the ring's node. */
+/*
+ * Pin the calling thread to the queue's CPUs (when the kernel says which)
+ * and memory to the ring's node.
+ */
 int nvmering_pin(struct nvmering *r);
 
 /* Offsets in the data area. Slots first, then buffers. */
