@@ -292,6 +292,21 @@ int nvmering_wait_cqe(struct nvmering *r, struct nvme_ring_cqe *cqe,
 	return 0;
 }
 
+int nvmering_version_major(void)
+{
+	return NVMERING_VERSION_MAJOR;
+}
+
+int nvmering_version_minor(void)
+{
+	return NVMERING_VERSION_MINOR;
+}
+
+int nvmering_version_patch(void)
+{
+	return NVMERING_VERSION_PATCH;
+}
+
 const char *nvmering_status_str(uint16_t status)
 {
 	unsigned int sct = (status >> 8) & 0x7, sc = status & 0xff;

@@ -543,6 +543,31 @@ static void test_features(void)
 	fake_free(&f);
 }
 
+static void test_version(void)
+{
+	/* the library linked in is the one whose header this is */
+	CHECK_EQ(nvmering_version_major(), NVMERING_VERSION_MAJOR);
+	CHECK_EQ(nvmering_version_minor(), NVMERING_VERSION_MINOR);
+	CHECK_EQ(nvmering_version_patch(), NVMERING_VERSION_PATCH);
+	/* this header has the pointer CQE iterator: 1.1 */
+	CHECK(NVMERING_CHECK_VERSION(1, 1, 0), "1.1.0");
+#if !NVMERING_CHECK_VERSION(1, 0, 0) || NVMERING_CHECK_VERSION(99, 0, 0)
+	CHECK(0, "the macro works in #if");
+#endif
+	CHECK(NVMERING_CHECK_VERSION(NVMERING_VERSION_MAJOR, NVMERING_VERSION_MINOR,
+				     NVMERING_VERSION_PATCH), "own version");
+	CHECK(NVMERING_CHECK_VERSION(0, 99, 99), "older major");
+	CHECK(NVMERING_CHECK_VERSION(NVMERING_VERSION_MAJOR,
+				     NVMERING_VERSION_MINOR - 1, 99), "older minor");
+	CHECK(!NVMERING_CHECK_VERSION(NVMERING_VERSION_MAJOR,
+				      NVMERING_VERSION_MINOR,
+				      NVMERING_VERSION_PATCH + 1), "newer patch");
+	CHECK(!NVMERING_CHECK_VERSION(NVMERING_VERSION_MAJOR,
+				      NVMERING_VERSION_MINOR + 1, 0), "newer minor");
+	CHECK(!NVMERING_CHECK_VERSION(NVMERING_VERSION_MAJOR + 1, 0, 0),
+	      "newer major");
+}
+
 static void test_status(void)
 {
 	static const struct { uint16_t st; const char *want; } t[] = {
@@ -592,6 +617,7 @@ int main(void)
 	test_prep();
 	test_sqe();
 	test_features();
+	test_version();
 	test_status();
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;

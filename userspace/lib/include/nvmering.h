@@ -3,10 +3,13 @@
  * libnvmering: userspace side of nvme_ring_io rings.
  *
  * Every function returns 0 (or a count) on success and -errno on failure.
+ * Names with two underscores (nvmering__*) are internal.
  *
  * Typical use:
  *
  *	struct nvmering r;
+ *	struct nvme_ring_cqe *cqe;
+ *
  *	nvmering_open(&r, "myring", -1);	// /dev/nvme_ring/myring, the
  *						// queue of the calling CPU
  *	nvmering_pin(&r);			// run on the queue's CPUs
@@ -14,10 +17,37 @@
  *	uint64_t buf = nvmering_buf_off(&r, 1, 0, 4096);	// after 1 slot
  *	nvmering_prep_read(&r, slot, buf, lba, 1);
  *	nvmering_sq_push(&r, slot);
- *	nvmering_submit(&r, 0);
- *	struct nvme_ring_cqe cqe;
- *	nvmering_wait_cqe(&r, &cqe, 1000);
+ *	nvmering_sq_commit(&r);			// publish, SUBMIT if needed
+ *	nvmering_wait(&r, 1, 1000);
+ *	nvmering_peek_cqe(&r, &cqe);		// cqe->status, cqe->err
+ *	nvmering_cq_advance(&r, 1);		// cqe is not to be read now
  *	nvmering_close(&r);
+ *
+ * Thread safety. The library keeps no global state: calls on different
+ * struct nvmering (different rings, or different queues of one ring, each
+ * opened on its own) may run in parallel, and so may nvmering_open(),
+ * nvmering_setup(), nvmering_attach() and nvmering_close() on different
+ * structs. nvmering_status_str(), nvmering_check_info(), the version calls
+ * and the offset helpers are safe from any thread.
+ *
+ * One struct nvmering is one queue, single producer and single consumer:
+ *  - the SQ side (nvmering_prep_*(), nvmering_sq_*(), nvmering_submit())
+ *    from one thread at a time;
+ *  - the CQ side (nvmering_cq_ready(), nvmering_peek_cqe(s)(),
+ *    nvmering_for_each_cqe(), nvmering_cq_advance(), nvmering_wait(),
+ *    nvmering_wait_cqe()) from one thread at a time;
+ *  - the two sides may be two threads; nvmering_kick() may be called from
+ *    either. More threads on one side need a lock of the caller's around
+ *    it.
+ * nvmering_refresh() rewrites r->info and r->qinfo, which the hot path
+ * reads, and nvmering_close() unmaps the queue: neither may run while
+ * another thread uses the same struct. nvmering_pin() acts on the calling
+ * thread only. Slots and data buffers are the caller's to share out: a slot
+ * is the kernel's from its push until its completion is seen.
+ *
+ * A queue has one user at a time: opening a queue that another struct
+ * nvmering (in this process or another) has mapped takes it over (see
+ * nvmering_open()).
  */
 #ifndef _NVMERING_H
 #define _NVMERING_H
@@ -35,6 +65,38 @@ extern "C" {
 #else
 #define NVMERING__STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
 #endif
+
+/*
+ * The version of this header. The library's own, which may be newer when it
+ * is a shared library, comes from nvmering_version_major() and the like.
+ * A minor version adds to the API, a major one would change it.
+ */
+#define NVMERING_VERSION_MAJOR	1
+#define NVMERING_VERSION_MINOR	1
+#define NVMERING_VERSION_PATCH	0
+
+/*
+ * True when this header is version major.minor.patch or later, for tests
+ * in the preprocessor:
+ *
+ *	#if NVMERING_CHECK_VERSION(1, 1, 0)
+ *		... use nvmering_peek_cqe() ...
+ *	#endif
+ *
+ * Note the sense: liburing's IO_URING_CHECK_VERSION() is the opposite,
+ * true when liburing is not newer than the version given.
+ */
+#define NVMERING_CHECK_VERSION(major, minor, patch)			\
+	(NVMERING_VERSION_MAJOR > (major) ||				\
+	 (NVMERING_VERSION_MAJOR == (major) &&				\
+	  (NVMERING_VERSION_MINOR > (minor) ||				\
+	   (NVMERING_VERSION_MINOR == (minor) &&			\
+	    NVMERING_VERSION_PATCH >= (patch)))))
+
+/* The version of the library in use (the shared library loaded, if so). */
+int nvmering_version_major(void);
+int nvmering_version_minor(void);
+int nvmering_version_patch(void);
 
 /* One mapped queue of a ring. */
 struct nvmering {
@@ -70,6 +132,9 @@ struct nvmering {
 /*
  * Open a named ring: NAME (looked up as /dev/nvme_ring/NAME) or a path.
  * queue < 0 picks the queue serving the calling CPU; the region is mapped.
+ * Mapping takes the queue over as its last user left it: once nothing of
+ * it is in flight (waiting about a second, else -EBUSY), entries queued but
+ * never submitted are dropped and completions nobody read are consumed.
  */
 int nvmering_open(struct nvmering *r, const char *name_or_path, int queue);
 
