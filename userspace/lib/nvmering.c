@@ -23,6 +23,7 @@
 #include <linux/io_uring.h>
 
 #include "nvmering.h"
+#include "nvmering-private.h"
 
 /*
  * A queue has one user at a time. A new user takes it over as the last one
@@ -60,16 +61,11 @@ static int take_over(struct nvmering *r)
 	return 0;
 }
 
-static int map_queue(struct nvmering *r)
+void nvmering__set_region(struct nvmering *r, void *map)
 {
-	struct nvme_ring_layout *l = &r->qinfo.layout;
-	void *m;
+	const struct nvme_ring_layout *l = &r->qinfo.layout;
 
-	m = mmap(NULL, l->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 r->fd, (off_t)l->mmap_offset);
-	if (m == MAP_FAILED)
-		return -errno;
-	r->map = m;
+	r->map = map;
 	r->map_size = l->mmap_size;
 	r->sq_prod = (uint32_t *)(r->map + l->sq.producer);
 	r->sq_cons = (uint32_t *)(r->map + l->sq.consumer);
@@ -83,6 +79,18 @@ static int map_queue(struct nvmering *r)
 	r->data_size = l->data_size;
 	r->sq_mask = r->info.sq_entries - 1;
 	r->cq_mask = r->info.cq_entries - 1;
+}
+
+static int map_queue(struct nvmering *r)
+{
+	const struct nvme_ring_layout *l = &r->qinfo.layout;
+	void *m;
+
+	m = mmap(NULL, l->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 r->fd, (off_t)l->mmap_offset);
+	if (m == MAP_FAILED)
+		return -errno;
+	nvmering__set_region(r, m);
 	return take_over(r);
 }
 

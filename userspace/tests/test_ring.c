@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of libnvmering's ring arithmetic, without a kernel: a queue
- * region is faked in plain memory, struct nvmering is filled by hand as
- * map_queue() would, and the test plays the kernel's side of the indices.
+ * region is faked in plain memory with a layout as the kernel reports it,
+ * the library points struct nvmering into it as it does after mmap(), and
+ * the test plays the kernel's side of the indices.
  *
  * Prints every failed check and a closing "N passed, N failed" line; exits
  * non-zero when anything failed.
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "nvmering.h"
+#include "../lib/nvmering-private.h"
 
 static unsigned int passed, failed;
 
@@ -45,9 +47,42 @@ struct fake {
 
 #define DATA_SIZE	(256 * 1024)
 
+/*
+ * The indices page as the kernel lays it out: a struct with each index on a
+ * cache line of its own, so offsets from offsetof(). The line is 64 bytes
+ * on x86-64 (offsets 0, 64, ..., 320), 128 on some arm64 and POWER CPUs;
+ * the tests run with both, since the library must follow the layout it is
+ * given and assume neither.
+ */
+#define FAKE_INDICES(name, line)					\
+	struct name {							\
+		uint32_t sq_producer __attribute__((aligned(line)));	\
+		uint32_t sq_consumer __attribute__((aligned(line)));	\
+		uint32_t sq_flags __attribute__((aligned(line)));	\
+		uint32_t cq_producer __attribute__((aligned(line)));	\
+		uint32_t cq_consumer __attribute__((aligned(line)));	\
+		uint32_t cq_flags __attribute__((aligned(line)));	\
+	}
+
+#define FAKE_SET_INDICES(l, type) do {					\
+	(l)->sq.producer = offsetof(type, sq_producer);			\
+	(l)->sq.consumer = offsetof(type, sq_consumer);			\
+	(l)->sq.flags = offsetof(type, sq_flags);			\
+	(l)->cq.producer = offsetof(type, cq_producer);			\
+	(l)->cq.consumer = offsetof(type, cq_consumer);			\
+	(l)->cq.flags = offsetof(type, cq_flags);			\
+} while (0)
+
+FAKE_INDICES(fake_indices64, 64);
+FAKE_INDICES(fake_indices128, 128);
+
+/* The cache line of the layout fake_init() builds: 64 or 128. */
+static unsigned int fake_line = 64;
+
 static void fake_init(struct fake *f, uint32_t sq_entries, uint32_t cq_entries,
 		      uint32_t start)
 {
+	struct nvme_ring_layout *l = &f->r.qinfo.layout;
 	size_t desc = 4096;
 	size_t cq = desc + (size_t)sq_entries * 8;
 	size_t data = (cq + (size_t)cq_entries * sizeof(struct nvme_ring_cqe) +
@@ -63,25 +98,22 @@ static void fake_init(struct fake *f, uint32_t sq_entries, uint32_t cq_entries,
 	memset(f->mem, 0, f->size);
 
 	f->r.fd = -1;
-	f->r.map = f->mem;
-	f->r.map_size = f->size;
 	f->r.info.abi_version = NVME_RING_IO_ABI_VERSION;
+	f->r.info.features = NVMERING_FEATURES_REQUIRED;
 	f->r.info.sq_entries = sq_entries;
 	f->r.info.cq_entries = cq_entries;
 	f->r.info.lba_shift = 9;
-	/* the indices on their own cache lines, as the kernel lays them out */
-	f->r.sq_prod = (uint32_t *)(f->mem + 0);
-	f->r.sq_cons = (uint32_t *)(f->mem + 64);
-	f->r.sq_flags = (uint32_t *)(f->mem + 128);
-	f->r.cq_prod = (uint32_t *)(f->mem + 192);
-	f->r.cq_cons = (uint32_t *)(f->mem + 256);
-	f->r.cq_flags = (uint32_t *)(f->mem + 320);
-	f->r.sq_desc = (uint64_t *)(f->mem + desc);
-	f->r.cqes = (struct nvme_ring_cqe *)(f->mem + cq);
-	f->r.data = f->mem + data;
-	f->r.data_size = DATA_SIZE;
-	f->r.sq_mask = sq_entries - 1;
-	f->r.cq_mask = cq_entries - 1;
+	if (fake_line == 128)
+		FAKE_SET_INDICES(l, struct fake_indices128);
+	else
+		FAKE_SET_INDICES(l, struct fake_indices64);
+	l->sq.desc = desc;
+	l->cq.desc = cq;
+	l->data_off = data;
+	l->data_size = DATA_SIZE;
+	l->mmap_size = f->size;
+	/* the pointers as the library sets them after mmap() */
+	nvmering__set_region(&f->r, f->mem);
 	/* every index starts at `start`, as after a long run */
 	*f->r.sq_prod = *f->r.sq_cons = start;
 	*f->r.cq_prod = *f->r.cq_cons = start;
@@ -389,6 +421,40 @@ static void test_offsets(void)
 	fake_free(&f);
 }
 
+/* The layouts fake_init() builds, and the pointers the library takes. */
+static void test_layout(void)
+{
+	struct fake f;
+	unsigned int line;
+
+	/* on x86-64 the kernel's struct puts the indices 64 bytes apart */
+	CHECK_EQ(offsetof(struct fake_indices64, sq_consumer), 64);
+	CHECK_EQ(offsetof(struct fake_indices64, cq_flags), 320);
+	CHECK_EQ(offsetof(struct fake_indices128, sq_consumer), 128);
+	CHECK_EQ(offsetof(struct fake_indices128, cq_flags), 640);
+	CHECK(sizeof(struct fake_indices128) <= 4096, "indices fit their page");
+
+	for (line = 64; line <= 128; line *= 2) {
+		fake_line = line;
+		fake_init(&f, 8, 16, 0);
+		CHECK((uint8_t *)f.r.sq_prod == f.mem, "sq.producer");
+		CHECK((uint8_t *)f.r.sq_cons == f.mem + line, "sq.consumer");
+		CHECK((uint8_t *)f.r.sq_flags == f.mem + 2 * line, "sq.flags");
+		CHECK((uint8_t *)f.r.cq_prod == f.mem + 3 * line, "cq.producer");
+		CHECK((uint8_t *)f.r.cq_cons == f.mem + 4 * line, "cq.consumer");
+		CHECK((uint8_t *)f.r.cq_flags == f.mem + 5 * line, "cq.flags");
+		CHECK((uint8_t *)f.r.sq_desc == f.mem + 4096, "SQ descriptors");
+		CHECK((uint8_t *)f.r.cqes == f.mem + 4096 + 8 * 8, "CQ entries");
+		CHECK(f.r.data == f.mem + 8192, "data area");
+		CHECK_EQ(f.r.data_size, DATA_SIZE);
+		CHECK_EQ(f.r.map_size, f.size);
+		CHECK_EQ(f.r.sq_mask, 7);
+		CHECK_EQ(f.r.cq_mask, 15);
+		fake_free(&f);
+	}
+	fake_line = 64;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -605,14 +671,18 @@ int main(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
-		test_sq_empty_full(starts[i]);
-		test_sq_wrap(starts[i]);
-		test_cq(starts[i]);
-		test_roundtrip(starts[i]);
-		test_sq_poll(starts[i]);
-		test_cq_iter(starts[i]);
+	test_layout();
+	for (fake_line = 64; fake_line <= 128; fake_line *= 2) {
+		for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+			test_sq_empty_full(starts[i]);
+			test_sq_wrap(starts[i]);
+			test_cq(starts[i]);
+			test_roundtrip(starts[i]);
+			test_sq_poll(starts[i]);
+			test_cq_iter(starts[i]);
+		}
 	}
+	fake_line = 64;
 	test_offsets();
 	test_prep();
 	test_sqe();
