@@ -6,6 +6,8 @@
  * inline in nvmering.h, with the ordering notes (A)-(E).
  */
 #define _GNU_SOURCE
+/* queue q is at q * 4 GiB: 32-bit hosts need a 64-bit off_t for mmap() */
+#define _FILE_OFFSET_BITS 64
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +26,9 @@
 
 #include "nvmering.h"
 #include "nvmering-private.h"
+
+_Static_assert(sizeof(off_t) == sizeof(uint64_t),
+	       "mmap() offsets of queues past the first need a 64-bit off_t");
 
 /*
  * A queue has one user at a time. A new user takes it over as the last one

@@ -455,6 +455,28 @@ static void test_layout(void)
 	fake_line = 64;
 }
 
+/*
+ * Every queue's mmap() offset, and the end of its largest possible region,
+ * in 4 KiB pages fits the 32-bit page offset of a 32-bit client's mmap2().
+ */
+static void test_mmap_offsets(void)
+{
+	uint64_t region = (NVME_RING_IO_MAX_DATA_SIZE + 4096 +
+			   (uint64_t)NVME_RING_IO_MAX_ENTRIES *
+			   (8 + sizeof(struct nvme_ring_cqe)) + 4095) &
+			  ~(uint64_t)4095;
+	uint32_t q;
+
+	CHECK(region <= NVME_RING_IO_MMAP_STRIDE, "region 0x%" PRIx64, region);
+	for (q = 0; q < NVME_RING_IO_MAX_QUEUES; q++) {
+		uint64_t off = (uint64_t)q * NVME_RING_IO_MMAP_STRIDE;
+
+		CHECK(off / 4096 <= UINT32_MAX, "queue %u offset", q);
+		CHECK((off + region) / 4096 <= UINT32_MAX,
+		      "queue %u ends at page 0x%" PRIx64, q, (off + region) / 4096);
+	}
+}
+
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -684,6 +706,7 @@ int main(void)
 	}
 	fake_line = 64;
 	test_offsets();
+	test_mmap_offsets();
 	test_prep();
 	test_sqe();
 	test_features();
