@@ -317,6 +317,53 @@ static void test_cq_iter(uint32_t start)
 }
 
 /*
+ * Indices that cannot be right (the client's page scribbled on) read as a
+ * full SQ and an empty CQ, as the kernel reads them, not as 4 billion.
+ */
+static void test_garbage_indices(uint32_t start)
+{
+	struct nvme_ring_cqe *cqe, out[8];
+	struct fake f;
+	uint32_t head, n, i;
+
+	fake_init(&f, 8, 8, start);
+	/* the SQ: a consumer from nowhere, then the kernel's back */
+	*f.r.sq_cons = start + 0x12345678;
+	CHECK_EQ(nvmering_sq_space(&f.r), 0);
+	CHECK_EQ(nvmering_sq_push(&f.r, 0), -EAGAIN);
+	*f.r.sq_cons = start - 9;	/* ahead of the tail by more than 8 */
+	CHECK_EQ(nvmering_sq_space(&f.r), 0);
+	*f.r.sq_cons = start;
+	CHECK_EQ(nvmering_sq_space(&f.r), 8);
+	/* exactly full is still right */
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(nvmering_sq_push(&f.r, 0), 0);
+	CHECK_EQ(nvmering_sq_space(&f.r), 0);
+
+	/* the CQ: a producer from nowhere */
+	*f.r.cq_prod = start + 0x80000000u;
+	CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	CHECK_EQ(nvmering_peek_cqes(&f.r, out, 8), 0);
+	CHECK_EQ(nvmering_peek_cqe(&f.r, &cqe), -EAGAIN);
+	n = 0;
+	nvmering_for_each_cqe(&f.r, head, cqe)
+		n++;
+	CHECK_EQ(n, 0);
+	*f.r.cq_prod = start - 1;	/* behind the head */
+	CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	/* a full CQ is right, one more is not */
+	*f.r.cq_prod = start + 8;
+	CHECK_EQ(nvmering_cq_ready(&f.r), 8);
+	n = 0;
+	nvmering_for_each_cqe(&f.r, head, cqe)
+		n++;
+	CHECK_EQ(n, 8);
+	*f.r.cq_prod = start + 9;
+	CHECK_EQ(nvmering_cq_ready(&f.r), 0);
+	fake_free(&f);
+}
+
+/*
  * A queue with an SQ poller. The fake has no file (fd -1), so a call that
  * enters the kernel shows up as -EBADF.
  */
@@ -702,6 +749,7 @@ int main(void)
 			test_roundtrip(starts[i]);
 			test_sq_poll(starts[i]);
 			test_cq_iter(starts[i]);
+			test_garbage_indices(starts[i]);
 		}
 	}
 	fake_line = 64;

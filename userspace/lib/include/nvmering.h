@@ -415,12 +415,21 @@ static inline void nvmering_prep_write_zeroes(struct nvmering *r,
 			nlb);
 }
 
-/* SQ room and queuing: entries become visible at nvmering_sq_publish(). */
+/*
+ * SQ room and queuing: entries become visible at nvmering_sq_publish().
+ *
+ * The shared page is writable by the client, so its indices can be wrong
+ * (a stray write, a fuzzer). As the kernel does, the library reads indices
+ * that cannot be right, more than the ring's size apart, as a full SQ and
+ * an empty CQ, rather than as room or completions by the billion; a fresh
+ * nvmering_open() of the queue puts them right.
+ */
 static inline uint32_t nvmering_sq_space(const struct nvmering *r)
 {
 	uint32_t cons = nvmering__load_acquire(r->sq_cons);	/* (B) */
+	uint32_t used = r->sq_tail - cons;
 
-	return r->sq_mask + 1 - (r->sq_tail - cons);
+	return used > r->sq_mask + 1 ? 0 : r->sq_mask + 1 - used;
 }
 
 /* Queue a slot's descriptor; -EAGAIN when the SQ is full. */
@@ -468,10 +477,12 @@ static inline int nvmering_sq_commit(struct nvmering *r)
 	return 0;
 }
 
-/* Completions ready to be read. */
+/* Completions ready to be read (0 for impossible indices, see above). */
 static inline uint32_t nvmering_cq_ready(const struct nvmering *r)
 {
-	return nvmering__load_acquire(r->cq_prod) - r->cq_head;	/* (C) */
+	uint32_t ready = nvmering__load_acquire(r->cq_prod) - r->cq_head; /* (C) */
+
+	return ready > r->cq_mask + 1 ? 0 : ready;
 }
 
 /* Copy up to n ready completions to out[] without consuming them. */
@@ -525,7 +536,8 @@ static inline int nvmering_peek_cqe(struct nvmering *r,
  */
 #define nvmering_for_each_cqe(r, head, cqe)				\
 	for ((head) = (r)->cq_head;					\
-	     ((cqe) = (head) != nvmering__load_acquire((r)->cq_prod) ?	\
+	     ((cqe) = (uint32_t)((head) - (r)->cq_head) <		\
+		      nvmering_cq_ready(r) ?				\
 		      &(r)->cqes[(head) & (r)->cq_mask] : NULL) != NULL; \
 	     (head)++)
 
