@@ -75,18 +75,16 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 	case nvme_cmd_read:
 	case nvme_cmd_write:
 	case nvme_cmd_compare:
-		lba_cmd = true;
-		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
-		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
-		want = nlb * t->lba_bytes;
-		break;
 	case nvme_cmd_write_zeroes:
 	case nvme_cmd_write_uncor:
 	case nvme_cmd_verify:
 		lba_cmd = true;
 		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
 		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
-		want = 0;
+		/* of these, only read, write and compare move data */
+		if (opc == nvme_cmd_read || opc == nvme_cmd_write ||
+		    opc == nvme_cmd_compare)
+			want = nlb * t->lba_bytes;
 		break;
 	case nvme_cmd_flush:
 		want = 0;
