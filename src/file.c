@@ -8,6 +8,7 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -19,6 +20,7 @@ struct nri_file {
 	struct mutex		lock;	/* SETUP against everything else */
 	struct nri_ring		*ring;	/* NULL until SETUP (anonymous) */
 	struct nri_queue	*nq;	/* the file's current queue */
+	bool			setup;	/* /dev/nvme_ring_io: takes SETUP */
 };
 
 static struct nri_queue *nri_default_queue(struct nri_ring *ring)
@@ -64,8 +66,16 @@ static int nri_misc_open(struct inode *inode, struct file *file)
 
 	if (!nf)
 		return -ENOMEM;
+	nf->setup = true;
 	file->private_data = nf;
 	return 0;
+}
+
+static int nri_open(struct inode *inode, struct file *file)
+{
+	if (imajor(inode) == MISC_MAJOR)
+		return nri_misc_open(inode, file);
+	return nri_ring_open(inode, file);
 }
 
 /*
@@ -120,7 +130,7 @@ static struct nri_queue *nri_file_queue(struct nri_file *nf)
 /* The queue an io_uring command on @file acts on; NULL before SETUP. */
 struct nri_queue *nri_file_to_queue(struct file *file)
 {
-	if (file->f_op != &nri_ring_fops && file->f_op != &nri_misc_fops)
+	if (file->f_op != &nri_fops)
 		return NULL;
 	return nri_file_queue(file->private_data);
 }
@@ -258,7 +268,7 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long ret;
 
 	if (cmd == NVME_RING_IO_SETUP) {
-		if (file->f_op != &nri_misc_fops)
+		if (!nf->setup)
 			return -ENOTTY;
 		return nri_ioctl_setup(nf, argp);
 	}
@@ -411,22 +421,10 @@ static __poll_t nri_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-const struct file_operations nri_ring_fops = {
+/* Both devices: a named ring's cdev and the misc /dev/nvme_ring_io. */
+const struct file_operations nri_fops = {
 	.owner		= THIS_MODULE,
-	.open		= nri_ring_open,
-	.release	= nri_file_release,
-	.unlocked_ioctl	= nri_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= nri_mmap,
-	.poll		= nri_poll,
-	.uring_cmd	= nri_uring_cmd,
-	.uring_cmd_iopoll = nri_uring_cmd_iopoll,
-	.llseek		= noop_llseek,
-};
-
-const struct file_operations nri_misc_fops = {
-	.owner		= THIS_MODULE,
-	.open		= nri_misc_open,
+	.open		= nri_open,
 	.release	= nri_file_release,
 	.unlocked_ioctl	= nri_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

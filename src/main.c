@@ -37,7 +37,7 @@ void nri_minor_put(int minor)
 static struct miscdevice nri_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= NVME_RING_IO_MISC_NAME,
-	.fops	= &nri_misc_fops,
+	.fops	= &nri_fops,
 	.mode	= 0600,
 };
 

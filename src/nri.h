@@ -301,8 +301,7 @@ void nri_poller_kick(struct nri_queue *nq);
 
 /* src/file.c */
 struct nri_queue *nri_file_to_queue(struct file *file);
-extern const struct file_operations nri_ring_fops;
-extern const struct file_operations nri_misc_fops;
+extern const struct file_operations nri_fops;
 
 /* src/sysfs.c */
 extern const struct class nri_class;

@@ -705,7 +705,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 			goto out_put;
 		}
 		ring->dev.devt = MKDEV(MAJOR(nri_devt), minor);
-		cdev_init(&ring->cdev, &nri_ring_fops);
+		cdev_init(&ring->cdev, &nri_fops);
 		ring->cdev.owner = THIS_MODULE;
 		ret = cdev_device_add(&ring->cdev, &ring->dev);
 		if (ret) {
