@@ -18,25 +18,7 @@
 
 #include "nvmering.h"
 #include "../lib/nvmering-private.h"
-
-static unsigned int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);	\
-		printf(__VA_ARGS__);					\
-		putchar('\n');						\
-	}								\
-} while (0)
-
-#define CHECK_EQ(a, b) do {						\
-	uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b);		\
-	CHECK(_a == _b, "%" PRIu64 " (0x%" PRIx64 ") != %" PRIu64 " (0x%" PRIx64 ")", \
-	      _a, _a, _b, _b);						\
-} while (0)
+#include "check.h"
 
 /* A fake queue region: indices page, SQ descriptors, CQ entries, data. */
 struct fake {
@@ -760,6 +742,5 @@ int main(void)
 	test_features();
 	test_version();
 	test_status();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done();
 }

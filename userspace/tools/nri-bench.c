@@ -56,7 +56,6 @@
 #include <linux/nvme_ioctl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +67,13 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "clock.h"
+#include "die.h"
+#include "lat-hist.h"
+#include "nvme-cmd.h"
+#include "rng.h"
 
 #define MAX_DEPTH	4096
-#define HIST_SUB_BITS	5
-#define HIST_SUB	(1U << HIST_SUB_BITS)
-#define HIST_BUCKETS	((64 - HIST_SUB_BITS + 1) * HIST_SUB)
 
 enum engine { ENG_RING, ENG_URING_PT, ENG_URING_DIRECT, ENG_RING_URING,
 	      ENG_RING_SQPOLL, ENG_RING_CMD };
@@ -103,74 +104,8 @@ static struct {
 	.bs = 4096, .time = 3.0, .span = 1ULL << 30, .seed = 1,
 };
 
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "nri-bench: %s: %s\n", what,
-		strerror(err < 0 ? -err : err));
-	exit(1);
-}
-
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*: cheap and good enough for picking blocks */
-static uint64_t rng_state;
-
-static inline uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-/* ---- latency histogram ---- */
-
-static uint64_t hist[HIST_BUCKETS];
-
-static inline unsigned int hist_idx(uint64_t v)
-{
-	unsigned int msb, g;
-
-	if (v < HIST_SUB)
-		return (unsigned int)v;
-	msb = 63 - (unsigned int)__builtin_clzll(v);
-	g = msb - HIST_SUB_BITS + 1;
-	return g * HIST_SUB + (unsigned int)((v >> (g - 1)) & (HIST_SUB - 1));
-}
-
-/* the middle of bucket i */
-static double hist_val(unsigned int i)
-{
-	unsigned int g = i / HIST_SUB, m = i % HIST_SUB;
-
-	if (!g)
-		return m;
-	return (double)((uint64_t)(HIST_SUB + m) << (g - 1)) +
-	       (double)(1ULL << (g - 1)) / 2;
-}
-
-static double hist_pct(uint64_t total, double pct)
-{
-	uint64_t want = (uint64_t)((double)total * pct / 100.0), seen = 0;
-	unsigned int i;
-
-	if (!total)
-		return 0;
-	if (want >= total)
-		want = total - 1;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += hist[i];
-		if (seen > want)
-			return hist_val(i);
-	}
-	return 0;
-}
+static struct rng rng;
+static struct lat_hist hist;
 
 static int is_ring(enum engine e)
 {
@@ -373,11 +308,10 @@ static void rcmd_prep(uint32_t idx, uint64_t off)
 	struct io_uring_sqe *sqe = kring_sqe();
 	uint64_t slba = ring_lba_base + (off >> ring_lba_shift);
 	uint32_t nlb = opt.bs >> ring_lba_shift;
-	uint32_t cdw[3] = { (uint32_t)slba, (uint32_t)(slba >> 32), nlb - 1 };
-	uint8_t nvme[64] = { 0x02 };
+	struct nvme_sqe nvme;
 
-	memcpy(nvme + 40, cdw, sizeof(cdw));
-	nvmering_prep_uring_cmd(sqe, &ring, nvme,
+	nvme_sqe_rw(&nvme, NVME_OPC_READ, slba, nlb);
+	nvmering_prep_uring_cmd(sqe, &ring, &nvme,
 				nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
 				opt.bs);
 	/* the ring's file is registered (kring_init), as uring-pt's is */
@@ -495,7 +429,6 @@ static uint32_t ulba_shift;
 static void upt_prep(uint32_t idx, uint64_t off)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&uring);
-	struct nvme_uring_cmd *cmd;
 	uint64_t slba = off >> ulba_shift;
 
 	if (!sqe)
@@ -509,16 +442,9 @@ static void upt_prep(uint32_t idx, uint64_t off)
 	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 	sqe->buf_index = (uint16_t)idx;
 	sqe->user_data = idx;
-	cmd = (struct nvme_uring_cmd *)(void *)((uint8_t *)sqe +
-			offsetof(struct io_uring_sqe, cmd));
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->opcode = 0x02;			/* read */
-	cmd->nsid = unsid;
-	cmd->addr = (uint64_t)(uintptr_t)(ubufs + (size_t)idx * opt.bs);
-	cmd->data_len = opt.bs;
-	cmd->cdw10 = (uint32_t)slba;
-	cmd->cdw11 = (uint32_t)(slba >> 32);
-	cmd->cdw12 = (opt.bs >> ulba_shift) - 1;
+	nvme_uring_cmd_rw((struct nvme_uring_cmd *)(void *)sqe->cmd,
+			  NVME_OPC_READ, unsid, ubufs + (size_t)idx * opt.bs,
+			  opt.bs, slba, opt.bs >> ulba_shift);
 }
 
 static void udir_prep(uint32_t idx, uint64_t off)
@@ -718,7 +644,7 @@ static void run(const struct eng_ops *ops, struct result *res)
 				uint32_t idx = free_idx[--nfree];
 
 				stamp[idx] = now;
-				ops->prep(idx, (rnd() % blocks) * opt.bs);
+				ops->prep(idx, rng_below(&rng, blocks) * opt.bs);
 			}
 			ret = ops->submit(eb);
 			if (ret < 0)
@@ -755,7 +681,7 @@ static void run(const struct eng_ops *ops, struct result *res)
 			if (!stopping) {
 				uint64_t lat = now - stamp[idx];
 
-				hist[hist_idx(lat)]++;
+				lat_hist_add(&hist, lat);
 				res->lat_sum += (double)lat;
 				res->ios++;
 			}
@@ -774,8 +700,9 @@ static void print_result(const struct result *r)
 {
 	double secs = (double)r->ns / 1e9;
 	double iops = secs > 0 ? (double)r->ios / secs : 0;
-	double p50 = hist_pct(r->ios, 50) / 1e3, p99 = hist_pct(r->ios, 99) / 1e3;
-	double p999 = hist_pct(r->ios, 99.9) / 1e3;
+	double p50 = lat_hist_pct(&hist, 50) / 1e3;
+	double p99 = lat_hist_pct(&hist, 99) / 1e3;
+	double p999 = lat_hist_pct(&hist, 99.9) / 1e3;
 	double mean = r->ios ? r->lat_sum / (double)r->ios / 1e3 : 0;
 	const char *target = is_ring(opt.engine) ? opt.ring : opt.dev;
 
@@ -920,9 +847,7 @@ int main(int argc, char **argv)
 		die("--bs is not a multiple of the logical block size", EINVAL);
 	if (opt.span < opt.bs)
 		die("--span is below --bs", EINVAL);
-	rng_state = opt.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)getpid();
-	if (!rng_state)
-		rng_state = 1;
+	rng_seed(&rng, opt.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)getpid());
 
 	if (opt.ready) {
 		sigset_t set;

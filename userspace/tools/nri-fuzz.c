@@ -31,28 +31,19 @@
 #include <liburing.h>
 
 #include "nvmering.h"
+#include "nvme-cmd.h"
+#include "rng.h"
 
-static uint64_t rs = 88172645463325252ULL;
+static struct rng rng;
 
 static uint64_t rnd(void)
 {
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
+	return rng_next(&rng);
 }
 
 static uint64_t pick(uint64_t n)
 {
-	return n ? rnd() % n : 0;
-}
-
-static void rnd_bytes(void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n--)
-		*b++ = (uint8_t)rnd();
+	return rng_below(&rng, n);
 }
 
 /* Interesting values for a 64-bit field. */
@@ -85,7 +76,7 @@ static void fuzz_ioctl(int fd)
 	unsigned long cmd;
 	void *arg;
 
-	rnd_bytes(&buf, sizeof(buf));
+	rng_bytes(&rng, &buf, sizeof(buf));
 	switch (pick(4)) {
 	case 0:
 		cmd = _IOC(pick(4), NVME_RING_IO_MAGIC, pick(32), pick(600));
@@ -118,7 +109,7 @@ static void fuzz_setup(int nvme_fd)
 
 	if (fd < 0)
 		return;
-	rnd_bytes(&s, sizeof(s));
+	rng_bytes(&rng, &s, sizeof(s));
 	if (pick(2)) {
 		memset(s.resv, 0, sizeof(s.resv));
 		s.flags &= NVME_RING_SETUP_F_NUMA_NODE | NVME_RING_SETUP_F_HUGEPAGES;
@@ -189,7 +180,7 @@ static void fuzz_ring(struct nvmering *r)
 		uint64_t desc = slot;
 
 		if (pick(4) == 0)
-			rnd_bytes(s, sizeof(*s));
+			rng_bytes(&rng, s, sizeof(*s));
 		else {
 			uint32_t nlb = (uint32_t)pick(16) + 1;
 			uint64_t lba = r->info.lba_start +
@@ -267,16 +258,14 @@ static void fuzz_uring(struct nvmering *r)
 		case 2: sqe->cmd_op = NVME_RING_IO_URING_CMD; break;
 		default: sqe->cmd_op = (uint32_t)rnd(); break;
 		}
-		rnd_bytes(sqe->cmd, flags ? 80 : 16);
+		rng_bytes(&rng, sqe->cmd, flags ? 80 : 16);
 		if (sqe->cmd_op == NVME_RING_IO_URING_CMD && pick(2)) {
 			/* a plausible read inside the window */
 			struct nvme_ring_uring_cmd *c = (void *)sqe->cmd;
 			uint64_t lba = r->info.lba_start + pick(r->info.lba_count);
-			uint32_t w[3] = { (uint32_t)lba, (uint32_t)(lba >> 32), 0 };
 
 			memset(c, 0, sizeof(*c));
-			c->cmd[0] = 0x02;
-			memcpy(c->cmd + 40, w, sizeof(w));
+			nvme_sqe_rw(nvme_sqe(c->cmd), NVME_OPC_READ, lba, 1);
 			c->data_off = nvmering_buf_off(r, 64, (uint32_t)pick(32), 8192);
 			c->data_len = 1U << r->info.lba_shift;
 		}
@@ -344,7 +333,7 @@ static void fuzz_configfs(const char *nsdev)
 			break;
 		case 1:
 			len = pick(sizeof(val));
-			rnd_bytes(val, len);
+			rng_bytes(&rng, val, len);
 			break;
 		default:
 			len = pick(24);
@@ -367,6 +356,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long rounds = 200, i;
+	uint64_t seed = 0;
 	struct nvmering r;
 	int c, nvme_fd, ret;
 	uint32_t q;
@@ -374,12 +364,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': rounds = strtoul(optarg, NULL, 0); break;
-		case 's': rs ^= strtoull(optarg, NULL, 0) * 0x9E3779B97F4A7C15ULL; break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
 		default: goto usage;
 		}
 	}
 	if (optind + 2 != argc)
 		goto usage;
+	rng_seed(&rng, seed);
 	signal(SIGPIPE, SIG_IGN);
 	nvme_fd = open(argv[optind + 1], O_RDWR);
 	if (nvme_fd < 0) {

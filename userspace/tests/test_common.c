@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the tools' shared code (userspace/common): the random
+ * numbers, the latency histogram and the NVMe command builders.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lat-hist.h"
+#include "nvme-cmd.h"
+#include "rng.h"
+
+static void test_rng(void)
+{
+	struct rng a, b;
+	uint64_t x, hits[8] = { 0 };
+	unsigned int i, same = 0;
+
+	rng_seed(&a, 0);
+	CHECK(a.s != 0, "seed 0");
+	rng_seed(&a, 5);
+	rng_seed(&b, 5);
+	for (i = 0; i < 1000; i++)
+		same += rng_next(&a) == rng_next(&b);
+	CHECK_EQ(same, 1000);
+	rng_seed(&b, 6);
+	for (i = 0, same = 0; i < 1000; i++)
+		same += rng_next(&a) == rng_next(&b);
+	CHECK(same < 5, "seeds 5 and 6 agree %u times", same);
+	CHECK_EQ(rng_below(&a, 0), 0);
+	for (i = 0; i < 8000; i++) {
+		x = rng_below(&a, 8);
+		CHECK(x < 8, "below 8: %" PRIu64, x);
+		hits[x & 7]++;
+	}
+	for (i = 0; i < 8; i++)
+		CHECK(hits[i] > 800 && hits[i] < 1200, "bucket %u: %" PRIu64, i, hits[i]);
+}
+
+static void test_hist(void)
+{
+	struct lat_hist *h = calloc(1, sizeof(*h)), *t = calloc(1, sizeof(*t));
+	uint64_t v;
+	unsigned int i;
+	double p;
+
+	if (!h || !t)
+		exit(2);
+	CHECK(lat_hist_pct(h, 50) == 0, "empty");
+	/* every bucket's value lands in that bucket, buckets grow */
+	for (i = 1; i < LAT_HIST_BUCKETS - LAT_HIST_SUB; i++) {
+		CHECK_EQ(lat_hist_bucket((uint64_t)lat_hist_value(i)), i);
+		CHECK(lat_hist_value(i) > lat_hist_value(i - 1), "bucket %u", i);
+	}
+	/* within 3% of the value */
+	for (v = 1; v < (1ULL << 40); v = v * 3 + 1) {
+		p = lat_hist_value(lat_hist_bucket(v));
+		CHECK(p > (double)v * 0.97 && p < (double)v * 1.03 + 1,
+		      "%" PRIu64 " -> %.0f", v, p);
+	}
+	for (i = 1; i <= 100; i++)
+		lat_hist_add(h, (uint64_t)i * 1000);
+	CHECK_EQ(lat_hist_count(h), 100);
+	p = lat_hist_pct(h, 50);
+	CHECK(p > 49000 && p < 53000, "p50 %.0f", p);
+	p = lat_hist_pct(h, 99);
+	CHECK(p > 97000 && p < 103000, "p99 %.0f", p);
+	lat_hist_add(t, 5);
+	lat_hist_merge(t, h);
+	CHECK_EQ(lat_hist_count(t), 101);
+	CHECK(lat_hist_pct(t, 0) == 5, "p0 %.0f", lat_hist_pct(t, 0));
+	free(h);
+	free(t);
+}
+
+static void test_nvme_cmd(void)
+{
+	struct nvme_sqe c;
+	struct nvme_uring_cmd u;
+	uint8_t raw[64], buf[8];
+	uint32_t d;
+
+	CHECK_EQ(offsetof(struct nvme_sqe, nsid), 4);
+	CHECK_EQ(offsetof(struct nvme_sqe, mptr), 16);
+	CHECK_EQ(offsetof(struct nvme_sqe, prp1), 24);
+	CHECK_EQ(offsetof(struct nvme_sqe, cdw10), 40);
+	CHECK_EQ(offsetof(struct nvme_sqe, cdw15), 60);
+
+	memset(&c, 0xff, sizeof(c));
+	nvme_sqe_rw(&c, NVME_OPC_WRITE, 0x123456789aULL, 8);
+	memcpy(raw, &c, 64);
+	CHECK_EQ(raw[0], 0x01);
+	memcpy(&d, raw + 40, 4);
+	CHECK_EQ(le32toh(d), 0x3456789a);
+	memcpy(&d, raw + 44, 4);
+	CHECK_EQ(le32toh(d), 0x12);
+	memcpy(&d, raw + 48, 4);
+	CHECK_EQ(le32toh(d), 7);
+	CHECK_EQ(raw[4] | raw[24] | raw[63], 0);
+	c.cdw12 = htole32(0xa0000000);
+	nvme_sqe_set_nlb(&c, 0x10001);
+	CHECK_EQ(le32toh(c.cdw12), 0xa0000000);
+	nvme_sqe_set_nlb(&c, 256);
+	CHECK_EQ(le32toh(c.cdw12), 0xa00000ff);
+
+	memset(&u, 0xff, sizeof(u));
+	nvme_uring_cmd_rw(&u, NVME_OPC_READ, 3, buf, 4096, 1ULL << 33, 8);
+	CHECK_EQ(u.opcode, 2);
+	CHECK_EQ(u.nsid, 3);
+	CHECK_EQ(u.addr, (uint64_t)(uintptr_t)buf);
+	CHECK_EQ(u.data_len, 4096);
+	CHECK_EQ(u.cdw10, 0);
+	CHECK_EQ(u.cdw11, 2);
+	CHECK_EQ(u.cdw12, 7);
+	CHECK_EQ(u.metadata | u.cdw13 | u.timeout_ms, 0);
+}
+
+int main(void)
+{
+	test_rng();
+	test_hist();
+	test_nvme_cmd();
+	return check_done();
+}
