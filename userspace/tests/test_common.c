@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the tools' shared code (userspace/common): the random
- * numbers, the latency histogram and the NVMe command builders.
+ * Unit tests of the tools' shared code (userspace/common): the data
+ * pattern every tool writes and verifies, the random numbers, the latency
+ * histogram and the NVMe command builders.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -12,7 +13,40 @@
 #include "check.h"
 #include "lat-hist.h"
 #include "nvme-cmd.h"
+#include "pattern.h"
 #include "rng.h"
+
+static void test_pattern(void)
+{
+	static const uint32_t sizes[] = { 512, 4096 };
+	uint8_t buf[3 * 4096];
+	uint32_t s, off, bad;
+	uint64_t w;
+
+	for (s = 0; s < 2; s++) {
+		uint32_t lbsz = sizes[s];
+
+		pattern_fill(buf, 1000, 3, lbsz, 7);
+		/* word 0 is the LBA, little-endian */
+		memcpy(&w, buf + lbsz, 8);
+		CHECK_EQ(le64toh(w), 1001);
+		/* a byte is a function of (seed, lba, offset) alone */
+		for (off = 0; off < lbsz; off += 13)
+			CHECK_EQ(buf[2 * lbsz + off], pattern_byte(7, 1002, off));
+		CHECK(pattern_check(buf, 1000, lbsz, 7, &bad), "block 0");
+		CHECK(pattern_check(buf + 2 * lbsz, 1002, lbsz, 7, NULL), "block 2");
+		CHECK(!pattern_check(buf, 1001, lbsz, 7, &bad), "wrong LBA");
+		CHECK_EQ(bad, 0);
+		CHECK(!pattern_check(buf, 1000, lbsz, 8, &bad), "wrong seed");
+		CHECK_EQ(bad, 12);	/* the seed is in the upper half */
+		buf[lbsz + 301] ^= 1;
+		CHECK(!pattern_check(buf + lbsz, 1001, lbsz, 7, &bad), "flipped bit");
+		CHECK_EQ(bad, 301);
+	}
+	/* the same block whatever size of command wrote it */
+	pattern_fill(buf, 50, 8, 512, 3);
+	CHECK(pattern_check(buf + 7 * 512, 57, 512, 3, NULL), "8-block fill, block 7");
+}
 
 static void test_rng(void)
 {
@@ -121,6 +155,7 @@ static void test_nvme_cmd(void)
 
 int main(void)
 {
+	test_pattern();
 	test_rng();
 	test_hist();
 	test_nvme_cmd();

@@ -18,6 +18,7 @@
  * anonymous ring made with NVME_RING_IO_SETUP on that namespace.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,6 +34,9 @@
 #include <unistd.h>
 
 #include "nvmering.h"
+#include "die.h"
+#include "nvme-cmd.h"
+#include "pattern.h"
 
 static struct {
 	uint64_t lba;
@@ -55,25 +59,6 @@ static struct {
 };
 
 static int nvme_fd = -1;
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "nri-io: %s: %s\n", what, strerror(err < 0 ? -err : err));
-	exit(1);
-}
-
-/* Byte pattern of one LBA: 64-bit words of (seed, lba, word index). */
-static void fill_lba(uint8_t *p, uint64_t lba, uint32_t size)
-{
-	uint32_t i;
-
-	for (i = 0; i < size / 8; i++) {
-		uint64_t w = ((uint64_t)opt.seed << 48) ^ (lba << 12) ^ i ^
-			     0x5a5a000000000000ULL;
-
-		memcpy(p + i * 8, &w, 8);
-	}
-}
 
 static int ring_open(struct nvmering *r, const char *name)
 {
@@ -131,15 +116,13 @@ static int run_io(struct nvmering *r, int write)
 			uint64_t slot = nvmering_slot_off(r, s);
 			uint64_t buf = nvmering_buf_off(r, depth, s, bsz);
 			uint64_t lba = opt.lba + next * opt.bs;
-			uint32_t n = opt.bs, k;
+			uint32_t n = opt.bs;
 
 			if (next * opt.bs + n > opt.nlb)
 				n = opt.nlb - next * opt.bs;
 			if (write) {
-				for (k = 0; k < n; k++)
-					fill_lba(nvmering_buf(r, buf) +
-						 k * opt.lba_size, lba + k,
-						 opt.lba_size);
+				pattern_fill(nvmering_buf(r, buf), lba, n,
+					     opt.lba_size, opt.seed);
 				nvmering_prep_write(r, slot, buf, lba, n);
 			} else {
 				memset(nvmering_buf(r, buf), 0xee,
@@ -184,13 +167,12 @@ static int run_io(struct nvmering *r, int write)
 				bad++;
 			} else if (!write) {
 				uint8_t *got = nvmering_buf(r, sl->data_off);
-				uint8_t want[4096];
 				uint32_t k;
 
 				for (k = 0; k < sl->data_len / opt.lba_size; k++) {
-					fill_lba(want, lba + k, opt.lba_size);
-					if (memcmp(got + k * opt.lba_size, want,
-						   opt.lba_size)) {
+					if (!pattern_check(got + k * opt.lba_size,
+							   lba + k, opt.lba_size,
+							   opt.seed, NULL)) {
 						fprintf(stderr, "nri-io: LBA %" PRIu64 ": data mismatch\n",
 							lba + k);
 						bad++;
@@ -280,49 +262,49 @@ static int run_errors(struct nvmering *r)
 	bad |= check("length != NLB", one(r, slot), -EINVAL, 1);
 
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
-	memset(s->cmd + 24, 0xab, 8);	/* PRP1 */
+	nvme_sqe(s->cmd)->prp1 = 0xababababababababULL;
 	bad |= check("PRP from userspace", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
-	memset(s->cmd + 16, 0xcd, 8);	/* MPTR */
+	nvme_sqe(s->cmd)->mptr = 0xcdcdcdcdcdcdcdcdULL;
 	bad |= check("metadata pointer", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
 	s->meta_len = 8;
 	bad |= check("metadata buffer", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
-	s->cmd[1] = 0x40;		/* PSDT: SGL */
+	nvme_sqe(s->cmd)->flags = NVME_SQE_F_PSDT_SGL;
 	bad |= check("SGL/fused flags", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
 	s->resv1 = 1;
 	bad |= check("reserved field", one(r, slot), -EINVAL, 1);
 
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
-	s->cmd[4] = 0x55;		/* NSID: forced, not refused */
+	nvme_sqe(s->cmd)->nsid = htole32(0x55);	/* forced, not refused */
 	bad |= check("foreign NSID (forced)", one(r, slot), 0, 0);
 
 	{
-		uint8_t sqe[64] = { 0x7f };	/* fabrics */
+		struct nvme_sqe sqe = { .opcode = NVME_OPC_FABRICS };
 
-		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		nvmering_prep_raw(r, slot, &sqe, 0, 0);
 		bad |= check("fabrics opcode", one(r, slot), -EPERM, 1);
-		sqe[0] = 0x06;			/* admin "identify" number */
-		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		sqe.opcode = 0x06;		/* admin "identify" number */
+		nvmering_prep_raw(r, slot, &sqe, 0, 0);
 		bad |= check("opcode not allowed", one(r, slot), -EPERM, 1);
 	}
 
-	if (r->info.opcodes[0x19 / 8] & (1U << (0x19 % 8))) {
-		uint8_t sqe[64] = { 0x19 };	/* Copy: LBAs not checkable */
+	if (r->info.opcodes[NVME_OPC_COPY / 8] & (1U << (NVME_OPC_COPY % 8))) {
+		/* Copy: LBAs not checkable */
+		struct nvme_sqe sqe = { .opcode = NVME_OPC_COPY };
 
-		nvmering_prep_raw(r, slot, sqe, 0, 0);
+		nvmering_prep_raw(r, slot, &sqe, 0, 0);
 		c = one(r, slot);
 		/* a ring with a window (tests give such rings lba_start) */
 		if (r->info.lba_start)
 			bad |= check("Copy in a windowed ring", c, -EPERM, 1);
 	}
 
-	nvmering_prep_rw(r, slot, 0x02, buf, r->info.lba_start, 1);
+	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
 	s->data_len = r->info.max_transfer + opt.lba_size;
-	s->cmd[48] = (uint8_t)(s->data_len / opt.lba_size - 1);
-	s->cmd[49] = (uint8_t)((s->data_len / opt.lba_size - 1) >> 8);
+	nvme_sqe_set_nlb(nvme_sqe(s->cmd), s->data_len / opt.lba_size);
 	bad |= check("above max transfer", one(r, slot), -E2BIG, 1);
 
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
@@ -673,7 +655,7 @@ int main(int argc, char **argv)
 		uint64_t k;
 
 		for (k = 0; k < opt.nlb; k++) {
-			fill_lba(buf, opt.lba + k, opt.lba_size);
+			pattern_fill(buf, opt.lba + k, 1, opt.lba_size, opt.seed);
 			if (fwrite(buf, opt.lba_size, 1, stdout) != 1)
 				die("stdout", errno);
 		}

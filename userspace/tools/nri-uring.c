@@ -29,6 +29,9 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "die.h"
+#include "nvme-cmd.h"
+#include "pattern.h"
 
 static int failures;
 
@@ -47,35 +50,12 @@ static void check(int ok, const char *fmt, ...)
 		failures++;
 }
 
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "nri-uring: %s: %s\n", what, strerror(err < 0 ? -err : err));
-	exit(1);
-}
-
-static void fill(uint8_t *p, uint32_t len, uint32_t seed)
-{
-	uint32_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed * 131 + i * 7 + (i >> 9));
-}
+/* what the URING_CMD writes carry: the common pattern under this seed */
+#define CMD_SEED	100
 
 static uint32_t lba_size(const struct nvmering *r)
 {
 	return 1U << r->info.lba_shift;
-}
-
-static void sqe_rw(uint8_t *sqe, uint8_t opcode, uint64_t slba, uint32_t nlb)
-{
-	uint32_t cdw10 = (uint32_t)slba, cdw11 = (uint32_t)(slba >> 32);
-	uint32_t cdw12 = nlb - 1;
-
-	memset(sqe, 0, 64);
-	sqe[0] = opcode;
-	memcpy(sqe + 40, &cdw10, 4);
-	memcpy(sqe + 44, &cdw11, 4);
-	memcpy(sqe + 48, &cdw12, 4);
 }
 
 static struct io_uring_cqe *wait_one(struct io_uring *ring)
@@ -87,6 +67,19 @@ static struct io_uring_cqe *wait_one(struct io_uring *ring)
 	if (ret)
 		die("io_uring_wait_cqe", ret);
 	return cqe;
+}
+
+/* Submit what is queued, wait for one completion and return its res. */
+static int run_one(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	io_uring_submit(ring);
+	cqe = wait_one(ring);
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
 }
 
 /* Queue n reads in the ring's SQ (slots 0..n-1, 4 KiB buffers). */
@@ -128,24 +121,20 @@ static uint32_t reap_ring(struct nvmering *r, uint32_t want, int wait)
 static int do_kick(struct nvmering *r)
 {
 	struct io_uring ring;
-	struct io_uring_cqe *cqe;
+	int res;
 
 	if (io_uring_queue_init(8, &ring, 0))
 		die("io_uring_queue_init", errno);
 	queue_reads(r, 16);
 	nvmering_prep_uring_kick(io_uring_get_sqe(&ring), r, 0);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == 16, "URING_KICK consumed %d of 16", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	res = run_one(&ring);
+	check(res == 16, "URING_KICK consumed %d of 16", res);
 	check(reap_ring(r, 16, 1) == 16, "16 ring completions after the kick");
 
 	/* a kick on an empty SQ is counted, not an error */
 	nvmering_prep_uring_kick(io_uring_get_sqe(&ring), r, 0);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == 0, "URING_KICK on an empty SQ returns %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	res = run_one(&ring);
+	check(res == 0, "URING_KICK on an empty SQ returns %d", res);
 
 	/* reserved fields are checked */
 	{
@@ -153,10 +142,8 @@ static int do_kick(struct nvmering *r)
 
 		nvmering_prep_uring_kick(sqe, r, 0);
 		sqe->cmd[4] = 1;
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		check(cqe->res == -EINVAL, "URING_KICK with flags set: %d", cqe->res);
-		io_uring_cqe_seen(&ring, cqe);
+		res = run_one(&ring);
+		check(res == -EINVAL, "URING_KICK with flags set: %d", res);
 	}
 	io_uring_queue_exit(&ring);
 	return failures;
@@ -166,7 +153,7 @@ static int do_waitcq(struct nvmering *r)
 {
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
-	int i, saw_wait = 0, saw_kick = 0;
+	int i, saw_wait = 0, saw_kick = 0, res;
 
 	if (io_uring_queue_init(8, &ring, 0))
 		die("io_uring_queue_init", errno);
@@ -205,17 +192,13 @@ static int do_waitcq(struct nvmering *r)
 	nvmering_submit(r, 0);
 	nvmering_wait(r, 2, 5000);
 	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, 2);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res >= 2, "URING_WAIT_CQ with entries ready: %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	res = run_one(&ring);
+	check(res >= 2, "URING_WAIT_CQ with entries ready: %d", res);
 	reap_ring(r, 2, 0);
 
 	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 2);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == -EINVAL, "URING_WAIT_CQ above the CQ size: %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	res = run_one(&ring);
+	check(res == -EINVAL, "URING_WAIT_CQ above the CQ size: %d", res);
 	io_uring_queue_exit(&ring);
 	return failures;
 }
@@ -224,11 +207,12 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 {
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
+	int res;
 	uint32_t bs = 4096, nlb = bs / lba_size(r), i;
 	uint64_t wbuf = nvmering_buf_off(r, 256, 0, bs);
 	uint64_t rbuf = nvmering_buf_off(r, 256, 1, bs);
 	uint64_t lba = r->info.lba_start + 64;
-	uint8_t sqe64[64];
+	struct nvme_sqe sqe64;
 	int ok = 1;
 
 	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 |
@@ -236,34 +220,34 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		die("io_uring_queue_init SQE128|CQE32", errno);
 
 	for (i = 0; i < 8; i++) {
-		fill(nvmering_buf(r, wbuf), bs, i + 100);
-		sqe_rw(sqe64, 0x01, lba + i * nlb, nlb);
-		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, wbuf, bs);
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		ok &= cqe->res == 0;
-		io_uring_cqe_seen(&ring, cqe);
+		pattern_fill(nvmering_buf(r, wbuf), lba + i * nlb, nlb,
+			     lba_size(r), CMD_SEED);
+		nvme_sqe_rw(&sqe64, NVME_OPC_WRITE, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, wbuf, bs);
+		res = run_one(&ring);
+		ok &= res == 0;
 	}
 	check(ok, "8 writes as URING_CMD");
 	ok = 1;
 	for (i = 0; i < 8; i++) {
-		uint8_t want[4096];
+		uint8_t *got = nvmering_buf(r, rbuf);
+		uint32_t k;
 
-		memset(nvmering_buf(r, rbuf), 0, bs);
-		sqe_rw(sqe64, 0x02, lba + i * nlb, nlb);
-		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, rbuf, bs);
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		fill(want, bs, i + 100);
-		ok &= cqe->res == 0 && !memcmp(nvmering_buf(r, rbuf), want, bs);
-		io_uring_cqe_seen(&ring, cqe);
+		memset(got, 0, bs);
+		nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, rbuf, bs);
+		res = run_one(&ring);
+		ok &= res == 0;
+		for (k = 0; k < nlb; k++)
+			ok &= pattern_check(got + k * lba_size(r), lba + i * nlb + k,
+					    lba_size(r), CMD_SEED, NULL);
 	}
 	check(ok, "8 reads as URING_CMD return what was written");
 
 	/* several in flight at once */
 	for (i = 0; i < 8; i++) {
-		sqe_rw(sqe64, 0x02, lba + i * nlb, nlb);
-		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64,
+		nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64,
 					nvmering_buf_off(r, 256, 2 + i, bs), bs);
 	}
 	io_uring_submit(&ring);
@@ -275,27 +259,21 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	}
 	check(ok, "8 URING_CMD reads in flight together");
 
-	sqe_rw(sqe64, 0x02, r->info.lba_start + r->info.lba_count, nlb);
-	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, rbuf, bs);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == -ERANGE, "URING_CMD past the LBA window: %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	nvme_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + r->info.lba_count, nlb);
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, rbuf, bs);
+	res = run_one(&ring);
+	check(res == -ERANGE, "URING_CMD past the LBA window: %d", res);
 
-	sqe_rw(sqe64, 0x02, lba, nlb);
-	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, r->data_size, bs);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == -EFAULT, "URING_CMD buffer outside the data area: %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba, nlb);
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, r->data_size, bs);
+	res = run_one(&ring);
+	check(res == -EFAULT, "URING_CMD buffer outside the data area: %d", res);
 
-	memset(sqe64, 0, sizeof(sqe64));
-	sqe64[0] = 0x7f;
-	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64, 0, 0);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == -EPERM, "URING_CMD fabrics opcode: %d", cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	memset(&sqe64, 0, sizeof(sqe64));
+	sqe64.opcode = NVME_OPC_FABRICS;
+	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, 0, 0);
+	res = run_one(&ring);
+	check(res == -EPERM, "URING_CMD fabrics opcode: %d", res);
 	io_uring_queue_exit(&ring);
 
 	/* without SQE128 the command cannot be carried */
@@ -308,10 +286,8 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		sqe->opcode = IORING_OP_URING_CMD;
 		sqe->fd = r->fd;
 		sqe->cmd_op = NVME_RING_IO_URING_CMD;
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		check(cqe->res == -EINVAL, "URING_CMD on a 64-byte SQE ring: %d", cqe->res);
-		io_uring_cqe_seen(&ring, cqe);
+		res = run_one(&ring);
+		check(res == -EINVAL, "URING_CMD on a 64-byte SQE ring: %d", res);
 	}
 	io_uring_queue_exit(&ring);
 	return failures;
@@ -320,7 +296,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 {
 	struct io_uring ring;
-	struct io_uring_cqe *cqe;
+	int res;
 	uint32_t bs = 4096, nlb = bs / lba_size(r);
 	uint64_t wbuf = nvmering_buf_off(r, 256, 0, bs);
 	uint64_t rbuf = nvmering_buf_off(r, 256, 1, bs);
@@ -336,7 +312,7 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 		return failures;
 
 	/* ring writes, passthrough on the generic device reads into the area */
-	fill(nvmering_buf(r, wbuf), bs, 7);
+	pattern_fill(nvmering_buf(r, wbuf), lba, nlb, lba_size(r), 7);
 	nvmering_prep_write(r, nvmering_slot_off(r, 0), wbuf, lba, nlb);
 	nvmering_sq_push(r, nvmering_slot_off(r, 0));
 	nvmering_submit(r, 0);
@@ -348,7 +324,6 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 		die(ng, errno);
 	{
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-		struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
 
 		memset(sqe, 0, 2 * sizeof(*sqe));
 		sqe->opcode = IORING_OP_URING_CMD;
@@ -356,21 +331,14 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 		sqe->cmd_op = NVME_URING_CMD_IO;
 		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 		sqe->buf_index = 0;
-		cmd->opcode = 0x02;
-		cmd->nsid = r->info.nsid;
-		cmd->addr = (uint64_t)(uintptr_t)nvmering_buf(r, rbuf);
-		cmd->data_len = bs;
-		cmd->cdw10 = (uint32_t)lba;
-		cmd->cdw11 = (uint32_t)(lba >> 32);
-		cmd->cdw12 = nlb - 1;
+		nvme_uring_cmd_rw((struct nvme_uring_cmd *)sqe->cmd, NVME_OPC_READ,
+				  r->info.nsid, nvmering_buf(r, rbuf), bs, lba, nlb);
 		memset(nvmering_buf(r, rbuf), 0, bs);
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		check(cqe->res == 0 && !memcmp(nvmering_buf(r, rbuf),
+		res = run_one(&ring);
+		check(res == 0 && !memcmp(nvmering_buf(r, rbuf),
 					       nvmering_buf(r, wbuf), bs),
 		      "passthrough read on %s into the fixed data area (res %d)",
-		      ng, cqe->res);
-		io_uring_cqe_seen(&ring, cqe);
+		      ng, res);
 	}
 	close(ngfd);
 
@@ -380,23 +348,19 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 	memset(nvmering_buf(r, rbuf), 0, bs);
 	io_uring_prep_read_fixed(io_uring_get_sqe(&ring), blkfd,
 				 nvmering_buf(r, rbuf), bs, lba * lba_size(r), 0);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == (int)bs && !memcmp(nvmering_buf(r, rbuf),
+	res = run_one(&ring);
+	check(res == (int)bs && !memcmp(nvmering_buf(r, rbuf),
 					     nvmering_buf(r, wbuf), bs),
 	      "O_DIRECT READ_FIXED on %s into the data area (res %d)", blk,
-	      cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	      res);
 
 	/* and the other way: O_DIRECT WRITE_FIXED, read back by the ring */
-	fill(nvmering_buf(r, wbuf), bs, 8);
+	pattern_fill(nvmering_buf(r, wbuf), lba, nlb, lba_size(r), 8);
 	io_uring_prep_write_fixed(io_uring_get_sqe(&ring), blkfd,
 				  nvmering_buf(r, wbuf), bs, lba * lba_size(r), 0);
-	io_uring_submit(&ring);
-	cqe = wait_one(&ring);
-	check(cqe->res == (int)bs, "O_DIRECT WRITE_FIXED from the data area (res %d)",
-	      cqe->res);
-	io_uring_cqe_seen(&ring, cqe);
+	res = run_one(&ring);
+	check(res == (int)bs, "O_DIRECT WRITE_FIXED from the data area (res %d)",
+	      res);
 	memset(nvmering_buf(r, rbuf), 0, bs);
 	nvmering_prep_read(r, nvmering_slot_off(r, 1), rbuf, lba, nlb);
 	nvmering_sq_push(r, nvmering_slot_off(r, 1));
@@ -414,7 +378,7 @@ static int do_cancel(struct nvmering *r)
 {
 	struct io_uring ring;
 	uint32_t bs = 4096, nlb = bs / lba_size(r), i;
-	uint8_t sqe64[64];
+	struct nvme_sqe sqe64;
 
 	if (io_uring_queue_init(64, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
 		die("io_uring_queue_init", errno);
@@ -423,8 +387,8 @@ static int do_cancel(struct nvmering *r)
 		nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 1);
 	/* and URING_CMD reads in flight */
 	for (i = 0; i < 16; i++) {
-		sqe_rw(sqe64, 0x02, r->info.lba_start + i * nlb, nlb);
-		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, sqe64,
+		nvme_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + i * nlb, nlb);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64,
 					nvmering_buf_off(r, 256, i, bs), bs);
 	}
 	check(io_uring_submit(&ring) == 20, "20 commands submitted");
@@ -520,7 +484,7 @@ static int do_seed(const char *nsdev)
 	struct io_uring ring;
 	struct nvme_ring_setup s;
 	struct nvmering r;
-	struct io_uring_cqe *cqe;
+	int res;
 	int nfd, ret;
 
 	if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
@@ -543,11 +507,9 @@ static int do_seed(const char *nsdev)
 
 		io_uring_prep_read_fixed(io_uring_get_sqe(&ring), bfd,
 					 nvmering_buf(&r, 65536), 4096, 0, 0);
-		io_uring_submit(&ring);
-		cqe = wait_one(&ring);
-		check(cqe->res == 4096, "READ_FIXED into the registered area (res %d)",
-		      cqe->res);
-		io_uring_cqe_seen(&ring, cqe);
+		res = run_one(&ring);
+		check(res == 4096, "READ_FIXED into the registered area (res %d)",
+		      res);
 		close(bfd);
 	}
 	nvmering_close(&r);

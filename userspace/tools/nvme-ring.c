@@ -40,6 +40,11 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "clock.h"
+#include "lat-hist.h"
+#include "nvme-cmd.h"
+#include "pattern.h"
+#include "rng.h"
 
 #define PROG		"nvme-ring"
 #define VERSION		"1.0"
@@ -1429,31 +1434,6 @@ static const char *const rw_names[] = {
 	"randread", "randwrite", "read", "write", "randrw",
 };
 
-/* Latency histogram: 8 sub-buckets per power of two of nanoseconds. */
-#define LAT_SUB		8
-#define LAT_BUCKETS	(64 * LAT_SUB)
-
-static unsigned int lat_bucket(uint64_t ns)
-{
-	unsigned int msb, sub;
-
-	if (ns < LAT_SUB)
-		return (unsigned int)ns;
-	msb = 63 - (unsigned int)__builtin_clzll(ns);
-	sub = (unsigned int)(ns >> (msb - 3)) & (LAT_SUB - 1);
-	return (msb - 2) * LAT_SUB + sub;
-}
-
-static uint64_t lat_value(unsigned int b)
-{
-	unsigned int msb = b / LAT_SUB + 2, sub = b % LAT_SUB;
-
-	if (b < LAT_SUB)
-		return b;
-	return ((uint64_t)(LAT_SUB + sub) << (msb - 3)) +
-	       ((uint64_t)1 << (msb - 3)) / 2;
-}
-
 /* One queue's results, shared with the parent. */
 struct qresult {
 	_Atomic uint64_t ios, bytes, errors;	/* live, for the progress line */
@@ -1465,7 +1445,7 @@ struct qresult {
 	char cpus[64];
 	int node;
 	char msg[256];		/* the first failure */
-	uint64_t lat[LAT_BUCKETS];
+	struct lat_hist lat;
 };
 
 /*
@@ -1502,55 +1482,6 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
-/* Pattern of one LBA: words of (seed, lba, index); lba at the front. */
-static void pattern_fill(uint8_t *p, uint64_t lba, uint32_t lbsz, uint32_t seed)
-{
-	uint32_t i;
-
-	for (i = 0; i < lbsz / 8; i++) {
-		uint64_t w = i ? (((uint64_t)seed << 32) ^ (lba * 0x9e3779b97f4a7c15ULL) ^ i)
-			       : lba;
-
-		memcpy(p + (size_t)i * 8, &w, 8);
-	}
-}
-
-static bool pattern_check(const uint8_t *p, uint64_t lba, uint32_t lbsz,
-			  uint32_t seed, uint32_t *bad_off)
-{
-	uint32_t i;
-
-	for (i = 0; i < lbsz / 8; i++) {
-		uint64_t w = i ? (((uint64_t)seed << 32) ^ (lba * 0x9e3779b97f4a7c15ULL) ^ i)
-			       : lba;
-
-		if (memcmp(p + (size_t)i * 8, &w, 8)) {
-			*bad_off = i * 8;
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool opcode_allowed(const struct nvmering *r, uint8_t opc)
 {
 	return r->info.opcodes[opc / 8] & (1U << (opc % 8));
@@ -1562,7 +1493,8 @@ struct worker {
 	struct qresult *res;
 	uint32_t q, lbsz, nlb, depth;
 	uint64_t first, blocks;	/* slice: first LBA, commands of nlb LBAs */
-	uint64_t seq, rnd;
+	uint64_t seq;
+	struct rng rnd;
 	uint64_t *issued_at;	/* per slot */
 	uint32_t *free_slots, nfree;
 	struct io_uring ring;	/* SUBMIT_URING */
@@ -1722,12 +1654,12 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 			bool write;
 
 			switch (ph == PH_RUN ? o->rw : (ph == PH_FILL ? RW_WRITE : RW_READ)) {
-			case RW_RANDREAD: write = false; blk = xorshift(&w->rnd) % w->blocks; break;
-			case RW_RANDWRITE: write = true; blk = xorshift(&w->rnd) % w->blocks; break;
+			case RW_RANDREAD: write = false; blk = rng_next(&w->rnd) % w->blocks; break;
+			case RW_RANDWRITE: write = true; blk = rng_next(&w->rnd) % w->blocks; break;
 			case RW_READ: write = false; blk = w->seq++ % w->blocks; break;
 			case RW_WRITE: write = true; blk = w->seq++ % w->blocks; break;
 			default:
-				blk = xorshift(&w->rnd);
+				blk = rng_next(&w->rnd);
 				write = blk & (1ULL << 40);
 				blk %= w->blocks;
 				break;
@@ -1735,12 +1667,9 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 			uint64_t lba = w->first + blk * w->nlb;
 
 			if (write) {
-				uint32_t k;
-
 				if (o->verify)
-					for (k = 0; k < w->nlb; k++)
-						pattern_fill(nvmering_buf(&w->r, buf) + (size_t)k * w->lbsz,
-							     lba + k, w->lbsz, o->seed);
+					pattern_fill(nvmering_buf(&w->r, buf), lba,
+						     w->nlb, w->lbsz, o->seed);
 				nvmering_prep_write(&w->r, slot, buf, lba, w->nlb);
 			} else {
 				nvmering_prep_read(&w->r, slot, buf, lba, w->nlb);
@@ -1813,10 +1742,10 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 				return -1;
 			}
 			sl = nvmering_slot(&w->r, cqes[i].slot);
-			write = sl->cmd[0] == 0x01;
+			write = nvme_sqe(sl->cmd)->opcode == NVME_OPC_WRITE;
 			lba = sl->user_data;
 			if (ph == PH_RUN)
-				w->res->lat[lat_bucket(now - w->issued_at[s])]++;
+				lat_hist_add(&w->res->lat, now - w->issued_at[s]);
 			if (cqes[i].status || cqes[i].err) {
 				atomic_fetch_add(&w->res->errors, 1);
 				if (cqes[i].err)
@@ -1916,7 +1845,7 @@ static int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 	}
 	w.first = win_start + (uint64_t)idx * per;
 	w.blocks = slice_blocks;
-	w.rnd = 0x2545f4914f6cdd1dULL ^ ((uint64_t)o->seed << 16) ^ q;
+	rng_seed(&w.rnd, ((uint64_t)o->seed << 16) ^ q);
 	w.issued_at = calloc(w.depth, sizeof(*w.issued_at));
 	w.free_slots = calloc(w.depth, sizeof(*w.free_slots));
 	if (!w.issued_at || !w.free_slots) {
@@ -1952,33 +1881,13 @@ out:
 	return res->status;
 }
 
-static uint64_t lat_pct(const uint64_t *h, double pct)
-{
-	uint64_t total = 0, want, acc = 0;
-	unsigned int b;
-
-	for (b = 0; b < LAT_BUCKETS; b++)
-		total += h[b];
-	if (!total)
-		return 0;
-	want = (uint64_t)((double)total * pct / 100.0 + 0.5);
-	if (!want)
-		want = 1;
-	for (b = 0; b < LAT_BUCKETS; b++) {
-		acc += h[b];
-		if (acc >= want)
-			return lat_value(b);
-	}
-	return lat_value(LAT_BUCKETS - 1);
-}
-
 static void perf_row(bool json, const char *label, int64_t q, const char *cpus,
 		     int node, uint64_t ios, uint64_t bytes, uint64_t errors,
-		     uint64_t mism, double secs, const uint64_t *lat)
+		     uint64_t mism, double secs, const struct lat_hist *lat)
 {
 	double iops = secs > 0 ? (double)ios / secs : 0;
 	double mibs = secs > 0 ? (double)bytes / secs / 1048576 : 0;
-	double p50 = (double)lat_pct(lat, 50) / 1000, p99 = (double)lat_pct(lat, 99) / 1000;
+	double p50 = lat_hist_pct(lat, 50) / 1000, p99 = lat_hist_pct(lat, 99) / 1000;
 
 	if (json) {
 		if (q >= 0) {
@@ -2055,7 +1964,7 @@ static int cmd_perf(int argc, char **argv)
 	struct nvmering r;
 	pid_t *pids;
 	uint64_t v, tot_ios = 0, tot_bytes = 0, tot_err = 0, tot_mism = 0, tot_ver = 0;
-	uint64_t *tot_lat;
+	struct lat_hist *tot_lat;
 	double max_secs = 0;
 	bool tty = isatty(STDOUT_FILENO), time_set = false, any_dead = false;
 	bool depth_set = false;
@@ -2171,12 +2080,12 @@ static int cmd_perf(int argc, char **argv)
 		bool rd = o.rw != RW_WRITE && o.rw != RW_RANDWRITE;
 		bool wr = o.rw != RW_READ && o.rw != RW_RANDREAD;
 
-		if ((rd || o.verify) && !opcode_allowed(&r, 0x02)) {
+		if ((rd || o.verify) && !opcode_allowed(&r, NVME_OPC_READ)) {
 			err_msg("ring '%s' does not allow read commands (opcodes)", o.name);
 			nvmering_close(&r);
 			return 1;
 		}
-		if ((wr || (o.verify && rd)) && !opcode_allowed(&r, 0x01)) {
+		if ((wr || (o.verify && rd)) && !opcode_allowed(&r, NVME_OPC_WRITE)) {
 			err_msg("ring '%s' does not allow write commands (opcodes)%s", o.name,
 				o.verify ? ": --verify writes a pattern first" : "");
 			nvmering_close(&r);
@@ -2210,7 +2119,7 @@ static int cmd_perf(int argc, char **argv)
 	res = mmap(NULL, sizeof(*res) * o.nq, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc(o.nq, sizeof(*pids));
-	tot_lat = calloc(LAT_BUCKETS, sizeof(*tot_lat));
+	tot_lat = calloc(1, sizeof(*tot_lat));
 	if (res == MAP_FAILED || !pids || !tot_lat) {
 		err_msg("out of memory");
 		return 1;
@@ -2312,7 +2221,7 @@ static int cmd_perf(int argc, char **argv)
 			continue;
 		snprintf(label, sizeof(label), "%u", q);
 		perf_row(o.json, label, q, x->cpus, x->node, x->ios, x->bytes,
-			 x->errors, x->mismatches, x->seconds, x->lat);
+			 x->errors, x->mismatches, x->seconds, &x->lat);
 		tot_ios += x->ios;
 		tot_bytes += x->bytes;
 		tot_err += x->errors;
@@ -2321,8 +2230,7 @@ static int cmd_perf(int argc, char **argv)
 		any_dead |= x->dead;
 		if (x->seconds > max_secs)
 			max_secs = x->seconds;
-		for (k = 0; k < LAT_BUCKETS; k++)
-			tot_lat[k] += x->lat[k];
+		lat_hist_merge(tot_lat, &x->lat);
 		if (x->status)
 			failed = 1;
 	}
