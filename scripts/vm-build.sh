@@ -13,7 +13,8 @@
 #         /etc/group with root and the plain user nritest (uid/gid 1000).
 #   run   made for every boot: /init (scripts/vm-init.sh), our module as
 #         /lib/modules/<KVER>/extra/nvme_ring_io.ko with a fresh depmod, the
-#         userspace binaries and libraries from build/userspace/, the test
+#         userspace binaries and libraries from build/userspace/ (bin/ and
+#         the test clients of tests-bin/ into /usr/bin), the test
 #         scripts with tests/guest/lib.sh under /tests, /etc/nri-vm.conf and
 #         any VM_EXTRA_FILES.
 #
@@ -193,15 +194,14 @@ if [ -d "$ubuild/lib" ]; then
 		cp -a "$f" "$root/usr/lib/"
 	done
 fi
-if [ -d "$ubuild/bin" ]; then
-	for f in "$ubuild"/bin/*; do
-		if [ ! -f "$f" ] || [ ! -x "$f" ]; then
-			continue
-		fi
-		LD_LIBRARY_PATH=$ubuild/lib OWN_LIBS=$ubuild/lib \
-			copy_with_libs "$f" "$root" "/usr/bin/${f##*/}"
-	done
-fi
+# bin/ holds the programs, tests-bin/ the test clients (tests/clients).
+for f in "$ubuild"/bin/* "$ubuild"/tests-bin/*; do
+	if [ ! -f "$f" ] || [ ! -x "$f" ]; then
+		continue
+	fi
+	LD_LIBRARY_PATH=$ubuild/lib OWN_LIBS=$ubuild/lib \
+		copy_with_libs "$f" "$root" "/usr/bin/${f##*/}"
+done
 
 # Tests: one folder, lib.sh next to them, LIST keeps the order.
 install -m 0644 "$top/tests/guest/lib.sh" "$root/tests/lib.sh"
