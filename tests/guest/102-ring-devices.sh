@@ -6,9 +6,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 trap 'ring_down perm; ring_down lo; ring_down hi; ring_down n1' EXIT
 
 # permissions: 0600 root only; 0660 with the user's group lets it in

@@ -6,9 +6,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 lbs=$(cat "/sys/block/$ns/queue/logical_block_size")
 trap 'ring_down dv' EXIT
 ring_up dv

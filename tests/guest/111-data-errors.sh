@@ -5,9 +5,7 @@
 # opcode allow-list and read-only namespaces are enforced.
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 trap 'ring_down de; ring_down win; ring_down ro' EXIT
 
 ring_up de

@@ -6,9 +6,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 ctrl=${ns%n*}
 grep -q "${ctrl}q1\b" /proc/interrupts || skip "no per-queue interrupts for $ctrl"
 trap 'ring_down mq' EXIT
@@ -50,23 +48,22 @@ queue_only() {
 	info "queue $q (CPUs $(qattr mq "$q" cpus), hctx $(qattr mq "$q" hctx)): completions on NVMe queue $qid only"
 }
 
-# all queues at once, each client pinned to its queue's CPUs
-for q in $(ring_queues mq); do
-	nri-io --queue "$q" --pin --lba $((q * 4096)) --nlb 1024 --bs 8 --depth 32 \
-		--seed $((q + 30)) write mq >"/tmp/w$q" 2>&1 &
-done
-wait
-for q in $(ring_queues mq); do
-	grep -q ": ok" "/tmp/w$q" || fail "queue $q writer: $(cat "/tmp/w$q")"
-done
-for q in $(ring_queues mq); do
-	nri-io --queue "$q" --pin --lba $((q * 4096)) --nlb 1024 --bs 8 --depth 32 \
-		--seed $((q + 30)) verify mq >"/tmp/v$q" 2>&1 &
-done
-wait
-for q in $(ring_queues mq); do
-	grep -q ": ok" "/tmp/v$q" || fail "queue $q verifier: $(cat "/tmp/v$q")"
-done
+# every_queue write|verify: nri-io on all queues at once, each client pinned
+# to its queue's CPUs, in an LBA range of its own; every one must succeed
+every_queue() {
+	local op=$1 q
+	for q in $(ring_queues mq); do
+		nri-io --queue "$q" --pin --lba $((q * 4096)) --nlb 1024 --bs 8 --depth 32 \
+			--seed $((q + 30)) "$op" mq >"/tmp/$op$q" 2>&1 &
+	done
+	wait
+	for q in $(ring_queues mq); do
+		grep -q ": ok" "/tmp/$op$q" || fail "queue $q, $op: $(cat "/tmp/$op$q")"
+	done
+}
+
+every_queue write
+every_queue verify
 for q in $(ring_queues mq); do
 	[ "$(qattr mq "$q" remote_submits)" = 0 ] || fail "queue $q: pinned clients went remote"
 	queue_only "$q" "$(qattr mq "$q" nvme_qid)"

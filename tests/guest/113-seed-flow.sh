@@ -7,9 +7,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 [ -c /dev/nvme_ring_io ] || fail "/dev/nvme_ring_io is missing"
 trap 'ring_down fl' EXIT
 

@@ -6,9 +6,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-io
 n=8
 cpus=$(cat /sys/devices/system/cpu/online)
 ncpu=$(online_cpus | wc -l)

@@ -6,9 +6,7 @@
 # closed with commands in flight, and a client that never reaps.
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-uring
-ns=$(first_ns)
+ring_test nri-uring
 ng=$(ns_generic_dev "$ns")
 trap 'ring_down ur; ring_down ur2' EXIT
 

@@ -8,10 +8,7 @@
 # TOPOLOGY: poll
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-io
-require_tool nvme-ring
-ns=$(first_ns)
+ring_test nri-io nvme-ring
 ctrl=${ns%n*}
 dbg=/sys/kernel/debug/block/$ns
 npoll=0

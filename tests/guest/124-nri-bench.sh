@@ -8,9 +8,7 @@
 # TOPOLOGY: poll
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-bench
-ns=$(first_ns)
+ring_test nri-bench
 blk=/dev/$ns
 ng=$(ns_generic_dev "$ns")
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"

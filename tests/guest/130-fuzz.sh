@@ -9,10 +9,7 @@
 # length.
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-fuzz
-require_tool nri-io
-ns=$(first_ns)
+ring_test nri-fuzz nri-io
 rounds=${NRI_FUZZ_ROUNDS:-300}
 [ -n "$rounds" ] || rounds=300
 trap 'ring_down fz; ring_down fzall' EXIT

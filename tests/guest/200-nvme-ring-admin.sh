@@ -6,19 +6,11 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nvme-ring
-ns=$(first_ns)
+ring_test nvme-ring
 name=nr200
 cpus=$(cat /sys/devices/system/cpu/online)
 
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	[ -d "$NRI_CFS/$name" ] || return 0
-	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null
-	rmdir "$NRI_CFS/$name" 2>/dev/null
-}
-trap cleanup EXIT
+cleanup_rings "$name"
 
 # jvals KEY: the values of "KEY": on stdin (one field per line), in order
 jvals() {

@@ -5,27 +5,16 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nvme-ring
-ns=$(first_ns)
+ring_test nvme-ring
 name=nr201
 
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	[ -d "$NRI_CFS/$name" ] || return 0
-	echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null
-	rmdir "$NRI_CFS/$name" 2>/dev/null
-}
-trap cleanup EXIT
+cleanup_rings "$name"
 
-# must_fail PATTERN CMD...: CMD exits non-zero and its stderr matches PATTERN
+# must_fail PATTERN CMD...: CMD exits non-zero, its stderr matches PATTERN,
+# and no ring is left behind
 must_fail() {
-	local pat=$1 rc=0
+	expect_fail_msg "$@"
 	shift
-	"$@" >/tmp/out.txt 2>/tmp/err.txt || rc=$?
-	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected failure"
-	grep -qiE -e "$pat" /tmp/err.txt || fail "'$*': stderr does not match '$pat': $(cat /tmp/err.txt)"
-	info "'$*' -> $rc: $(tr '\n' ' ' </tmp/err.txt)"
 	[ ! -d "$NRI_CFS/$name" ] || fail "'$*' left $NRI_CFS/$name behind"
 }
 
@@ -62,17 +51,9 @@ nvme-ring --help | grep -q "^Usage:" || fail "--help"
 # a ring that exists: perf argument checks against it
 nvme-ring create "$name" --device "/dev/$ns" --depth 16 --data-size 2M >/dev/null ||
 	fail "create $name"
-must_fail_ring() {
-	local pat=$1 rc=0
-	shift
-	"$@" >/tmp/out.txt 2>/tmp/err.txt || rc=$?
-	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected failure"
-	grep -qiE -e "$pat" /tmp/err.txt || fail "'$*': stderr does not match '$pat': $(cat /tmp/err.txt)"
-	info "'$*' -> $rc: $(head -n 1 /tmp/err.txt)"
-}
-must_fail_ring "depth 64 is above" nvme-ring perf "$name" --depth 64 --ios 10
-must_fail_ring "not a multiple" nvme-ring perf "$name" --bs 1000 --ios 10
-must_fail_ring "does not fit" nvme-ring perf "$name" --depth 16 --bs 256k --ios 10
+expect_fail_msg "depth 64 is above" nvme-ring perf "$name" --depth 64 --ios 10
+expect_fail_msg "not a multiple" nvme-ring perf "$name" --bs 1000 --ios 10
+expect_fail_msg "does not fit" nvme-ring perf "$name" --depth 16 --bs 256k --ios 10
 nvme-ring destroy "$name" >/dev/null || fail "destroy $name"
 
 # the module gone: the tool says what to do

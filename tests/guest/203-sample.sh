@@ -7,9 +7,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nvme_ring_io_test
-ns=$(first_ns)
+ring_test nvme_ring_io_test
 
 nvme_ring_io_test "/dev/$ns" >/tmp/sample.txt 2>&1
 rc=$?

@@ -6,9 +6,7 @@
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nvme-ring
-ns=$(first_ns)
+ring_test nvme-ring
 trap 'nvme-ring destroy ps >/dev/null 2>&1; nvme-ring destroy pp >/dev/null 2>&1' EXIT
 
 nvme-ring create ps --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/online)" \

@@ -6,10 +6,7 @@
 # a new ring works. Runs last: it takes the device away for a moment.
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nvme-ring
-require_tool nri-io
-ns=$(first_ns)
+ring_test nvme-ring nri-io
 ctrl=${ns%n*}
 bdf=$(basename "$(readlink -f "/sys/class/nvme/$ctrl/device")")
 [ -e "/sys/bus/pci/devices/$bdf/remove" ] || skip "$ctrl is not a removable PCI device"

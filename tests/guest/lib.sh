@@ -258,3 +258,47 @@ qattr() {
 require_tool() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 is not in the image"
 }
+
+# ring_test [TOOL...]: the start of a ring test: the module loaded, every
+# TOOL in the image, and ns set to the first NVMe namespace; the test skips
+# when any of them is missing.
+ring_test() {
+	local tool
+	require_module
+	for tool in "$@"; do
+		require_tool "$tool"
+	done
+	ns=$(nvme_namespaces | head -n 1)
+	[ -n "$ns" ] || skip "no NVMe namespace"
+}
+
+# cleanup_rings NAME...: when the test exits, however it exits, disable and
+# remove the rings NAME... that are still there. Quietly: the test's own
+# result stands.
+cleanup_rings() {
+	NRI_CLEANUP_RINGS="$*"
+	trap nri_cleanup_rings EXIT
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+nri_cleanup_rings() {
+	local name
+	for name in $NRI_CLEANUP_RINGS; do
+		[ -d "$NRI_CFS/$name" ] || continue
+		echo 0 >"$NRI_CFS/$name/enable" 2>/dev/null
+		rmdir "$NRI_CFS/$name" 2>/dev/null
+	done
+	return 0
+}
+
+# expect_fail_msg PATTERN CMD...: CMD must exit non-zero with a message on
+# stderr that matches the extended regular expression PATTERN (any case).
+# Its output stays in /tmp/out.txt and /tmp/err.txt.
+expect_fail_msg() {
+	local pat=$1 rc=0
+	shift
+	"$@" >/tmp/out.txt 2>/tmp/err.txt || rc=$?
+	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected failure"
+	grep -qiE -e "$pat" /tmp/err.txt || fail "'$*': stderr does not match '$pat': $(cat /tmp/err.txt)"
+	info "'$*' -> $rc: $(tr '\n' ' ' </tmp/err.txt)"
+}
