@@ -30,13 +30,9 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-mkdir -p build
+. scripts/lib.sh
 # One check at a time per tree: they share build/check, build/lint, ...
-exec 7>build/.check.lock
-if ! flock -n 7; then
-	echo "check: another 'make check' is running in this tree; waiting for it"
-	flock 7
-fi
+tree_lock build/.check.lock "check: another 'make check' is running in this tree; waiting for it"
 log=$top/build/check
 rm -rf "$log"
 mkdir -p "$log"

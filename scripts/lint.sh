@@ -24,11 +24,8 @@ tap=0
 [ "${1:-}" = --tap ] && tap=1
 out=$top/build/lint
 mkdir -p "$out"
-exec 6>"$top/build/.lint.lock"
-if ! flock -n 6; then
-	echo "lint: another lint is running in this tree; waiting for it"
-	flock 6
-fi
+. scripts/lib.sh
+tree_lock "$top/build/.lint.lock" "lint: another lint is running in this tree; waiting for it"
 n=0
 failed=0
 

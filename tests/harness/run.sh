@@ -23,11 +23,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 sc=$top/tests/harness/scenarios
 out=$top/build/harness
 mkdir -p "$out"
-exec 5>"$top/build/.harness.lock"
-if ! flock -n 5; then
-	echo "# harness: another harness run is going on in this tree; waiting for it"
-	flock 5
-fi
+. "$top/scripts/lib.sh"
+tree_lock "$top/build/.harness.lock" "# harness: another harness run is going on in this tree; waiting for it"
 
 eval "$("$top/scripts/kernel-env.sh")"
 
