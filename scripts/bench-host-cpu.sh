@@ -51,23 +51,19 @@ if [ -z "$runs" ]; then
 	exit 0
 fi
 
-med() {
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (!NR) { print "- - -"; exit }
-		printf "%s %s %s\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
-}
+# the guest's helpers for the figures: median_range, runs_field
+. "$(dirname "$0")/../tests/guest/lib.sh"
 
 col() {
-	awk -v e="$1" -v c="$2" -v d="$3" -v f="$4" \
-		'$1 == e && $2 == c && $3 == d { print $f }' <<<"$runs"
+	runs_field "$@" <<<"$runs"
 }
 
 echo "== host view: host CPU of the vCPU threads per I/O; median [min-max] over the repeats"
 printf '%-13s %7s %5s %12s %-22s %10s %13s\n' engine clients depth "guest us/IO" "vCPU us/IO" "vCPU/guest" "device us/IO"
 while read -r eng nc d; do
-	read -r gm _ <<<"$(col "$eng" "$nc" "$d" 6 | med)"
-	read -r vm vlo vhi <<<"$(col "$eng" "$nc" "$d" 7 | med)"
-	read -r om _ <<<"$(col "$eng" "$nc" "$d" 8 | med)"
+	read -r gm _ <<<"$(col "$eng" "$nc" "$d" 6 | median_range)"
+	read -r vm vlo vhi <<<"$(col "$eng" "$nc" "$d" 7 | median_range)"
+	read -r om _ <<<"$(col "$eng" "$nc" "$d" 8 | median_range)"
 	share=$(awk -v g="$gm" -v v="$vm" 'BEGIN { if (g > 0) printf "%.0f%%", 100 * v / g; else print "-" }')
 	printf '%-13s %7d %5d %12.2f %-22s %10s %13.2f\n' "$eng" "$nc" "$d" "$gm" \
 		"$(printf '%.2f [%.2f-%.2f]' "$vm" "$vlo" "$vhi")" "$share" "$om"
@@ -84,7 +80,7 @@ for r in ring ring-uring ring-sqpoll ring-cmd ring-poll; do
 		read -r m lo hi <<<"$(awk -v a="$r" -v c="$nc" -v d="$d" '
 			$2 == c && $3 == d && $1 == a { va[$4] = $7 }
 			$2 == c && $3 == d && $1 == "uring-pt" { vb[$4] = $7 }
-			END { for (k in va) if ((k in vb) && va[k] > 0) print vb[k] / va[k] }' <<<"$runs" | med)"
+			END { for (k in va) if ((k in vb) && va[k] > 0) print vb[k] / va[k] }' <<<"$runs" | median_range)"
 		[ "$m" != - ] || continue
 		printf '  clients %d depth %3d: %.2fx [%.2f-%.2f]\n' "$nc" "$d" "$m" "$lo" "$hi"
 	done < <(awk -v a="$r" '$1 == a && !seen[$2 " " $3]++ { print $2, $3 }' <<<"$runs")

@@ -237,17 +237,9 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
 done
 echo "runs took $(($(date +%s) - start)) s"
 
-# median [min-max] of the numbers on stdin
-med() {
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (!NR) { print "-"; exit }
-		printf "%s %s %s\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
-}
-
 # col ENGINE CLIENTS DEPTH FIELD: one field of the matching runs
 col() {
-	awk -v e="$1" -v c="$2" -v d="$3" -v f="$4" \
-		'$1 == e && $2 == c && $3 == d { print $f }' "$RES"
+	runs_field "$@" <"$RES"
 }
 
 # paired ENGINE_A ENGINE_B CLIENTS DEPTH MODE: per-repeat ratio of A to B,
@@ -260,7 +252,7 @@ paired() {
 		for (r in ia)
 			if ((r in ib) && ib[r] > 0 && ca[r] > 0)
 				print (m == "iops") ? ia[r] / ib[r] : cb[r] / ca[r]
-	}' "$RES" | med
+	}' "$RES" | median_range
 }
 
 echo
@@ -271,12 +263,12 @@ for cfg in "${configs[@]}"; do
 	nc=${#cpus[@]}
 	for d in $DEPTHS; do
 		for eng in $ENGINES; do
-			read -r im ilo ihi <<<"$(col "$eng" "$nc" "$d" 5 | med)"
+			read -r im ilo ihi <<<"$(col "$eng" "$nc" "$d" 5 | median_range)"
 			[ "$im" != - ] || continue
-			read -r cm _ <<<"$(col "$eng" "$nc" "$d" 6 | med)"
-			read -r pm _ <<<"$(col "$eng" "$nc" "$d" 7 | med)"
-			read -r qm _ <<<"$(col "$eng" "$nc" "$d" 8 | med)"
-			read -r km _ <<<"$(col "$eng" "$nc" "$d" 10 | med)"
+			read -r cm _ <<<"$(col "$eng" "$nc" "$d" 6 | median_range)"
+			read -r pm _ <<<"$(col "$eng" "$nc" "$d" 7 | median_range)"
+			read -r qm _ <<<"$(col "$eng" "$nc" "$d" 8 | median_range)"
+			read -r km _ <<<"$(col "$eng" "$nc" "$d" 10 | median_range)"
 			printf '%-13s %7d %5d  %-26s %9.2f %10.0f %9s %9s %9s\n' "$eng" "$nc" "$d" \
 				"$(printf '%.0f [%.0f-%.0f]' "$im" "$ilo" "$ihi")" "$cm" \
 				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$pm" "$qm" "$km"

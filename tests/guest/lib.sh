@@ -302,3 +302,19 @@ expect_fail_msg() {
 	grep -qiE -e "$pat" /tmp/err.txt || fail "'$*': stderr does not match '$pat': $(cat /tmp/err.txt)"
 	info "'$*' -> $rc: $(tr '\n' ' ' </tmp/err.txt)"
 }
+
+# ---- benchmark figures (tests/bench, and the host's bench-host-cpu.sh) ----
+
+# median_range: "MEDIAN MIN MAX" of the numbers on stdin, "- - -" for none.
+median_range() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (!NR) { print "- - -"; exit }
+		printf "%s %s %s\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
+}
+
+# runs_field ENGINE CLIENTS DEPTH FIELD: field FIELD of the result lines on
+# stdin that start with ENGINE CLIENTS DEPTH.
+runs_field() {
+	awk -v e="$1" -v c="$2" -v d="$3" -v f="$4" \
+		'$1 == e && $2 == c && $3 == d { print $f }'
+}
