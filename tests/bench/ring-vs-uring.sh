@@ -29,9 +29,7 @@ ENGINES=${BENCH_ENGINES:-"ring ring-uring ring-sqpoll ring-cmd uring-pt uring-di
 RING=bench
 RES=/tmp/bench.results
 
-require_module
-require_tool nri-bench
-ns=$(first_ns)
+ring_test nri-bench
 blk=/dev/$ns
 ng=$(ns_generic_dev "$ns")
 [ -b "$blk" ] || skip "$blk is not a block device"

@@ -56,6 +56,7 @@
 #include <linux/nvme_ioctl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,39 @@ struct eng_ops {
 	/* block until at least `min` completions are ready */
 	int (*wait)(uint32_t min);
 };
+
+/*
+ * The io_uring engines' completions: up to max into out (user_data is the
+ * index), a res other than ok_res counted as an error.
+ */
+static uint32_t reap_uring(struct io_uring *ring, int ok_res, uint32_t *out,
+			   uint32_t max, uint64_t *errors)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head;
+	uint32_t n = 0;
+
+	io_uring_for_each_cqe(ring, head, cqe) {
+		if (n == max)
+			break;
+		if (cqe->res != ok_res) {
+			if (*errors < 5)
+				fprintf(stderr, "nri-bench: %s: res %d\n",
+					engine_names[opt.engine], cqe->res);
+			(*errors)++;
+		}
+		out[n++] = (uint32_t)cqe->user_data;
+	}
+	io_uring_cq_advance(ring, n);
+	return n;
+}
+
+static int wait_uring(struct io_uring *ring, uint32_t min)
+{
+	struct io_uring_cqe *cqe;
+
+	return io_uring_wait_cqe_nr(ring, &cqe, min);
+}
 
 /* ring */
 static struct nvmering ring;
@@ -199,7 +233,7 @@ static int ring_wait(uint32_t min)
 }
 
 static const struct eng_ops ring_ops = {
-	ring_prep, ring_submit, ring_reap, ring_wait,
+	.prep = ring_prep, .submit = ring_submit, .reap = ring_reap, .wait = ring_wait,
 };
 
 /*
@@ -282,7 +316,7 @@ static int kring_wait(uint32_t min)
 }
 
 static const struct eng_ops kring_ops = {
-	ring_prep, kring_submit, ring_reap, kring_wait,
+	.prep = ring_prep, .submit = kring_submit, .reap = ring_reap, .wait = kring_wait,
 };
 
 /* ring-sqpoll: a ring with an SQ poller; publishing is submitting. */
@@ -296,7 +330,7 @@ static int sqp_submit(uint32_t n)
 }
 
 static const struct eng_ops sqp_ops = {
-	ring_prep, sqp_submit, ring_reap, ring_wait,
+	.prep = ring_prep, .submit = sqp_submit, .reap = ring_reap, .wait = ring_wait,
 };
 
 /*
@@ -328,30 +362,16 @@ static int rcmd_submit(uint32_t n)
 
 static uint32_t rcmd_reap(uint32_t *out, uint32_t max, uint64_t *errors)
 {
-	struct io_uring_cqe *cqe;
-	uint32_t n = 0;
-
-	while (n < max && io_uring_peek_cqe(&kring, &cqe) == 0) {
-		if (cqe->res) {
-			if (*errors < 5)
-				fprintf(stderr, "nri-bench: ring-cmd: res %d\n", cqe->res);
-			(*errors)++;
-		}
-		out[n++] = (uint32_t)cqe->user_data;
-		io_uring_cqe_seen(&kring, cqe);
-	}
-	return n;
+	return reap_uring(&kring, 0, out, max, errors);
 }
 
 static int rcmd_wait(uint32_t min)
 {
-	struct io_uring_cqe *cqe;
-
-	return io_uring_wait_cqe_nr(&kring, &cqe, min);
+	return wait_uring(&kring, min);
 }
 
 static const struct eng_ops rcmd_ops = {
-	rcmd_prep, rcmd_submit, rcmd_reap, rcmd_wait,
+	.prep = rcmd_prep, .submit = rcmd_submit, .reap = rcmd_reap, .wait = rcmd_wait,
 };
 
 static void kring_init(void)
@@ -471,39 +491,22 @@ static int uring_submit(uint32_t n)
 
 static uint32_t uring_reap(uint32_t *out, uint32_t max, uint64_t *errors)
 {
-	struct io_uring_cqe *cqe;
-	unsigned int head;
-	uint32_t n = 0;
-
-	io_uring_for_each_cqe(&uring, head, cqe) {
-		if (n == max)
-			break;
-		/* passthrough: res is the NVMe status, 0 on success */
-		if (cqe->res != (opt.engine == ENG_URING_PT ? 0 : (int)opt.bs)) {
-			if (*errors < 5)
-				fprintf(stderr, "nri-bench: %s: res %d\n",
-					engine_names[opt.engine], cqe->res);
-			(*errors)++;
-		}
-		out[n++] = (uint32_t)cqe->user_data;
-	}
-	io_uring_cq_advance(&uring, n);
-	return n;
+	/* passthrough: res is the NVMe status, 0 on success */
+	return reap_uring(&uring, opt.engine == ENG_URING_PT ? 0 : (int)opt.bs,
+			  out, max, errors);
 }
 
 static int uring_wait(uint32_t min)
 {
-	struct io_uring_cqe *cqe;
-
-	return io_uring_wait_cqe_nr(&uring, &cqe, min);
+	return wait_uring(&uring, min);
 }
 
 static const struct eng_ops upt_ops = {
-	upt_prep, uring_submit, uring_reap, uring_wait,
+	.prep = upt_prep, .submit = uring_submit, .reap = uring_reap, .wait = uring_wait,
 };
 
 static const struct eng_ops udir_ops = {
-	udir_prep, uring_submit, uring_reap, uring_wait,
+	.prep = udir_prep, .submit = uring_submit, .reap = uring_reap, .wait = uring_wait,
 };
 
 /* the block device's logical block size: nvmeXnY for ngXnY */
@@ -696,38 +699,51 @@ static void run(const struct eng_ops *ops, struct result *res)
 	}
 }
 
+/* One field of the result line: key=value, or "key": value in JSON. */
+static void field(int *n, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void field(int *n, const char *key, const char *fmt, ...)
+{
+	int quote = opt.json && !strcmp(fmt, "%s");
+	va_list ap;
+
+	if (opt.json)
+		printf("%s\"%s\": %s", *n ? ", " : "{", key, quote ? "\"" : "");
+	else
+		printf("%s%s=", *n ? " " : "", key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (quote)
+		putchar('"');
+	(*n)++;
+}
+
 static void print_result(const struct result *r)
 {
 	double secs = (double)r->ns / 1e9;
 	double iops = secs > 0 ? (double)r->ios / secs : 0;
-	double p50 = lat_hist_pct(&hist, 50) / 1e3;
-	double p99 = lat_hist_pct(&hist, 99) / 1e3;
-	double p999 = lat_hist_pct(&hist, 99.9) / 1e3;
 	double mean = r->ios ? r->lat_sum / (double)r->ios / 1e3 : 0;
-	const char *target = is_ring(opt.engine) ? opt.ring : opt.dev;
+	int n = 0;
 
-	if (opt.json) {
-		printf("{\"engine\": \"%s\", \"target\": \"%s\", \"cpu\": %d, \"queue\": %d, "
-		       "\"depth\": %u, \"batch\": %u, \"bs\": %u, \"seconds\": %.3f, "
-		       "\"ios\": %" PRIu64 ", \"iops\": %.0f, \"errors\": %" PRIu64 ", "
-		       "\"lat_mean_us\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-		       "\"p999_us\": %.1f, \"submits\": %" PRIu64 ", \"waits\": %" PRIu64 "}\n",
-		       engine_names[opt.engine], target, opt.cpu,
-		       is_ring(opt.engine) ? (int)ring.queue : -1, opt.depth,
-		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
-		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
-		       r->waits);
-	} else {
-		printf("engine=%s target=%s cpu=%d queue=%d depth=%u batch=%u bs=%u "
-		       "seconds=%.3f ios=%" PRIu64 " iops=%.0f errors=%" PRIu64 " "
-		       "lat_mean_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
-		       "submits=%" PRIu64 " waits=%" PRIu64 "\n",
-		       engine_names[opt.engine], target, opt.cpu,
-		       is_ring(opt.engine) ? (int)ring.queue : -1, opt.depth,
-		       opt.batch < opt.depth ? opt.batch : opt.depth, opt.bs, secs,
-		       r->ios, iops, r->errors, mean, p50, p99, p999, r->submits,
-		       r->waits);
-	}
+	field(&n, "engine", "%s", engine_names[opt.engine]);
+	field(&n, "target", "%s", is_ring(opt.engine) ? opt.ring : opt.dev);
+	field(&n, "cpu", "%d", opt.cpu);
+	field(&n, "queue", "%d", is_ring(opt.engine) ? (int)ring.queue : -1);
+	field(&n, "depth", "%u", opt.depth);
+	field(&n, "batch", "%u", opt.batch < opt.depth ? opt.batch : opt.depth);
+	field(&n, "bs", "%u", opt.bs);
+	field(&n, "seconds", "%.3f", secs);
+	field(&n, "ios", "%" PRIu64, r->ios);
+	field(&n, "iops", "%.0f", iops);
+	field(&n, "errors", "%" PRIu64, r->errors);
+	field(&n, "lat_mean_us", "%.1f", mean);
+	field(&n, "p50_us", "%.1f", lat_hist_pct(&hist, 50) / 1e3);
+	field(&n, "p99_us", "%.1f", lat_hist_pct(&hist, 99) / 1e3);
+	field(&n, "p999_us", "%.1f", lat_hist_pct(&hist, 99.9) / 1e3);
+	field(&n, "submits", "%" PRIu64, r->submits);
+	field(&n, "waits", "%" PRIu64, r->waits);
+	puts(opt.json ? "}" : "");
 	fflush(stdout);
 }
 

@@ -82,6 +82,14 @@ static int run_one(struct io_uring *ring)
 	return res;
 }
 
+/* Submit what is queued: its completion must carry res == want. */
+static void expect_res(struct io_uring *ring, int want, const char *what)
+{
+	int res = run_one(ring);
+
+	check(res == want, "%s: %d", what, res);
+}
+
 /* Queue n reads in the ring's SQ (slots 0..n-1, 4 KiB buffers). */
 static void queue_reads(struct nvmering *r, uint32_t n)
 {
@@ -142,8 +150,7 @@ static int do_kick(struct nvmering *r)
 
 		nvmering_prep_uring_kick(sqe, r, 0);
 		sqe->cmd[4] = 1;
-		res = run_one(&ring);
-		check(res == -EINVAL, "URING_KICK with flags set: %d", res);
+		expect_res(&ring, -EINVAL, "URING_KICK with flags set");
 	}
 	io_uring_queue_exit(&ring);
 	return failures;
@@ -197,8 +204,7 @@ static int do_waitcq(struct nvmering *r)
 	reap_ring(r, 2, 0);
 
 	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 2);
-	res = run_one(&ring);
-	check(res == -EINVAL, "URING_WAIT_CQ above the CQ size: %d", res);
+	expect_res(&ring, -EINVAL, "URING_WAIT_CQ above the CQ size");
 	io_uring_queue_exit(&ring);
 	return failures;
 }
@@ -261,19 +267,16 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 
 	nvme_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + r->info.lba_count, nlb);
 	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, rbuf, bs);
-	res = run_one(&ring);
-	check(res == -ERANGE, "URING_CMD past the LBA window: %d", res);
+	expect_res(&ring, -ERANGE, "URING_CMD past the LBA window");
 
 	nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba, nlb);
 	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, r->data_size, bs);
-	res = run_one(&ring);
-	check(res == -EFAULT, "URING_CMD buffer outside the data area: %d", res);
+	expect_res(&ring, -EFAULT, "URING_CMD buffer outside the data area");
 
 	memset(&sqe64, 0, sizeof(sqe64));
 	sqe64.opcode = NVME_OPC_FABRICS;
 	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, 0, 0);
-	res = run_one(&ring);
-	check(res == -EPERM, "URING_CMD fabrics opcode: %d", res);
+	expect_res(&ring, -EPERM, "URING_CMD fabrics opcode");
 	io_uring_queue_exit(&ring);
 
 	/* without SQE128 the command cannot be carried */
@@ -286,8 +289,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		sqe->opcode = IORING_OP_URING_CMD;
 		sqe->fd = r->fd;
 		sqe->cmd_op = NVME_RING_IO_URING_CMD;
-		res = run_one(&ring);
-		check(res == -EINVAL, "URING_CMD on a 64-byte SQE ring: %d", res);
+		expect_res(&ring, -EINVAL, "URING_CMD on a 64-byte SQE ring");
 	}
 	io_uring_queue_exit(&ring);
 	return failures;

@@ -387,6 +387,15 @@ void usage_list(FILE *f)
 "  -h, --help                this text\n");
 }
 
+/* The keys that name a ring in list and show */
+static void j_ring(const struct rsnap *s)
+{
+	j_str("name", s->name);
+	j_str("device", s->device);
+	j_str("state", s->state);
+	j_bool("anonymous", !s->configured);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	bool json = false;
@@ -412,10 +421,7 @@ int cmd_list(int argc, char **argv)
 			continue;
 		if (json) {
 			j_open(NULL, '{');
-			j_str("name", s.name);
-			j_str("device", s.device);
-			j_str("state", s.state);
-			j_bool("anonymous", !s.configured);
+			j_ring(&s);
 			j_u64("nr_queues", s.nr_queues);
 			j_i64("numa_node", s.node);
 			j_str("cpus", s.cfg_cpus);
@@ -468,10 +474,7 @@ int cmd_show(int argc, char **argv)
 		return 1;
 	if (json) {
 		j_open(NULL, '{');
-		j_str("name", s.name);
-		j_str("device", s.device);
-		j_str("state", s.state);
-		j_bool("anonymous", !s.configured);
+		j_ring(&s);
 		j_u64("nsid", s.nsid);
 		j_i64("numa_node", s.node);
 		j_u64("nr_queues", s.nr_queues);

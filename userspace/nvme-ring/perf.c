@@ -66,15 +66,21 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-/* The index of s in names[n], or -1. */
-static int name_index(const char *s, const char *const *names, int n)
+/* --OPT s, one of names[n]: its index; else "use A, B or C" and exit. */
+static int choice(const char *opt, const char *s, const char *const *names,
+		  int n)
 {
+	char list[128] = "";
+	size_t len = 0;
 	int k;
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		if (!strcmp(s, names[k]))
 			return k;
-	return -1;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					!k ? "" : k < n - 1 ? ", " : " or ", names[k]);
+	}
+	usage_error(usage_perf, "%s '%s': use %s", opt, s, list);
 }
 
 static void perf_options(int argc, char **argv, struct perf_opts *o,
@@ -91,21 +97,15 @@ static void perf_options(int argc, char **argv, struct perf_opts *o,
 	};
 	bool time_set = false, depth_set = false;
 	uint64_t v;
-	int c, k;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:hS:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'S':
-			k = name_index(optarg, submit_names, 3);
-			if (k < 0)
-				usage_error(usage_perf, "--submit '%s': use ioctl, uring or sqpoll", optarg);
-			o->submit = (enum submit_mode)k;
+			o->submit = (enum submit_mode)choice("--submit", optarg, submit_names, 3);
 			break;
 		case 'r':
-			k = name_index(optarg, rw_names, 5);
-			if (k < 0)
-				usage_error(usage_perf, "--rw '%s': use randread, randwrite, read, write or randrw", optarg);
-			o->rw = (enum rw_mode)k;
+			o->rw = (enum rw_mode)choice("--rw", optarg, rw_names, 5);
 			break;
 		case 'b':
 			if (parse_size(optarg, &v) || !v || v > (1U << 30))
