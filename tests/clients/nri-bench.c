@@ -342,9 +342,9 @@ static void rcmd_prep(uint32_t idx, uint64_t off)
 	struct io_uring_sqe *sqe = kring_sqe();
 	uint64_t slba = ring_lba_base + (off >> ring_lba_shift);
 	uint32_t nlb = opt.bs >> ring_lba_shift;
-	struct nvme_sqe nvme;
+	struct nvmering_sqe nvme;
 
-	nvme_sqe_rw(&nvme, NVME_OPC_READ, slba, nlb);
+	nvmering_sqe_rw(&nvme, NVME_OPC_READ, slba, nlb);
 	nvmering_prep_uring_cmd(sqe, &ring, &nvme,
 				nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
 				opt.bs);

@@ -265,7 +265,7 @@ static void fuzz_uring(struct nvmering *r)
 			uint64_t lba = r->info.lba_start + pick(r->info.lba_count);
 
 			memset(c, 0, sizeof(*c));
-			nvme_sqe_rw(nvme_sqe(c->cmd), NVME_OPC_READ, lba, 1);
+			nvmering_sqe_rw(nvme_sqe(c->cmd), NVME_OPC_READ, lba, 1);
 			c->data_off = nvmering_buf_off(r, 64, (uint32_t)pick(32), 8192);
 			c->data_len = 1U << r->info.lba_shift;
 		}

@@ -265,7 +265,7 @@ static int run_errors(struct nvmering *r)
 	nvme_sqe(s->cmd)->prp1 = 0xababababababababULL;
 	bad |= check("PRP from userspace", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
-	nvme_sqe(s->cmd)->mptr = 0xcdcdcdcdcdcdcdcdULL;
+	nvme_sqe(s->cmd)->metadata = 0xcdcdcdcdcdcdcdcdULL;
 	bad |= check("metadata pointer", one(r, slot), -EINVAL, 1);
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
 	s->meta_len = 8;
@@ -282,7 +282,7 @@ static int run_errors(struct nvmering *r)
 	bad |= check("foreign NSID (forced)", one(r, slot), 0, 0);
 
 	{
-		struct nvme_sqe sqe = { .opcode = NVME_OPC_FABRICS };
+		struct nvmering_sqe sqe = { .opcode = NVME_OPC_FABRICS };
 
 		nvmering_prep_raw(r, slot, &sqe, 0, 0);
 		bad |= check("fabrics opcode", one(r, slot), -EPERM, 1);
@@ -293,7 +293,7 @@ static int run_errors(struct nvmering *r)
 
 	if (r->info.opcodes[NVME_OPC_COPY / 8] & (1U << (NVME_OPC_COPY % 8))) {
 		/* Copy: LBAs not checkable */
-		struct nvme_sqe sqe = { .opcode = NVME_OPC_COPY };
+		struct nvmering_sqe sqe = { .opcode = NVME_OPC_COPY };
 
 		nvmering_prep_raw(r, slot, &sqe, 0, 0);
 		c = one(r, slot);

@@ -218,7 +218,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	uint64_t wbuf = nvmering_buf_off(r, 256, 0, bs);
 	uint64_t rbuf = nvmering_buf_off(r, 256, 1, bs);
 	uint64_t lba = r->info.lba_start + 64;
-	struct nvme_sqe sqe64;
+	struct nvmering_sqe sqe64;
 	int ok = 1;
 
 	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 |
@@ -228,7 +228,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	for (i = 0; i < 8; i++) {
 		pattern_fill(nvmering_buf(r, wbuf), lba + i * nlb, nlb,
 			     lba_size(r), CMD_SEED);
-		nvme_sqe_rw(&sqe64, NVME_OPC_WRITE, lba + i * nlb, nlb);
+		nvmering_sqe_rw(&sqe64, NVME_OPC_WRITE, lba + i * nlb, nlb);
 		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, wbuf, bs);
 		res = run_one(&ring);
 		ok &= res == 0;
@@ -240,7 +240,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		uint32_t k;
 
 		memset(got, 0, bs);
-		nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
+		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
 		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, rbuf, bs);
 		res = run_one(&ring);
 		ok &= res == 0;
@@ -252,7 +252,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 
 	/* several in flight at once */
 	for (i = 0; i < 8; i++) {
-		nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
+		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
 		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64,
 					nvmering_buf_off(r, 256, 2 + i, bs), bs);
 	}
@@ -265,11 +265,11 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	}
 	check(ok, "8 URING_CMD reads in flight together");
 
-	nvme_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + r->info.lba_count, nlb);
+	nvmering_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + r->info.lba_count, nlb);
 	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, rbuf, bs);
 	expect_res(&ring, -ERANGE, "URING_CMD past the LBA window");
 
-	nvme_sqe_rw(&sqe64, NVME_OPC_READ, lba, nlb);
+	nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba, nlb);
 	nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64, r->data_size, bs);
 	expect_res(&ring, -EFAULT, "URING_CMD buffer outside the data area");
 
@@ -380,7 +380,7 @@ static int do_cancel(struct nvmering *r)
 {
 	struct io_uring ring;
 	uint32_t bs = 4096, nlb = bs / lba_size(r), i;
-	struct nvme_sqe sqe64;
+	struct nvmering_sqe sqe64;
 
 	if (io_uring_queue_init(64, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
 		die("io_uring_queue_init", errno);
@@ -389,7 +389,7 @@ static int do_cancel(struct nvmering *r)
 		nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 1);
 	/* and URING_CMD reads in flight */
 	for (i = 0; i < 16; i++) {
-		nvme_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + i * nlb, nlb);
+		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, r->info.lba_start + i * nlb, nlb);
 		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64,
 					nvmering_buf_off(r, 256, i, bs), bs);
 	}

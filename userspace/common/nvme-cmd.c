@@ -4,20 +4,10 @@
 
 #include "nvme-cmd.h"
 
-void nvme_sqe_set_nlb(struct nvme_sqe *c, uint32_t nlb)
+void nvme_sqe_set_nlb(struct nvmering_sqe *c, uint32_t nlb)
 {
 	c->cdw12 = htole32((le32toh(c->cdw12) & ~0xffffU) |
 			   ((nlb - 1) & 0xffff));
-}
-
-void nvme_sqe_rw(struct nvme_sqe *c, uint8_t opcode, uint64_t slba,
-		 uint32_t nlb)
-{
-	memset(c, 0, sizeof(*c));
-	c->opcode = opcode;
-	c->cdw10 = htole32((uint32_t)slba);
-	c->cdw11 = htole32((uint32_t)(slba >> 32));
-	nvme_sqe_set_nlb(c, nlb);
 }
 
 /* struct nvme_uring_cmd is in host order: the kernel converts */

@@ -113,19 +113,19 @@ static void test_hist(void)
 
 static void test_nvme_cmd(void)
 {
-	struct nvme_sqe c;
+	struct nvmering_sqe c;
 	struct nvme_uring_cmd u;
 	uint8_t raw[64], buf[8];
 	uint32_t d;
 
-	CHECK_EQ(offsetof(struct nvme_sqe, nsid), 4);
-	CHECK_EQ(offsetof(struct nvme_sqe, mptr), 16);
-	CHECK_EQ(offsetof(struct nvme_sqe, prp1), 24);
-	CHECK_EQ(offsetof(struct nvme_sqe, cdw10), 40);
-	CHECK_EQ(offsetof(struct nvme_sqe, cdw15), 60);
+	CHECK_EQ(offsetof(struct nvmering_sqe, nsid), 4);
+	CHECK_EQ(offsetof(struct nvmering_sqe, metadata), 16);
+	CHECK_EQ(offsetof(struct nvmering_sqe, prp1), 24);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw10), 40);
+	CHECK_EQ(offsetof(struct nvmering_sqe, cdw15), 60);
 
 	memset(&c, 0xff, sizeof(c));
-	nvme_sqe_rw(&c, NVME_OPC_WRITE, 0x123456789aULL, 8);
+	nvmering_sqe_rw(&c, NVME_OPC_WRITE, 0x123456789aULL, 8);
 	memcpy(raw, &c, 64);
 	CHECK_EQ(raw[0], 0x01);
 	memcpy(&d, raw + 40, 4);
