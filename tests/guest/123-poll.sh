@@ -9,24 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io nvme-ring
+require_poll_queues
 ctrl=${ns%n*}
-dbg=/sys/kernel/debug/block/$ns
-npoll=0
-for t in "$dbg"/hctx*/type; do
-	[ -r "$t" ] || skip "no blk-mq debugfs for $ns"
-	grep -q poll "$t" && npoll=$((npoll + 1))
-done
-[ "$npoll" -gt 0 ] || skip "$ns has no poll queues (boot with nvme.poll_queues=N)"
 trap 'ring_down pl; ring_down pls' EXIT
-
-irq_total() {
-	awk -v c="$ctrl" '{
-		for (i = 2; i <= NF; i++)
-			if ($i ~ "^" c "q[1-9][0-9]*$")
-				for (j = 2; j < i; j++)
-					if ($j ~ /^[0-9]+$/) n += $j
-	} END { print n + 0 }' /proc/interrupts
-}
 
 ring_up pl poll=1 cpus="$(cat /sys/devices/system/cpu/online)"
 [ "$(ring_queues pl | wc -l)" = "$npoll" ] || fail "$(ring_queues pl | wc -l) queues for $npoll poll queues"
@@ -39,7 +24,7 @@ for q in $(ring_queues pl); do
 done
 info "$npoll poll queues; ring queues on hctx $(cat "$NRI_SYS"/pl/queues/*/hctx | tr '\n' ' ')"
 
-i0=$(irq_total)
+i0=$(nvme_io_irqs "$ctrl")
 for q in $(ring_queues pl); do
 	nri-io --queue "$q" --pin --lba $((q * 8192)) --nlb 2048 --bs 8 --depth 32 \
 		--seed $((q + 80)) write pl >/dev/null || fail "queue $q: write"
@@ -51,7 +36,7 @@ nri-io --queue 0 --hybrid --lba 50000 --nlb 1024 --bs 8 --depth 32 --seed 85 wri
 	fail "hybrid write"
 nri-io --queue 0 --hybrid --lba 50000 --nlb 1024 --bs 8 --depth 32 --seed 85 verify pl >/dev/null ||
 	fail "hybrid verify"
-i1=$(irq_total)
+i1=$(nvme_io_irqs "$ctrl")
 info "I/O interrupts during polled I/O: $((i1 - i0))"
 [ $((i1 - i0)) -lt 16 ] || fail "$((i1 - i0)) I/O interrupts during polled I/O"
 nvme-ring perf pl --rw randrw --depth 16 --ios 4000 --verify >/dev/null || fail "perf ioctl on a polled ring"
@@ -80,9 +65,9 @@ ring_down pl
 nvme-ring create pls --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/online)" \
 	--poll --sq-poll --sq-poll-idle 200 >/dev/null || fail "nvme-ring create --poll --sq-poll"
 [ "$(cat "$NRI_CFS/pls/poll")" = 1 ] || fail "--poll did not set poll"
-i0=$(irq_total)
+i0=$(nvme_io_irqs "$ctrl")
 nvme-ring perf pls --rw randrw --depth 16 --ios 4000 --verify --submit sqpoll || fail "perf sqpoll on a polled ring"
-i1=$(irq_total)
+i1=$(nvme_io_irqs "$ctrl")
 [ $((i1 - i0)) -lt 16 ] || fail "$((i1 - i0)) I/O interrupts with poller and polling"
 ring_down pls
 pass

@@ -9,56 +9,37 @@
 # TOPOLOGY: poll
 . "$(dirname "$0")/lib.sh"
 
-require_module
-require_tool nri-uring
-require_tool nri-bench
-ns=$(first_ns)
+ring_test nri-uring nri-bench
+require_poll_queues
 ctrl=${ns%n*}
-dbg=/sys/kernel/debug/block/$ns
-npoll=0
-for t in "$dbg"/hctx*/type; do
-	[ -r "$t" ] || skip "no blk-mq debugfs for $ns"
-	grep -q poll "$t" && npoll=$((npoll + 1))
-done
-[ "$npoll" -gt 0 ] || skip "$ns has no poll queues (boot with nvme.poll_queues=N)"
-trap 'ring_down pc; ring_down pi' EXIT
-
-# I/O interrupts of the controller's queues (not the admin queue)
-io_irqs() {
-	awk -v c="$ctrl" '{
-		for (i = 2; i <= NF; i++)
-			if ($i ~ "^" c "q[1-9][0-9]*$")
-				for (j = 2; j < i; j++)
-					if ($j ~ /^[0-9]+$/) n += $j
-	} END { print n + 0 }' /proc/interrupts
-}
+cleanup_rings pc pi
 
 all=$(cat /sys/devices/system/cpu/online)
 ring_up pc poll=1 cpus="$all"
 ring_up pi cpus="$all"
 
 # 8 verified writes, 8 verified reads, 8 reads in flight together
-i0=$(io_irqs)
+i0=$(nvme_io_irqs "$ctrl")
 out=$(nri-uring cmd-iopoll pi 2>&1) || fail "per-command I/O on an interrupt-driven ring: $out"
-i1=$(io_irqs)
+i1=$(nvme_io_irqs "$ctrl")
 info "interrupt-driven ring: $((i1 - i0)) I/O interrupts"
 [ $((i1 - i0)) -ge 8 ] || fail "only $((i1 - i0)) I/O interrupts for 24 interrupt-driven commands"
 
-i0=$(io_irqs)
+i0=$(nvme_io_irqs "$ctrl")
 out=$(nri-uring cmd-iopoll pc 2>&1) || fail "per-command I/O on an IOPOLL io_uring: $out"
-i1=$(io_irqs)
+i1=$(nvme_io_irqs "$ctrl")
 info "polled ring: $(grep -c ': ok$' <<<"$out") checks passed, $((i1 - i0)) I/O interrupts"
 [ $((i1 - i0)) -lt 4 ] || fail "$((i1 - i0)) I/O interrupts during polled per-command I/O"
 
 # a load of them, from the benchmark client
-i0=$(io_irqs)
+i0=$(nvme_io_irqs "$ctrl")
 cpu=$(expand_list "$(qattr pc 0 cpus)" | head -n 1)
 out=$(nri-bench --engine ring-cmd --ring pc --queue 0 --cpu "$cpu" --poll iopoll \
 	--depth 16 --batch 8 --time 0.5 2>&1) || fail "nri-bench ring-cmd --poll iopoll: $out"
 grep -q ' errors=0 ' <<<"$out" || fail "errors reported: $out"
 ios=$(sed -n 's/.* ios=\([0-9]*\) .*/\1/p' <<<"$out")
 [ "${ios:-0}" -gt 100 ] || fail "only ${ios:-0} I/Os: $out"
-i1=$(io_irqs)
+i1=$(nvme_io_irqs "$ctrl")
 info "$ios polled per-command reads, $((i1 - i0)) I/O interrupts"
 [ $((i1 - i0)) -lt 16 ] || fail "$((i1 - i0)) I/O interrupts for $ios polled reads"
 

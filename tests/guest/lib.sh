@@ -272,6 +272,30 @@ ring_test() {
 	[ -n "$ns" ] || skip "no NVMe namespace"
 }
 
+# require_poll_queues: skip unless namespace $ns has poll queues; sets
+# npoll to their number and dbg to the namespace's blk-mq debugfs folder.
+require_poll_queues() {
+	local t
+	dbg=/sys/kernel/debug/block/$ns
+	npoll=0
+	for t in "$dbg"/hctx*/type; do
+		[ -r "$t" ] || skip "no blk-mq debugfs for $ns"
+		grep -q poll "$t" && npoll=$((npoll + 1))
+	done
+	[ "$npoll" -gt 0 ] || skip "$ns has no poll queues (boot with nvme.poll_queues=N)"
+}
+
+# nvme_io_irqs CTRL: interrupts taken so far by controller CTRL's I/O
+# queues (nvme0q1, nvme0q2, ...; not the admin queue).
+nvme_io_irqs() {
+	awk -v c="$1" '{
+		for (i = 2; i <= NF; i++)
+			if ($i ~ "^" c "q[1-9][0-9]*$")
+				for (j = 2; j < i; j++)
+					if ($j ~ /^[0-9]+$/) n += $j
+	} END { print n + 0 }' /proc/interrupts
+}
+
 # cleanup_rings NAME...: when the test exits, however it exits, disable and
 # remove the rings NAME... that are still there. Quietly: the test's own
 # result stands.
