@@ -366,6 +366,29 @@ static int expect_errno(const char *what, int ret, int want)
 	return !ok;
 }
 
+/*
+ * The words the kernel owns, scribbled on: GET_INFO only reads (they stay
+ * scribbled), REPAIR_INDICES writes them back from the kernel's copies.
+ */
+static int check_repair(struct nvmering *r)
+{
+	uint32_t sq_cons = *r->sq_cons, cq_prod = *r->cq_prod;
+	int ok;
+
+	*r->sq_cons = sq_cons + 12345;
+	*r->cq_prod = cq_prod + 54321;
+	ok = ioctl(r->fd, NVME_RING_IO_GET_INFO, &r->info) == 0 &&
+	     *r->sq_cons == sq_cons + 12345 && *r->cq_prod == cq_prod + 54321;
+	printf("%-40s %s\n", "GET_INFO leaves the indices alone", ok ? "ok" : "FAILED");
+	if (ioctl(r->fd, NVME_RING_IO_REPAIR_INDICES) < 0 ||
+	    *r->sq_cons != sq_cons || *r->cq_prod != cq_prod) {
+		printf("%-40s %s\n", "REPAIR_INDICES restores them", "FAILED");
+		return 1;
+	}
+	printf("%-40s %s\n", "REPAIR_INDICES restores them", "ok");
+	return !ok;
+}
+
 /* Bad ioctl and mmap arguments: each refused with its errno. */
 static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
 {
@@ -399,6 +422,7 @@ static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
 	bad |= expect_errno("unknown ioctl", ioctl(r->fd, _IO(NVME_RING_IO_MAGIC, 0x7f)), ENOTTY);
 	memset(&su, 0, sizeof(su));
 	bad |= expect_errno("SETUP on a named ring", ioctl(r->fd, NVME_RING_IO_SETUP, &su), ENOTTY);
+	bad |= check_repair(r);
 
 	m = mmap(NULL, r->map_size + 4096, PROT_READ, MAP_SHARED, r->fd, 0);
 	bad |= expect_errno("mmap longer than the queue", m == MAP_FAILED ? -1 : 0, EINVAL);
