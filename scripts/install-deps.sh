@@ -23,6 +23,7 @@ BASE_PKGS=(
 	qemu-system-x86 qemu-utils busybox-static
 	liburing-dev libnuma-dev nvme-cli
 	sparse shellcheck
+	gcc-multilib
 )
 
 missing=()
