@@ -118,23 +118,13 @@ static void test_nvme_cmd(void)
 	uint8_t raw[64], buf[8];
 	uint32_t d;
 
-	CHECK_EQ(offsetof(struct nvmering_sqe, nsid), 4);
-	CHECK_EQ(offsetof(struct nvmering_sqe, metadata), 16);
-	CHECK_EQ(offsetof(struct nvmering_sqe, prp1), 24);
-	CHECK_EQ(offsetof(struct nvmering_sqe, cdw10), 40);
-	CHECK_EQ(offsetof(struct nvmering_sqe, cdw15), 60);
-
+	/* the SQE and its builder are libnvmering's (test_ring.c) */
 	memset(&c, 0xff, sizeof(c));
 	nvmering_sqe_rw(&c, NVME_OPC_WRITE, 0x123456789aULL, 8);
 	memcpy(raw, &c, 64);
 	CHECK_EQ(raw[0], 0x01);
-	memcpy(&d, raw + 40, 4);
-	CHECK_EQ(le32toh(d), 0x3456789a);
-	memcpy(&d, raw + 44, 4);
-	CHECK_EQ(le32toh(d), 0x12);
 	memcpy(&d, raw + 48, 4);
 	CHECK_EQ(le32toh(d), 7);
-	CHECK_EQ(raw[4] | raw[24] | raw[63], 0);
 	c.cdw12 = htole32(0xa0000000);
 	nvme_sqe_set_nlb(&c, 0x10001);
 	CHECK_EQ(le32toh(c.cdw12), 0xa0000000);
