@@ -260,6 +260,25 @@ static long nri_ioctl_queue_info(struct nri_ring *ring, void __user *argp)
 	return copy_to_user(argp, &qi, sizeof(qi)) ? -EFAULT : 0;
 }
 
+/*
+ * What changes a ring (submitting, SETUP, rewriting the shared indices)
+ * needs the file open for writing; a read-only opener may read info and
+ * statistics, map the ring read-only and wait for completions.
+ */
+int nri_file_may_write(struct file *file, struct nri_ring *ring,
+		       const char *what)
+{
+	if (file->f_mode & FMODE_WRITE)
+		return 0;
+	if (ring)
+		pr_warn_ratelimited("%s: %s refused: the ring is open read-only\n",
+				    dev_name(&ring->dev), what);
+	else
+		pr_warn_ratelimited("%s refused: %s is open read-only\n", what,
+				    NVME_RING_IO_MISC_NAME);
+	return -EBADF;
+}
+
 static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct nri_file *nf = file->private_data;
@@ -270,6 +289,9 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (cmd == NVME_RING_IO_SETUP) {
 		if (!nf->setup)
 			return -ENOTTY;
+		ret = nri_file_may_write(file, NULL, "SETUP");
+		if (ret)
+			return ret;
 		return nri_ioctl_setup(nf, argp);
 	}
 
@@ -281,6 +303,9 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case NVME_RING_IO_SUBMIT: {
 		struct nvme_ring_submit s;
 
+		ret = nri_file_may_write(file, nq->ring, "SUBMIT");
+		if (ret)
+			return ret;
 		if (copy_from_user(&s, argp, sizeof(s)))
 			return -EFAULT;
 		if (s.flags || s.resv)
@@ -336,6 +361,9 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case NVME_RING_IO_GET_QUEUE_INFO:
 		return nri_ioctl_queue_info(nq->ring, argp);
 	case NVME_RING_IO_REPAIR_INDICES:
+		ret = nri_file_may_write(file, nq->ring, "REPAIR_INDICES");
+		if (ret)
+			return ret;
 		nri_repair_indices(nq);
 		return 0;
 	default:
@@ -384,7 +412,8 @@ static int nri_mmap(struct file *file, struct vm_area_struct *vma)
 	ring = nq->ring;
 	if (!nri_ring_live(ring))
 		return -ENODEV;
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED; a read-only file's shared mapping lacks only VM_SHARED */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff > (U64_MAX >> PAGE_SHIFT))
 		return -EINVAL;

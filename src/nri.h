@@ -301,6 +301,8 @@ void nri_poller_kick(struct nri_queue *nq);
 
 /* src/file.c */
 struct nri_queue *nri_file_to_queue(struct file *file);
+int nri_file_may_write(struct file *file, struct nri_ring *ring,
+		       const char *what);
 extern const struct file_operations nri_fops;
 
 /* src/sysfs.c */

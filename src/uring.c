@@ -294,6 +294,10 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	case NVME_RING_IO_URING_KICK: {
 		const struct nvme_ring_uring_kick *k = payload;
 
+		ret = nri_file_may_write(ioucmd->file, nq->ring, "URING_KICK");
+		if (ret)
+			return ret;
+
 		if (READ_ONCE(k->flags) || READ_ONCE(k->resv))
 			return -EINVAL;
 		if (issue_flags & IO_URING_F_NONBLOCK)
@@ -305,6 +309,9 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	case NVME_RING_IO_URING_WAIT_CQ:
 		return nri_uring_wait_cq(nq, ioucmd, payload, issue_flags);
 	case NVME_RING_IO_URING_CMD:
+		ret = nri_file_may_write(ioucmd->file, nq->ring, "URING_CMD");
+		if (ret)
+			return ret;
 		return nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
 	default:
 		return -ENOTTY;
