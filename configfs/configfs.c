@@ -473,6 +473,7 @@ NRI_CFG_ATTR(opcodes,		opcodes,	NULL);
 NRI_CFG_ATTR(sq_poll,		bool,		NULL);
 NRI_CFG_ATTR(sq_poll_idle_ms,	u32,		nri_check_poll_idle);
 NRI_CFG_ATTR(poll,		bool,		NULL);
+NRI_CFG_ATTR(directives,	bool,		NULL);
 
 static ssize_t nri_enable_show(struct config_item *item, char *page)
 {
@@ -554,6 +555,7 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_sq_poll,
 	&nri_attr_sq_poll_idle_ms,
 	&nri_attr_poll,
+	&nri_attr_directives,
 	&nri_attr_enable,
 	NULL,
 };

@@ -44,11 +44,146 @@ static bool nri_is_modifying(u8 opc)
 }
 
 /*
+ * The command fields a client may set, per opcode: the bits allowed in
+ * CDW2, CDW3 and CDW10 to CDW15 (the rest of the entry is the kernel's).
+ * Everything else, reserved bits included, is refused, so that a field a
+ * later revision of the specification gives a meaning cannot reach the
+ * device unchecked. Opcodes without an entry (Copy, and opcodes the
+ * administrator allowed by number) are allowed only on rings without an
+ * LBA window, and their fields are the client's.
+ */
+#define NRI_CDW12_NLB		GENMASK(15, 0)
+#define NRI_CDW12_DTYPE		GENMASK(23, 20)	/* directive type */
+#define NRI_CDW12_NSZ		BIT(23)		/* zeroes: whole namespace */
+#define NRI_CDW12_DEAC		BIT(25)		/* zeroes: deallocate */
+#define NRI_CDW12_FUA		BIT(30)
+#define NRI_CDW12_LR		BIT(31)
+#define NRI_CDW13_DSM		GENMASK(7, 0)	/* access hints */
+#define NRI_CDW13_DSPEC		GENMASK(31, 16)	/* directive specific */
+
+struct nri_fields {
+	u32 cdw[16];		/* allowed bits; only 2, 3 and 10-15 used */
+	u32 directives[16];	/* more, on rings with directives=1 */
+};
+
+static const struct nri_fields nri_rw_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,				/* SLBA */
+	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_FUA | NRI_CDW12_LR,
+	.cdw[13] = NRI_CDW13_DSM,
+};
+
+static const struct nri_fields nri_write_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,
+	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_FUA | NRI_CDW12_LR,
+	.cdw[13] = NRI_CDW13_DSM,
+	.directives[12] = NRI_CDW12_DTYPE,
+	.directives[13] = NRI_CDW13_DSPEC,
+};
+
+static const struct nri_fields nri_compare_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,
+	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_FUA | NRI_CDW12_LR,
+};
+
+/* NSZ (NVMe 2.1) would zero the whole namespace: never allowed. */
+static const struct nri_fields nri_zeroes_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,
+	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_DEAC | NRI_CDW12_FUA |
+		   NRI_CDW12_LR,
+};
+
+static const struct nri_fields nri_nlb_fields = {	/* uncor., verify */
+	.cdw[10] = ~0U, .cdw[11] = ~0U,
+	.cdw[12] = NRI_CDW12_NLB,
+};
+
+static const struct nri_fields nri_dsm_fields = {
+	.cdw[10] = GENMASK(7, 0),				/* NR */
+	.cdw[11] = GENMASK(2, 0),				/* AD, IDW, IDR */
+};
+
+static const struct nri_fields nri_no_fields;			/* flush */
+
+static const struct nri_fields *nri_opcode_fields(u8 opc)
+{
+	switch (opc) {
+	case nvme_cmd_read:
+		return &nri_rw_fields;
+	case nvme_cmd_write:
+		return &nri_write_fields;
+	case nvme_cmd_compare:
+		return &nri_compare_fields;
+	case nvme_cmd_write_zeroes:
+		return &nri_zeroes_fields;
+	case nvme_cmd_write_uncor:
+	case nvme_cmd_verify:
+		return &nri_nlb_fields;
+	case nvme_cmd_dsm:
+		return &nri_dsm_fields;
+	case nvme_cmd_flush:
+		return &nri_no_fields;
+	default:
+		return NULL;
+	}
+}
+
+/* The client's CDWn, for n in 2-3 and 10-15. */
+static u32 nri_cdw(const struct nvme_common_command *c, unsigned int n)
+{
+	switch (n) {
+	case 2:
+		return le32_to_cpu(c->cdw2[0]);
+	case 3:
+		return le32_to_cpu(c->cdw2[1]);
+	case 10:
+		return le32_to_cpu(c->cdw10);
+	case 11:
+		return le32_to_cpu(c->cdw11);
+	case 12:
+		return le32_to_cpu(c->cdw12);
+	case 13:
+		return le32_to_cpu(c->cdw13);
+	case 14:
+		return le32_to_cpu(c->cdw14);
+	default:
+		return le32_to_cpu(c->cdw15);
+	}
+}
+
+static const unsigned int nri_client_cdws[] = { 2, 3, 10, 11, 12, 13, 14, 15 };
+
+/* 0, or the first dword with bits the opcode does not allow, said in @why. */
+static int nri_check_fields(const struct nri_config *cfg,
+			    const struct nvme_common_command *c,
+			    char *why, size_t len)
+{
+	const struct nri_fields *f = nri_opcode_fields(c->opcode);
+	unsigned int i, n;
+	u32 bad;
+
+	if (!f)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(nri_client_cdws); i++) {
+		n = nri_client_cdws[i];
+		bad = nri_cdw(c, n) & ~f->cdw[n];
+		if (cfg->directives)
+			bad &= ~f->directives[n];
+		if (bad) {
+			scnprintf(why, len, "CDW%u bits 0x%08x are not allowed",
+				  n, bad);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
  * Check a command against the ring's rules. Returns 0 or an NVMe status,
- * with *err set to the errno the client sees.
+ * with *err set to the errno the client sees and @why to the reason.
  */
 u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
-		  const struct nvme_common_command *c, int *err)
+		  const struct nvme_common_command *c, int *err, char *why,
+		  size_t len)
 {
 	struct nri_ring *ring = nq->ring;
 	struct nri_config *cfg = ring->cfg;
@@ -58,18 +193,27 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 	u8 opc = c->opcode;
 
 	*err = -EINVAL;
-	if (s->resv1 || s->resv2 || s->resv3 || s->meta_len || s->meta_off ||
-	    c->flags || c->metadata || c->dptr.prp1 || c->dptr.prp2)
+	if (s->resv1 || s->resv2 || s->resv3 || s->meta_len || s->meta_off) {
+		scnprintf(why, len, "reserved or metadata fields of the slot set");
 		return NRI_SC_INVALID_FIELD;
+	}
+	if (c->flags || c->metadata || c->dptr.prp1 || c->dptr.prp2) {
+		scnprintf(why, len, "flags, metadata or data pointer set");
+		return NRI_SC_INVALID_FIELD;
+	}
 
 	if (!test_bit(opc, cfg->opcodes)) {
 		*err = -EPERM;
+		scnprintf(why, len, "opcode not allowed on this ring");
 		return NRI_SC_INVALID_OPCODE;
 	}
 	if (!t->writable && nri_is_modifying(opc)) {
 		*err = -EBADF;
+		scnprintf(why, len, "the ring's namespace is read-only");
 		return NRI_SC_ACCESS_DENIED;
 	}
+	if (nri_check_fields(cfg, c, why, len))
+		return NRI_SC_INVALID_FIELD;
 
 	switch (opc) {
 	case nvme_cmd_read:
@@ -93,6 +237,7 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		/* The ranges live in shared memory: no window can be enforced. */
 		if (cfg->lba_start || cfg->lba_count) {
 			*err = -EPERM;
+			scnprintf(why, len, "DSM on a ring with an LBA window");
 			return NRI_SC_LBA_RANGE;
 		}
 		want = ((le32_to_cpu(c->cdw10) & 0xff) + 1) *
@@ -105,6 +250,8 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		 */
 		if (cfg->lba_start || cfg->lba_count) {
 			*err = -EPERM;
+			scnprintf(why, len,
+				  "an opcode without known LBAs on a ring with an LBA window");
 			return NRI_SC_LBA_RANGE;
 		}
 		want = s->data_len;
@@ -113,10 +260,14 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 
 	if (s->data_len != want) {
 		*err = -EINVAL;
+		scnprintf(why, len, "data_len %u, the command moves %llu bytes",
+			  s->data_len, want);
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (s->data_len > t->max_transfer) {
 		*err = -E2BIG;
+		scnprintf(why, len, "data_len %u is above the %u-byte limit",
+			  s->data_len, t->max_transfer);
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (s->data_len &&
@@ -124,6 +275,8 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 	     s->data_len > nq->layout.data_size - s->data_off ||
 	     (s->data_off & t->dma_align) || (s->data_len & 3))) {
 		*err = -EFAULT;
+		scnprintf(why, len, "buffer 0x%llx+%u is not in the data area or misaligned",
+			  s->data_off, s->data_len);
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (lba_cmd) {
@@ -134,6 +287,8 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		if (check_add_overflow(slba, nlb, &end) || slba < first ||
 		    end > first + count) {
 			*err = -ERANGE;
+			scnprintf(why, len, "LBAs %llu+%llu are outside %llu+%llu",
+				  slba, nlb, first, count);
 			return NRI_SC_LBA_RANGE;
 		}
 	}
@@ -204,18 +359,17 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	struct nvme_command *c = (struct nvme_command *)s->cmd;
 	blk_opf_t opf = (flags & NRI_ISSUE_POLLED) ? REQ_POLLED : 0;
 	struct request *rq;
-	char where[32];
+	char where[32], why[96];
 
 	cmd->has_bio = false;
 	cmd->bytes = 0;
 	cmd->write = false;
 
-	*status = nri_check_cmd(nq, s, &c->common, err);
+	*status = nri_check_cmd(nq, s, &c->common, err, why, sizeof(why));
 	if (*status) {
-		pr_warn_ratelimited("%s: queue %u: %s: opcode 0x%02x refused (error %d, status 0x%x)\n",
-				    dev_name(&ring->dev), nq->idx,
-				    nri_cmd_where(cmd, where, sizeof(where)),
-				    c->common.opcode, *err, *status);
+		nri_warn(ring, "queue %u: %s: opcode 0x%02x refused: %s (error %d, status 0x%x)\n",
+			 nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
+			 c->common.opcode, why, *err, *status);
 		return NRI_REJECTED;
 	}
 	nri_prepare_nvme_cmd(ring, c);
@@ -228,8 +382,8 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		if ((flags & NRI_ISSUE_NOWAIT) &&
 		    (*err == -EAGAIN || *err == -EWOULDBLOCK))
 			return NRI_BUSY;
-		pr_warn_ratelimited("%s: queue %u: cannot allocate a request: error %d\n",
-				    dev_name(&ring->dev), nq->idx, *err);
+		nri_warn(ring, "queue %u: cannot allocate a request: error %d\n",
+			 nq->idx, *err);
 		if (*err == -ENODEV)
 			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
 				       NRI_STATE_DEAD);
@@ -248,11 +402,10 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		*err = nri_map_data(nq, cmd, rq, s->data_off, s->data_len);
 		if (*err) {
 			blk_mq_free_request(rq);
-			pr_warn_ratelimited("%s: queue %u: %s: cannot map %u bytes: error %d\n",
-					    dev_name(&ring->dev), nq->idx,
-					    nri_cmd_where(cmd, where,
-							  sizeof(where)),
-					    s->data_len, *err);
+			nri_warn(ring, "queue %u: %s: cannot map %u bytes: error %d\n",
+				 nq->idx, nri_cmd_where(cmd, where,
+							sizeof(where)),
+				 s->data_len, *err);
 			*status = NRI_SC_INVALID_FIELD;
 			return NRI_REJECTED;
 		}

@@ -131,9 +131,8 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 	cmd->slot_ok = !(desc & (NVME_RING_SLOT_SIZE - 1)) &&
 		       desc <= nq->layout.data_size - NVME_RING_SLOT_SIZE;
 	if (!cmd->slot_ok) {
-		pr_warn_ratelimited("%s: queue %u: descriptor 0x%llx is not a slot in the %llu-byte data area\n",
-				    dev_name(&ring->dev), nq->idx, desc,
-				    nq->layout.data_size);
+		nri_warn(ring, "queue %u: descriptor 0x%llx is not a slot in the %llu-byte data area\n",
+			 nq->idx, desc, nq->layout.data_size);
 		nri_reject(cmd, NRI_SC_INVALID_FIELD, -EFAULT);
 		return 0;
 	}
@@ -256,9 +255,8 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 	ret = nri_cq_room(&nq->rings, &cons);
 	if (ret < 0) {
 		spin_unlock_irq(&nq->cq_lock);
-		pr_warn_ratelimited("%s: queue %u: CQ consumer %u is ahead of producer %u\n",
-				    dev_name(&ring->dev), nq->idx, cons,
-				    nq->rings.cq_tail);
+		nri_warn(ring, "queue %u: CQ consumer %u is ahead of producer %u\n",
+			 nq->idx, cons, nq->rings.cq_tail);
 		return ret;
 	}
 	room = ret > nq->inflight ? ret - nq->inflight : 0;
@@ -293,10 +291,9 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 
 	ret = nri_sq_peek(&nq->rings, &prod);
 	if (ret < 0) {
-		pr_warn_ratelimited("%s: queue %u: SQ producer %u runs %u ahead of consumer %u (%u entries)\n",
-				    dev_name(&ring->dev), nq->idx, prod,
-				    prod - nq->rings.sq_head, nq->rings.sq_head,
-				    nri_sq_entries(&nq->rings));
+		nri_warn(ring, "queue %u: SQ producer %u runs %u ahead of consumer %u (%u entries)\n",
+			 nq->idx, prod, prod - nq->rings.sq_head,
+			 nq->rings.sq_head, nri_sq_entries(&nq->rings));
 		return ret;
 	}
 	pending = ret;
@@ -383,8 +380,8 @@ int nri_submit(struct nri_queue *nq, u32 max)
 
 	cpu = cpumask_any_and(nq->cpus, cpu_online_mask);
 	if (cpu >= nr_cpu_ids) {
-		pr_warn_ratelimited("%s: queue %u: none of its CPUs is online\n",
-				    dev_name(&nq->ring->dev), nq->idx);
+		nri_warn(nq->ring, "queue %u: none of its CPUs is online\n",
+			 nq->idx);
 		return -ENXIO;
 	}
 
@@ -539,9 +536,8 @@ int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 	long ret;
 
 	if (min > nri_cq_entries(&nq->rings)) {
-		pr_warn_ratelimited("%s: queue %u: min_complete %u exceeds the %u-entry CQ\n",
-				    dev_name(&nq->ring->dev), nq->idx, min,
-				    nri_cq_entries(&nq->rings));
+		nri_warn(nq->ring, "queue %u: min_complete %u exceeds the %u-entry CQ\n",
+			 nq->idx, min, nri_cq_entries(&nq->rings));
 		return -EINVAL;
 	}
 	if (nq->ring->tgt.poll) {

@@ -271,8 +271,8 @@ int nri_file_may_write(struct file *file, struct nri_ring *ring,
 	if (file->f_mode & FMODE_WRITE)
 		return 0;
 	if (ring)
-		pr_warn_ratelimited("%s: %s refused: the ring is open read-only\n",
-				    dev_name(&ring->dev), what);
+		nri_warn(ring, "%s refused: the ring is open read-only\n",
+			 what);
 	else
 		pr_warn_ratelimited("%s refused: %s is open read-only\n", what,
 				    NVME_RING_IO_MISC_NAME);

@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -38,6 +39,9 @@ struct nri_ring;
 #define NRI_MIN_TIMEOUT_MS	1000
 #define NRI_NAME_MAX		32
 #define NRI_MAX_HCTX		1024
+/* per ring: at most NRI_WARN_BURST warnings each NRI_WARN_INTERVAL */
+#define NRI_WARN_INTERVAL	(5 * HZ)
+#define NRI_WARN_BURST		30
 
 /* What this kernel offers and accepts: kept out of the uapi on purpose. */
 #define NRI_FEATURES		(NVME_RING_IO_F_MULTI_QUEUE |		\
@@ -78,6 +82,7 @@ struct nri_config {
 	bool			sq_poll;
 	u32			sq_poll_idle_ms;
 	bool			poll;		/* polled completions */
+	bool			directives;	/* DTYPE/DSPEC on writes */
 	kuid_t			uid;
 	kgid_t			gid;
 	umode_t			mode;
@@ -191,6 +196,8 @@ struct nri_ring {
 	atomic_t		state;		/* enum nri_state */
 	bool			torn_down;	/* nri_ring_disable() ran */
 	int			anon_id;	/* anonymous rings: anon.<id> */
+	/* warnings about what its clients do: a budget of the ring's own */
+	struct ratelimit_state	warn_rs;
 };
 
 static inline struct nri_cmd *nri_cmd_at(struct nri_queue *nq, u32 i)
@@ -229,6 +236,7 @@ void nri_target_close(struct nri_target *t);
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
 
 /* src/ring.c */
+__printf(2, 3) void nri_warn(struct nri_ring *ring, const char *fmt, ...);
 extern atomic_t nri_rings_alive;
 extern atomic_long_t nri_pages_alive;
 struct nri_config *nri_config_alloc(void);
@@ -266,7 +274,8 @@ enum nri_issue_ret {
 };
 
 u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
-		  const struct nvme_common_command *c, int *err);
+		  const struct nvme_common_command *c, int *err, char *why,
+		  size_t len);
 enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				 struct nvme_ring_slot *s, unsigned int flags,
 				 u16 *status, int *err);

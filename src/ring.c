@@ -172,6 +172,25 @@ int nri_opcode_parse(const char *tok, u8 *opc)
 	return 0;
 }
 
+/*
+ * A warning about what a ring's client did (a refused command, corrupt
+ * indices), prefixed with the ring's name and rate limited per ring, so
+ * that one noisy client does not silence the others.
+ */
+void nri_warn(struct nri_ring *ring, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (!__ratelimit(&ring->warn_rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_warn("%s: %pV", dev_name(&ring->dev), &vaf);
+	va_end(args);
+}
+
 const char *nri_state_name(struct nri_ring *ring)
 {
 	switch (atomic_read(&ring->state)) {
@@ -586,6 +605,7 @@ static void nri_ring_release(struct device *dev)
 	struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
 	unsigned int i;
 
+	ratelimit_state_exit(&ring->warn_rs);
 	for (i = 0; i < ring->nr_queues; i++)
 		kobject_put(&ring->queues[i]->kobj);
 	kfree(ring->queues);
@@ -639,6 +659,9 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	atomic_inc(&nri_rings_alive);
 	ring->cfg = cfg;
 	ring->anon_id = -1;
+	ratelimit_state_init(&ring->warn_rs, NRI_WARN_INTERVAL,
+			     NRI_WARN_BURST);
+	ratelimit_set_flags(&ring->warn_rs, RATELIMIT_MSG_ON_RELEASE);
 	atomic_set(&ring->state, NRI_STATE_LIVE);
 	device_initialize(&ring->dev);
 	ring->dev.class = &nri_class;

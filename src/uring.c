@@ -218,8 +218,8 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	 */
 	if (ring->tgt.poll) {
 		if (!(issue_flags & IO_URING_F_IOPOLL)) {
-			pr_warn_ratelimited("%s: queue %u: a polled ring takes io_uring commands only from an IORING_SETUP_IOPOLL ring\n",
-					    dev_name(&ring->dev), nq->idx);
+			nri_warn(ring, "queue %u: a polled ring takes io_uring commands only from an IORING_SETUP_IOPOLL ring\n",
+				 nq->idx);
 			return -EOPNOTSUPP;
 		}
 		flags |= NRI_ISSUE_POLLED;

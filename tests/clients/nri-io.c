@@ -9,6 +9,7 @@
  *   nri-io [options] write RING           write the pattern through RING
  *   nri-io [options] verify RING          read through RING and compare
  *   nri-io [options] errors RING          every refused-command case
+ *   nri-io [options] fields RING          every command bit not allowed
  *   nri-io [options] garbage RING         corrupt indices, expect refusal
  *   nri-io [options] flow RING            back-pressure, poll, waiting
  *   nri-io ioctl-errors RING NSDEV        bad ioctl and mmap arguments
@@ -309,6 +310,102 @@ static int run_errors(struct nvmering *r)
 
 	nvmering_prep_read(r, slot, buf, r->info.lba_start, 1);
 	bad |= check("good read again", one(r, slot), 0, 0);
+	return bad;
+}
+
+/* Set dword @n (2-3, 10-15) of an SQE, little-endian. */
+static void set_cdw(struct nvmering_sqe *c, unsigned int n, uint32_t v)
+{
+	uint32_t *d = n == 2 ? &c->cdw2 : n == 3 ? &c->cdw3 :
+		      &c->cdw10 + (n - 10);
+
+	*d = htole32(v);
+}
+
+/*
+ * The command fields the ring allows, per opcode (NVMe 2.1): every other
+ * bit of CDW2-3 and CDW12-15 (and CDW10-11 of Flush) must be refused with
+ * EINVAL, NSZ of Write Zeroes included; the allowed ones must pass.
+ */
+static int run_fields(struct nvmering *r)
+{
+	static const struct {
+		uint8_t opc;
+		const char *name;
+		uint32_t cdw12, cdw13;	/* allowed; NLB is always */
+		int lba, data;
+	} ops[] = {
+		{ NVME_OPC_READ, "Read", 0xc0000000, 0xff, 1, 1 },
+		{ NVME_OPC_WRITE, "Write", 0xc0000000, 0xff, 1, 1 },
+		{ NVME_OPC_COMPARE, "Compare", 0xc0000000, 0, 1, 1 },
+		{ NVME_OPC_WRITE_ZEROES, "Write Zeroes", 0xc2000000, 0, 1, 0 },
+		{ NVME_OPC_FLUSH, "Flush", 0, 0, 0, 0 },
+	};
+	static const unsigned int cdws[] = { 2, 3, 10, 11, 12, 13, 14, 15 };
+	uint64_t slot = nvmering_slot_off(r, 0);
+	uint64_t buf = nvmering_buf_off(r, 4, 0, 4096);
+	uint64_t lba = r->info.lba_start;
+	unsigned int o, i, b, refused = 0, wrong = 0;
+	struct nvmering_sqe sqe;
+	struct nvme_ring_cqe c;
+	int bad = 0;
+
+	/* NSZ by itself first, spelled out (and logged within the budget) */
+	nvmering_sqe_rw(&sqe, NVME_OPC_WRITE_ZEROES, lba, 1);
+	set_cdw(&sqe, 12, 1U << 23);
+	nvmering_prep_raw(r, slot, &sqe, 0, 0);
+	bad |= check("Write Zeroes with NSZ", one(r, slot), -EINVAL, 1);
+
+	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		for (i = 0; i < sizeof(cdws) / sizeof(cdws[0]); i++) {
+			unsigned int n = cdws[i];
+			uint32_t allowed = n == 12 ? ops[o].cdw12 | 0xffff :
+					   n == 13 ? ops[o].cdw13 : 0;
+
+			/* SLBA is checked against the window instead */
+			if (ops[o].lba && (n == 10 || n == 11))
+				continue;
+			for (b = 0; b < 32; b++) {
+				if (allowed & (1U << b))
+					continue;
+				nvmering_sqe_rw(&sqe, ops[o].opc, lba, 1);
+				if (!ops[o].lba)
+					nvmering_sqe_init(&sqe, ops[o].opc);
+				set_cdw(&sqe, n, 1U << b);
+				nvmering_prep_raw(r, slot, &sqe, buf,
+						  ops[o].data ? opt.lba_size : 0);
+				c = one(r, slot);
+				if (c.err == -EINVAL &&
+				    (c.flags & NVME_RING_CQE_F_REJECTED)) {
+					refused++;
+					continue;
+				}
+				if (wrong++ < 10)
+					printf("%s CDW%u bit %u: err %d status 0x%x flags 0x%x  ACCEPTED\n",
+					       ops[o].name, n, b, c.err, c.status,
+					       c.flags);
+			}
+		}
+		if (ops[o].opc == NVME_OPC_FLUSH)
+			continue;
+		/* the allowed bits together go through */
+		nvmering_sqe_rw(&sqe, ops[o].opc, lba, 1);
+		set_cdw(&sqe, 12, ops[o].cdw12);
+		set_cdw(&sqe, 13, ops[o].cdw13);
+		nvmering_prep_raw(r, slot, &sqe, buf,
+				  ops[o].data ? opt.lba_size : 0);
+		c = one(r, slot);
+		/* Compare may miscompare; it must not be refused */
+		if (c.flags & NVME_RING_CQE_F_REJECTED) {
+			printf("%s with its allowed bits: err %d  REFUSED\n",
+			       ops[o].name, c.err);
+			bad = 1;
+		}
+	}
+	printf("%u bits refused, %u accepted that should not be\n", refused,
+	       wrong);
+	bad |= wrong != 0 || refused == 0;
+	printf("fields: %s\n", bad ? "FAILED" : "ok");
 	return bad;
 }
 
@@ -629,7 +726,7 @@ static void usage(void)
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
 		"              [--hybrid] [--dontneed] [--loops N]\n"
-		"              gen | write RING | verify RING | errors RING |\n"
+		"              gen | write RING | verify RING | errors RING | fields RING |\n"
 		"              garbage RING | flow RING | info RING |\n"
 		"              ioctl-errors RING NSDEV\n");
 	exit(2);
@@ -705,6 +802,8 @@ int main(int argc, char **argv)
 		ret = run_errors(&r);
 	else if (!strcmp(cmd, "garbage"))
 		ret = run_garbage(&r);
+	else if (!strcmp(cmd, "fields"))
+		ret = run_fields(&r);
 	else if (!strcmp(cmd, "ioctl-errors") && optind + 2 < argc)
 		ret = run_ioctl_errors(&r, argv[optind + 2]);
 	else if (!strcmp(cmd, "flow"))
