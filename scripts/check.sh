@@ -22,6 +22,7 @@
 #   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
 #                                          line names poll, in a VM whose
 #                                          NVMe has 4 default + 2 poll queues
+#                                          and threaded interrupts
 #   harness/<case>                         tests/harness/run.sh
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
@@ -168,9 +169,12 @@ if [ "$module_ok" = 1 ]; then
 	fi
 
 	if [ "${#polled[@]}" -gt 0 ]; then
+		# threaded interrupts too: completion against teardown races
+		# are widest there; 131-anon-churn takes about 3 minutes
 		step "guest (poll queues)" "$log/poll.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_NVME_QUEUES=6 \
-			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2" \
+			TEST_TIMEOUT=300 \
+			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2 nvme.use_threaded_interrupts=1" \
 			scripts/vm-test.sh "${polled[@]}"
 		tap_items poll/ "$log/poll.log"
 		grep -q '^1\.\.' "$log/poll.log" || item fail poll "vm-test.sh did not finish"

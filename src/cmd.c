@@ -17,6 +17,11 @@
 
 #include "nri.h"
 
+/*
+ * A finished request. The command's completion makes inflight drop under
+ * the queue's cq_lock, after which teardown may go on: nothing touches the
+ * queue once that lock is dropped.
+ */
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 {
 	struct nri_cmd *cmd = rq->end_io_data;

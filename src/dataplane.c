@@ -62,9 +62,10 @@ void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err, bool rejected)
 
 	spin_lock_irqsave(&nq->cq_lock, flags);
 	__nri_cmd_release(nq, cmd, status, err, rejected);
-	spin_unlock_irqrestore(&nq->cq_lock, flags);
+	/* under the lock: once it is dropped, teardown may free the queue */
 	if (wq_has_sleeper(&nq->wait))
 		wake_up(&nq->wait);
+	spin_unlock_irqrestore(&nq->cq_lock, flags);
 }
 
 /* Write one completion: slot (when valid), CQ entry, counters, wakeup. */
@@ -72,9 +73,9 @@ void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,
 		      u16 flags)
 {
 	struct nri_queue *nq = cmd->nq;
+	struct nri_uring_batch waiters;
 	struct nvme_ring_cqe *cqe;
 	unsigned long irqflags;
-	bool waiters;
 
 	if (cmd->slot_ok) {
 		struct nvme_ring_slot *slot = (void *)(nq->data + cmd->slot);
@@ -93,13 +94,16 @@ void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,
 	nri_cq_publish(&nq->rings);
 	__nri_cmd_release(nq, cmd, status, err,
 			  flags & NVME_RING_CQE_F_REJECTED);
-	waiters = !list_empty(&nq->uring_waiters);
-	spin_unlock_irqrestore(&nq->cq_lock, irqflags);
-
-	if (waiters)
-		nri_uring_wake(nq);
+	/*
+	 * Wake waiters before the lock is dropped: once inflight has dropped
+	 * and the lock is free, teardown may free the queue. io_uring waiters
+	 * are finished after, through their own commands only.
+	 */
+	nri_uring_collect(nq, false, 0, &waiters);
 	if (wq_has_sleeper(&nq->wait))
 		wake_up(&nq->wait);
+	spin_unlock_irqrestore(&nq->cq_lock, irqflags);
+	nri_uring_finish(&waiters);
 }
 
 static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
@@ -188,7 +192,7 @@ static int nri_poll_rq(struct request *rq)
  * last one issued backwards; one spanning several contexts looks at every
  * command.
  */
-int nri_poll_completions(struct nri_queue *nq)
+int __nri_poll_completions(struct nri_queue *nq)
 {
 	struct blk_mq_hw_ctx *polled[NRI_POLL_HCTX];
 	int n = 0, found = 0, j;
@@ -224,6 +228,21 @@ int nri_poll_completions(struct nri_queue *nq)
 		polled[n++] = h;
 		found += nri_poll_rq(rq);
 	}
+	return found;
+}
+
+/*
+ * The same, from anywhere but teardown: inside the live gate, as the
+ * requests belong to the namespace the gate keeps.
+ */
+int nri_poll_completions(struct nri_queue *nq)
+{
+	int found;
+
+	if (!nq->ring->tgt.poll || !nri_ring_enter(nq->ring))
+		return 0;
+	found = __nri_poll_completions(nq);
+	nri_ring_exit(nq->ring);
 	return found;
 }
 
@@ -335,7 +354,8 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 	}
 	blk_finish_plug(&plug);
 	/* a polled ring reaps what is already done while it is here */
-	nri_poll_completions(nq);
+	if (ring->tgt.poll)
+		__nri_poll_completions(nq);
 	/* an error (corrupt CQ consumer, full device queue) unless some went */
 	return n < 0 && !done ? n : done;
 }
@@ -361,7 +381,7 @@ static void nri_remote_fn(struct work_struct *work)
  * the queue, so the requests land on the queue's hardware context; otherwise
  * hand the batch to a worker on one of the queue's CPUs.
  */
-int nri_submit(struct nri_queue *nq, u32 max)
+static int __nri_submit(struct nri_queue *nq, u32 max)
 {
 	struct nri_remote r;
 	unsigned int cpu;
@@ -399,6 +419,17 @@ int nri_submit(struct nri_queue *nq, u32 max)
 	return r.ret;
 }
 
+int nri_submit(struct nri_queue *nq, u32 max)
+{
+	int ret;
+
+	if (!nri_ring_enter(nq->ring))
+		return -ENODEV;
+	ret = __nri_submit(nq, max);
+	nri_ring_exit(nq->ring);
+	return ret;
+}
+
 /*
  * The same from io_uring's inline issue: nothing may sleep, so a busy queue
  * or a caller outside the queue's CPUs gets -EAGAIN and io_uring retries
@@ -406,18 +437,19 @@ int nri_submit(struct nri_queue *nq, u32 max)
  */
 int nri_submit_nowait(struct nri_queue *nq, u32 max)
 {
-	int ret;
+	int ret = -EAGAIN;
 
+	if (!nri_ring_enter(nq->ring))
+		return -ENODEV;
 	if (nq->poller) {
 		nri_poller_kick(nq);
-		return 0;
+		ret = 0;
+	} else if (cpumask_subset(current->cpus_ptr, nq->cpus) &&
+		   mutex_trylock(&nq->sq_lock)) {
+		ret = nri_submit_locked(nq, max, true);
+		mutex_unlock(&nq->sq_lock);
 	}
-	if (!cpumask_subset(current->cpus_ptr, nq->cpus))
-		return -EAGAIN;
-	if (!mutex_trylock(&nq->sq_lock))
-		return -EAGAIN;
-	ret = nri_submit_locked(nq, max, true);
-	mutex_unlock(&nq->sq_lock);
+	nri_ring_exit(nq->ring);
 	return ret;
 }
 

@@ -11,7 +11,9 @@
 #include <linux/cdev.h>
 #include <linux/cpumask.h>
 #include <linux/device.h>
+#include <linux/completion.h>
 #include <linux/mutex.h>
+#include <linux/percpu-refcount.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
@@ -170,6 +172,7 @@ struct nri_queue {
 
 	wait_queue_head_t	wait;
 	struct list_head	uring_waiters;	/* protected by cq_lock */
+	u32			nr_uring_waiters;
 	u32			hybrid_us;	/* polled rings: sleep between polls */
 	u32			poll_hint;	/* polled rings: last command issued */
 
@@ -194,6 +197,13 @@ struct nri_ring {
 	unsigned int		nr_queues;
 	struct nri_queue	**queues;
 	atomic_t		state;		/* enum nri_state */
+	/*
+	 * The live gate: every path that may reach the namespace (submitting,
+	 * polling) holds it, through nri_ring_enter(). Disable kills it and
+	 * waits for @drained before it lets go of the namespace.
+	 */
+	struct percpu_ref	live;
+	struct completion	drained;
 	bool			torn_down;	/* nri_ring_disable() ran */
 	int			anon_id;	/* anonymous rings: anon.<id> */
 	/* warnings about what its clients do: a budget of the ring's own */
@@ -208,6 +218,17 @@ static inline struct nri_cmd *nri_cmd_at(struct nri_queue *nq, u32 i)
 static inline bool nri_ring_live(struct nri_ring *ring)
 {
 	return atomic_read(&ring->state) == NRI_STATE_LIVE;
+}
+
+/* Enter the data plane; false once the ring is being disabled. */
+static inline bool nri_ring_enter(struct nri_ring *ring)
+{
+	return percpu_ref_tryget_live(&ring->live);
+}
+
+static inline void nri_ring_exit(struct nri_ring *ring)
+{
+	percpu_ref_put(&ring->live);
 }
 
 /* What nvme_glue.c tells of a namespace. */
@@ -284,6 +305,7 @@ enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
 /* src/dataplane.c */
 int nri_submit(struct nri_queue *nq, u32 max);
 int nri_poll_completions(struct nri_queue *nq);
+int __nri_poll_completions(struct nri_queue *nq);
 void nri_repair_indices(struct nri_queue *nq);
 int nri_submit_nowait(struct nri_queue *nq, u32 max);
 int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait);
@@ -299,7 +321,16 @@ int nri_complete_wait(struct nri_queue *nq, u32 min, u32 timeout_ms,
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
 			 struct io_comp_batch *iob, unsigned int poll_flags);
-void nri_uring_wake(struct nri_queue *nq);
+/* io_uring CQ waiters of one queue, at most; taken off in one batch */
+#define NRI_MAX_URING_WAITERS	16
+struct nri_uring_batch {
+	struct io_uring_cmd	*cmds[NRI_MAX_URING_WAITERS];
+	int			n;
+};
+
+void nri_uring_collect(struct nri_queue *nq, bool all, int err,
+		       struct nri_uring_batch *b);
+void nri_uring_finish(struct nri_uring_batch *b);
 void nri_uring_cancel_all(struct nri_queue *nq, int err);
 void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);
 

@@ -600,11 +600,20 @@ out:
 
 /* ---- ring ---- */
 
+/* The live gate's last user has left: teardown may go on. */
+static void nri_ring_drained(struct percpu_ref *ref)
+{
+	struct nri_ring *ring = container_of(ref, struct nri_ring, live);
+
+	complete(&ring->drained);
+}
+
 static void nri_ring_release(struct device *dev)
 {
 	struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
 	unsigned int i;
 
+	percpu_ref_exit(&ring->live);
 	ratelimit_state_exit(&ring->warn_rs);
 	for (i = 0; i < ring->nr_queues; i++)
 		kobject_put(&ring->queues[i]->kobj);
@@ -651,11 +660,20 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	unsigned int i;
 	int ret, minor;
 
+	/*
+	 * An anonymous ring has one client and lives as long as its file:
+	 * an atomic gate, killed without waiting for an RCU grace period.
+	 * A named ring's queues have a client each: per-CPU counts.
+	 */
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
-	if (!ring) {
+	if (!ring || percpu_ref_init(&ring->live, nri_ring_drained,
+				     cfg->anonymous ? PERCPU_REF_INIT_ATOMIC : 0,
+				     GFP_KERNEL)) {
+		kfree(ring);
 		nri_config_free(cfg);
 		return ERR_PTR(-ENOMEM);
 	}
+	init_completion(&ring->drained);
 	atomic_inc(&nri_rings_alive);
 	ring->cfg = cfg;
 	ring->anon_id = -1;
@@ -757,9 +775,14 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		}
 	}
 
-	pr_info("%s: bound to nsid %u, %u queue(s) on node %d, %llu bytes of data each\n",
-		dev_name(&ring->dev), ring->tgt.nsid, ring->nr_queues,
-		ring->numa_node, ring->queues[0]->layout.data_size);
+	/* an administrator's ring is news; a client's anonymous one is not */
+	if (cfg->anonymous)
+		pr_debug("%s: bound to nsid %u\n", dev_name(&ring->dev),
+			 ring->tgt.nsid);
+	else
+		pr_info("%s: bound to nsid %u, %u queue(s) on node %d, %llu bytes of data each\n",
+			dev_name(&ring->dev), ring->tgt.nsid, ring->nr_queues,
+			ring->numa_node, ring->queues[0]->layout.data_size);
 	return ring;
 
 out_free_cpus:
@@ -792,23 +815,39 @@ void nri_ring_disable(struct nri_ring *ring)
 	ring->torn_down = true;
 	atomic_set(&ring->state, NRI_STATE_DISABLED);
 
+	/*
+	 * Close the live gate and wait for everyone inside it (submitters,
+	 * io_uring commands, pollers of requests): from here on nobody
+	 * starts a request or kicks a poller.
+	 */
+	percpu_ref_kill(&ring->live);
+	/*
+	 * A submitter inside may wait for a tag that only polling frees, and
+	 * nobody else polls a closed gate: a polled ring reaps while it waits.
+	 */
+	while (!wait_for_completion_timeout(&ring->drained,
+					    ring->tgt.poll ? 1 : HZ)) {
+		for (i = 0; ring->tgt.poll && i < ring->nr_queues; i++)
+			__nri_poll_completions(ring->queues[i]);
+	}
+
 	for (i = 0; i < ring->nr_queues; i++) {
 		struct nri_queue *nq = ring->queues[i];
 
 		nri_poller_stop(nq);
-		/* wait out submitters that saw the ring live */
-		mutex_lock(&nq->sq_lock);
-		mutex_unlock(&nq->sq_lock);
 		wake_up_all(&nq->wait);
 		nri_uring_cancel_all(nq, -ENODEV);
 		if (ring->tgt.poll) {
 			/* no interrupts: reap what is in flight ourselves */
 			while (READ_ONCE(nq->inflight)) {
-				if (!nri_poll_completions(nq))
+				if (!__nri_poll_completions(nq))
 					usleep_range(50, 100);
 			}
 		}
 		wait_event(nq->wait, READ_ONCE(nq->inflight) == 0);
+		/* the last completer has let go of the queue's lock too */
+		spin_lock_irq(&nq->cq_lock);
+		spin_unlock_irq(&nq->cq_lock);
 	}
 
 	if (ring->dev_added) {
@@ -821,7 +860,10 @@ void nri_ring_disable(struct nri_ring *ring)
 		ring->cdev_added = false;
 	}
 	nri_target_close(&ring->tgt);
-	pr_info("%s: disabled\n", dev_name(&ring->dev));
+	if (ring->cfg->anonymous)
+		pr_debug("%s: disabled\n", dev_name(&ring->dev));
+	else
+		pr_info("%s: disabled\n", dev_name(&ring->dev));
 }
 
 void nri_ring_put(struct nri_ring *ring)

@@ -53,51 +53,53 @@ static void nri_wait_done_cb(struct io_uring_cmd *ioucmd,
 	io_uring_cmd_done(ioucmd, nri_pdu(ioucmd)->wait_ret, 0, issue_flags);
 }
 
-#define NRI_WAKE_BATCH	16
-
 /*
- * Take waiters off the list (all, or those whose condition holds) and
- * complete them. A waiter off the list (node empty) belongs to whoever took
- * it; cancellation leaves it alone. Any context, including hard IRQ.
+ * Take waiters off the list (all, with @err, or those whose condition
+ * holds, with the count ready) into @b; cq_lock held. A waiter off the
+ * list (node empty) belongs to whoever took it; cancellation leaves it
+ * alone. There are at most NRI_MAX_URING_WAITERS, so this is bounded work
+ * in the completion interrupt, and @b holds them all.
  */
-static void nri_uring_finish_waiters(struct nri_queue *nq, bool all, int err)
+void nri_uring_collect(struct nri_queue *nq, bool all, int err,
+		       struct nri_uring_batch *b)
 {
-	struct nri_uring_pdu *batch[NRI_WAKE_BATCH], *pdu, *tmp;
-	unsigned long flags;
-	int n, i;
-	u32 ready;
+	struct nri_uring_pdu *pdu, *tmp;
+	u32 ready = nri_cq_ready(&nq->rings);
 
-	do {
-		n = 0;
-		spin_lock_irqsave(&nq->cq_lock, flags);
-		ready = nri_cq_ready(&nq->rings);
-		list_for_each_entry_safe(pdu, tmp, &nq->uring_waiters, node) {
-			if (!all && ready < pdu->min)
-				continue;
-			list_del_init(&pdu->node);
-			batch[n++] = pdu;
-			if (n == NRI_WAKE_BATCH)
-				break;
-		}
-		spin_unlock_irqrestore(&nq->cq_lock, flags);
-
-		for (i = 0; i < n; i++) {
-			batch[i]->wait_ret = all ? err : ready;
-			io_uring_cmd_complete_in_task(nri_pdu_cmd(batch[i]),
-						      nri_wait_done_cb);
-		}
-	} while (n == NRI_WAKE_BATCH);
+	lockdep_assert_held(&nq->cq_lock);
+	b->n = 0;
+	list_for_each_entry_safe(pdu, tmp, &nq->uring_waiters, node) {
+		if (!all && ready < pdu->min)
+			continue;
+		list_del_init(&pdu->node);
+		nq->nr_uring_waiters--;
+		pdu->wait_ret = all ? err : ready;
+		b->cmds[b->n++] = nri_pdu_cmd(pdu);
+	}
 }
 
-void nri_uring_wake(struct nri_queue *nq)
+/*
+ * Complete what nri_uring_collect() took, after cq_lock is dropped. It
+ * touches only the io_uring commands, not the queue, which teardown may
+ * free as soon as the lock is released. Any context, including hard IRQ.
+ */
+void nri_uring_finish(struct nri_uring_batch *b)
 {
-	nri_uring_finish_waiters(nq, false, 0);
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		io_uring_cmd_complete_in_task(b->cmds[i], nri_wait_done_cb);
 }
 
 /* Complete every waiter with @err: the ring is going away. */
 void nri_uring_cancel_all(struct nri_queue *nq, int err)
 {
-	nri_uring_finish_waiters(nq, true, err);
+	struct nri_uring_batch b;
+
+	spin_lock_irq(&nq->cq_lock);
+	nri_uring_collect(nq, true, err, &b);
+	spin_unlock_irq(&nq->cq_lock);
+	nri_uring_finish(&b);
 }
 
 /* IO_URING_F_CANCEL: the io_uring is exiting; only waiters are cancelable. */
@@ -111,6 +113,7 @@ static void nri_uring_cancel(struct io_uring_cmd *ioucmd,
 	spin_lock_irq(&nq->cq_lock);
 	if (!list_empty(&pdu->node)) {
 		list_del_init(&pdu->node);
+		nq->nr_uring_waiters--;
 		mine = true;
 	}
 	spin_unlock_irq(&nq->cq_lock);
@@ -127,6 +130,7 @@ static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	struct nri_uring_pdu *pdu = nri_pdu(ioucmd);
 	u32 min = READ_ONCE(w->min_complete);
 	u32 ready;
+	int ret;
 
 	if (READ_ONCE(w->flags) || READ_ONCE(w->resv))
 		return -EINVAL;
@@ -152,13 +156,23 @@ static int nri_uring_wait_cq(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 
 	spin_lock_irq(&nq->cq_lock);
-	ready = nri_cq_ready(&nq->rings);
-	if (ready < min)
-		list_add_tail(&pdu->node, &nq->uring_waiters);
+	ret = nri_cq_ready(&nq->rings);
+	if (ret < min) {
+		if (nq->nr_uring_waiters < NRI_MAX_URING_WAITERS) {
+			list_add_tail(&pdu->node, &nq->uring_waiters);
+			nq->nr_uring_waiters++;
+			ret = -EIOCBQUEUED;
+		} else {
+			ret = -EBUSY;
+		}
+	}
 	spin_unlock_irq(&nq->cq_lock);
-	if (ready >= min) {
-		/* completions arrived meanwhile; it is marked, so finish it */
-		io_uring_cmd_done(ioucmd, ready, 0, issue_flags);
+	if (ret != -EIOCBQUEUED) {
+		/* ready meanwhile, or too many waiters: marked, so finish it */
+		if (ret == -EBUSY)
+			nri_warn(nq->ring, "queue %u: URING_WAIT_CQ refused: %u waiters already\n",
+				 nq->idx, NRI_MAX_URING_WAITERS);
+		io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
 		return -EIOCBQUEUED;
 	}
 	/* teardown may have run between the check and the list_add */
@@ -261,16 +275,25 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
 			 struct io_comp_batch *iob, unsigned int poll_flags)
 {
+	struct nri_queue *nq;
 	struct nri_cmd *cmd;
 	struct request *rq;
+	int ret = 0;
 
 	if (ioucmd->cmd_op != NVME_RING_IO_URING_CMD)
 		return 0;
 	cmd = READ_ONCE(nri_pdu(ioucmd)->cmd);
-	rq = cmd ? READ_ONCE(cmd->rq) : NULL;
-	if (!rq || !blk_rq_is_poll(rq))
+	if (!cmd)
 		return 0;
-	return blk_rq_poll(rq, iob, poll_flags);
+	/* the request is the namespace's: poll it inside the live gate */
+	nq = cmd->nq;
+	if (!nri_ring_enter(nq->ring))
+		return 0;
+	rq = READ_ONCE(cmd->rq);
+	if (rq && blk_rq_is_poll(rq))
+		ret = blk_rq_poll(rq, iob, poll_flags);
+	nri_ring_exit(nq->ring);
+	return ret;
 }
 
 /* ---- dispatch ---- */
@@ -312,7 +335,11 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		ret = nri_file_may_write(ioucmd->file, nq->ring, "URING_CMD");
 		if (ret)
 			return ret;
-		return nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
+		if (!nri_ring_enter(nq->ring))
+			return -ENODEV;
+		ret = nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
+		nri_ring_exit(nq->ring);
+		return ret;
 	default:
 		return -ENOTTY;
 	}
