@@ -10,7 +10,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,6 +292,7 @@ static int run_clients(const struct perf_opts *o, struct qresult *res,
 {
 	bool tty = isatty(STDOUT_FILENO) && !o->json;
 	uint64_t t0, last_ios = 0, last_t, next;
+	pid_t parent = getpid();
 	uint32_t q, idx;
 	int failed = 0;
 
@@ -303,8 +306,17 @@ static int run_clients(const struct perf_opts *o, struct qresult *res,
 			failed = 1;
 			break;
 		}
-		if (!pids[q])
+		if (!pids[q]) {
+			/*
+			 * A queue has one user at a time: a client must not
+			 * outlive the perf run that started it (killed with
+			 * kill -9, it could not stop its clients).
+			 */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
+			    getppid() != parent)
+				_exit(1);
 			_exit(perf_worker(o, q, idx, &res[q]));
+		}
 		idx++;
 	}
 
