@@ -20,6 +20,25 @@
 
 #include "nri.h"
 
+/*
+ * Nothing the poller can take: every free CQ entry is promised to a
+ * command in flight, or no command is free. The client makes room by
+ * consuming completions, and kicks the poller when it does (libnvmering's
+ * nvmering_cq_advance()); until then there is no reason to spin.
+ */
+static bool nri_poller_blocked(struct nri_queue *nq)
+{
+	bool blocked;
+	u32 cons;
+	int room;
+
+	spin_lock_irq(&nq->cq_lock);
+	room = nri_cq_room(&nq->rings, &cons);
+	blocked = room <= (int)nq->inflight || !nq->nr_free;
+	spin_unlock_irq(&nq->cq_lock);
+	return blocked;
+}
+
 static int nri_poller_fn(void *data)
 {
 	struct nri_queue *nq = data;
@@ -53,10 +72,12 @@ static int nri_poller_fn(void *data)
 			continue;
 		}
 
-		/* idle, or the client's indices are corrupt: sleep */
+		/* idle, blocked on a full CQ, or corrupt indices: sleep */
 		nri_sq_set_need_wakeup(&nq->rings);		/* (E) */
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop() && (n < 0 || !nri_sq_pending(&nq->rings)))
+		if (!kthread_should_stop() &&
+		    (n < 0 || !nri_sq_pending(&nq->rings) ||
+		     nri_poller_blocked(nq)))
 			schedule();
 		__set_current_state(TASK_RUNNING);
 		nri_sq_clear_need_wakeup(&nq->rings);

@@ -9,6 +9,9 @@
  *                                   SUBMIT (a queue has one user at a time)
  *   nri-hammer churn NSDEV COUNT    an anonymous ring made, given 32 reads
  *                                   and closed at once, COUNT times
+ *   nri-hammer cqfull RING QUEUE    fill queue QUEUE's CQ with flushes,
+ *                                   queue one more and exit without
+ *                                   reaping (a queue with an SQ poller)
  *
  * cmd and submit reopen the ring whenever it goes away (the administrator
  * disabling it), and count what completed, what failed and how often the
@@ -182,14 +185,49 @@ static void run_churn(const char *nsdev, unsigned long count)
 	close(nfd);
 }
 
+static void run_cqfull(const char *name, int queue)
+{
+	uint32_t i, entries;
+	struct nvmering r;
+	int ret, tries;
+
+	ret = nvmering_open(&r, name, queue);
+	if (ret)
+		die(name, ret);
+	if (!nvmering_sq_polled(&r))
+		die("cqfull needs a queue with an SQ poller", EINVAL);
+	entries = r.cq_mask + 1;
+	for (i = 0; i <= entries; i++) {
+		nvmering_prep_flush(&r, nvmering_slot_off(&r, i % 64));
+		while (nvmering_sq_push(&r, nvmering_slot_off(&r, i % 64)))
+			usleep(1000);
+		nvmering_sq_commit(&r);
+	}
+	for (tries = 0; tries < 1000 && nvmering_cq_ready(&r) < entries;
+	     tries++)
+		usleep(10000);
+	printf("cqfull: %u of %u CQ entries ready, 1 descriptor waiting\n",
+	       nvmering_cq_ready(&r), entries);
+	done = nvmering_cq_ready(&r) == entries;
+	/* exit without reaping: the poller has nothing it can take */
+	nvmering_close(&r);
+	if (!done)
+		unexpected++;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t end;
 
+	if (argc == 4 && !strcmp(argv[1], "cqfull")) {
+		run_cqfull(argv[2], atoi(argv[3]));
+		return unexpected ? 1 : 0;
+	}
 	if (argc < 4 || (!strcmp(argv[1], "submit") && argc < 5)) {
 		fprintf(stderr, "usage: nri-hammer cmd RING SECONDS\n"
 				"       nri-hammer submit RING SECONDS QUEUE\n"
-				"       nri-hammer churn NSDEV COUNT\n");
+				"       nri-hammer churn NSDEV COUNT\n"
+				"       nri-hammer cqfull RING QUEUE\n");
 		return 2;
 	}
 	end = now_ns() + (uint64_t)(atof(argv[3]) * 1e9);
