@@ -378,6 +378,11 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		return NRI_REJECTED;
 	}
 	nri_prepare_nvme_cmd(ring, c);
+	if (unlikely(nri_target_changed(ring))) {
+		*err = -ENODEV;
+		*status = NRI_SC_HOST_PATH;
+		return NRI_FAILED;
+	}
 
 	rq = nri_nvme_alloc_request(ring->tgt.q, c, opf,
 				    (flags & NRI_ISSUE_NOWAIT) ?

@@ -237,6 +237,7 @@ struct nri_ns_info {
 	u32			nsid;
 	u32			lba_shift;
 	u64			nr_lbas;
+	u16			ms;		/* metadata bytes per block */
 	bool			read_only;	/* forced by the driver */
 	int			node;		/* the controller's node */
 };
@@ -245,6 +246,7 @@ struct nri_ns_info {
 struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 				struct nri_ns_info *info);
 void nri_nvme_put_ns(struct nvme_ns *ns);
+void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info);
 struct request *nri_nvme_alloc_request(struct request_queue *q,
 				       struct nvme_command *c, blk_opf_t opf,
 				       blk_mq_req_flags_t flags);
@@ -254,6 +256,7 @@ int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
 /* src/target.c */
 int nri_target_open(struct nri_target *t, const char *path, struct file *f);
 void nri_target_close(struct nri_target *t);
+bool nri_target_changed(struct nri_ring *ring);
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
 
 /* src/ring.c */

@@ -119,15 +119,25 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 		nvme_put_ns(ns);
 		return ERR_PTR(-EOPNOTSUPP);
 	}
+	nri_nvme_describe_ns(ns, info);
+	return ns;
+}
 
+/*
+ * The namespace as it is now: its format and size may change under a
+ * ring (a format, a resize), which the data path checks against what it
+ * bound to.
+ */
+void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
+{
 	info->q = ns->queue;
 	info->nsid = ns->head->ns_id;
-	info->lba_shift = ns->head->lba_shift;
+	info->lba_shift = READ_ONCE(ns->head->lba_shift);
+	info->ms = READ_ONCE(ns->head->ms);
 	info->nr_lbas = get_capacity(ns->disk) >>
-			(ns->head->lba_shift - SECTOR_SHIFT);
+			(info->lba_shift - SECTOR_SHIFT);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	info->node = dev_to_node(ns->ctrl->dev);
-	return ns;
 }
 
 void nri_nvme_put_ns(struct nvme_ns *ns)
@@ -146,8 +156,15 @@ struct request *nri_nvme_alloc_request(struct request_queue *q,
 	struct request *rq;
 
 	rq = blk_mq_alloc_request(q, nvme_req_op(c) | opf, flags);
-	if (!IS_ERR(rq))
-		nvme_init_request(rq, c);
+	if (IS_ERR(rq))
+		return rq;
+	nvme_init_request(rq, c);
+	/*
+	 * A user command, as the kernel's own passthrough marks them: the PCI
+	 * driver then uses SGLs where the controller has them, so the device
+	 * checks the transfer against the mapped length.
+	 */
+	nvme_req(rq)->flags |= NVME_REQ_USERCMD;
 	return rq;
 }
 

@@ -86,6 +86,29 @@ out_fput:
 	return ret;
 }
 
+/*
+ * Whether the namespace's format or size is no longer what the ring bound
+ * to (a format to another LBA size or with metadata, a resize). Nothing
+ * may go out with stale geometry: the first to notice marks the ring dead
+ * and says so.
+ */
+bool nri_target_changed(struct nri_ring *ring)
+{
+	struct nri_target *t = &ring->tgt;
+	struct nri_ns_info now;
+
+	nri_nvme_describe_ns(t->ns, &now);
+	if (likely(now.lba_shift == t->lba_shift && now.nr_lbas == t->nr_lbas &&
+		   !now.ms))
+		return false;
+	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) ==
+	    NRI_STATE_LIVE)
+		pr_err("%s: namespace %u changed under the ring (%u-byte blocks, %llu of them, %u bytes of metadata; bound to %u-byte blocks, %llu): the ring is dead\n",
+		       dev_name(&ring->dev), t->nsid, 1U << now.lba_shift,
+		       now.nr_lbas, now.ms, t->lba_bytes, t->nr_lbas);
+	return true;
+}
+
 void nri_target_close(struct nri_target *t)
 {
 	if (t->ns)
