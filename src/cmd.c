@@ -339,6 +339,22 @@ static void nri_prepare_nvme_cmd(struct nri_ring *ring, struct nvme_command *c)
 	c->common.dptr.prp2 = 0;
 }
 
+/*
+ * Copy @len bytes (a multiple of 8, both 8-byte aligned) of memory the
+ * client may write meanwhile, each word read once: everything the kernel
+ * checks and sends comes from the copy, the compiler cannot read the
+ * shared memory again, and KCSAN knows the race is meant.
+ */
+void nri_copy_once(void *dst, const void *src, size_t len)
+{
+	const u64 *s = src;
+	u64 *d = dst;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(u64); i++)
+		d[i] = READ_ONCE(s[i]);
+}
+
 /* How a command is named in the log: its slot, or its io_uring origin. */
 static const char *nri_cmd_where(const struct nri_cmd *cmd, char *buf,
 				 size_t len)

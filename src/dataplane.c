@@ -141,8 +141,8 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 		return 0;
 	}
 
-	/* One snapshot of the slot: the client may scribble on it meanwhile. */
-	memcpy(&s, nq->data + desc, sizeof(s));
+	/* one snapshot: the client may scribble on the slot meanwhile */
+	nri_copy_once(&s, nq->data + desc, sizeof(s));
 
 	if (nowait)
 		flags |= NRI_ISSUE_NOWAIT;

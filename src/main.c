@@ -70,6 +70,10 @@ static void __init nri_check_uapi(void)
 		     cmd_area + sizeof(struct io_uring_sqe));
 	BUILD_BUG_ON(sizeof_field(struct nvme_ring_slot, cmd) !=
 		     sizeof(struct nvme_command));
+	/* read with nri_copy_once(), a word at a time */
+	BUILD_BUG_ON(sizeof(struct nvme_ring_slot) % sizeof(u64));
+	BUILD_BUG_ON(offsetof(struct nvme_ring_uring_cmd, cmd) % sizeof(u64) ||
+		     offsetof(struct io_uring_sqe, cmd) % sizeof(u64));
 	/* a region fits its stride; the last one ends below 2^44 (mmap2) */
 	BUILD_BUG_ON(NVME_RING_IO_MAX_DATA_SIZE + NRI_MAX_HDR_SIZE >
 		     NVME_RING_IO_MMAP_STRIDE);

@@ -297,6 +297,7 @@ enum nri_issue_ret {
 	NRI_FAILED,		/* no request: the device or path is gone */
 };
 
+void nri_copy_once(void *dst, const void *src, size_t len);
 u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err, char *why,
 		  size_t len);

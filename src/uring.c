@@ -219,7 +219,7 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	if (!(issue_flags & IO_URING_F_SQE128) ||
 	    !(issue_flags & IO_URING_F_CQE32))
 		return -EINVAL;
-	memcpy(s.cmd, uc->cmd, sizeof(s.cmd));
+	nri_copy_once(s.cmd, uc->cmd, sizeof(s.cmd));
 	s.data_off = READ_ONCE(uc->data_off);
 	s.data_len = READ_ONCE(uc->data_len);
 	if (READ_ONCE(uc->flags))
