@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +25,9 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "check.h"
 #include "die.h"
 #include "nvme-cmd.h"
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(": %s\n", ok ? "ok" : "FAILED");
-	if (!ok)
-		failures++;
-}
 
 /* One io_uring command on the ring's file; its cqe->res. */
 static int uring_one(struct io_uring *ring, struct nvmering *r, __u32 op,
@@ -130,6 +113,6 @@ int main(int argc, char **argv)
 	check(ret == -EBADF, "URING_CMD Write refused (%d)", ret);
 	io_uring_queue_exit(&ring);
 	close(r.fd);
-	printf("rdonly: %s\n", failures ? "FAILED" : "ok");
-	return failures ? 1 : 0;
+	printf("rdonly: %s\n", check_failures ? "FAILED" : "ok");
+	return check_failures ? 1 : 0;
 }

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,26 +28,10 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "check.h"
 #include "die.h"
 #include "nvme-cmd.h"
 #include "pattern.h"
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(": %s\n", ok ? "ok" : "FAILED");
-	if (!ok)
-		failures++;
-}
 
 /* what the URING_CMD writes carry: the common pattern under this seed */
 #define CMD_SEED	100
@@ -126,7 +109,7 @@ static uint32_t reap_ring(struct nvmering *r, uint32_t want, int wait)
 			break;
 		for (i = 0; i < n; i++)
 			if (c[i].status || c[i].err)
-				failures++;
+				check_failures++;
 		nvmering_cq_advance(r, n);
 		got += n;
 	}
@@ -160,7 +143,7 @@ static int do_kick(struct nvmering *r)
 		expect_res(&ring, -EINVAL, "URING_KICK with flags set");
 	}
 	io_uring_queue_exit(&ring);
-	return failures;
+	return check_failures;
 }
 
 static int do_waitcq(struct nvmering *r)
@@ -213,7 +196,7 @@ static int do_waitcq(struct nvmering *r)
 	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 2);
 	expect_res(&ring, -EINVAL, "URING_WAIT_CQ above the CQ size");
 	io_uring_queue_exit(&ring);
-	return failures;
+	return check_failures;
 }
 
 static int do_cmd(struct nvmering *r, unsigned int setup_flags)
@@ -299,7 +282,7 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		expect_res(&ring, -EINVAL, "URING_CMD on a 64-byte SQE ring");
 	}
 	io_uring_queue_exit(&ring);
-	return failures;
+	return check_failures;
 }
 
 static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
@@ -318,7 +301,7 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 	ret = nvmering_register_buffers(r, &ring);
 	check(ret == 0, "data area registered as a fixed buffer (%d)", ret);
 	if (ret)
-		return failures;
+		return check_failures;
 
 	/* ring writes, passthrough on the generic device reads into the area */
 	pattern_fill(nvmering_buf(r, wbuf), lba, nlb, lba_size(r), 7);
@@ -379,7 +362,7 @@ static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 	      "the ring reads what WRITE_FIXED wrote");
 	close(blkfd);
 	io_uring_queue_exit(&ring);
-	return failures;
+	return check_failures;
 }
 
 /* Commands pending when the io_uring goes away: all complete, none hang. */
@@ -416,7 +399,7 @@ static int do_cancel(struct nvmering *r)
 	queue_reads(r, 4);
 	nvmering_submit(r, 0);
 	check(reap_ring(r, 4, 1) == 4, "ring usable after the io_uring went");
-	return failures;
+	return check_failures;
 }
 
 /* Never reap: the kernel stops at a full CQ and loses nothing. */
@@ -447,7 +430,7 @@ static int do_noreap(struct nvmering *r)
 	check(r->qinfo.stats.inflight == 0, "inflight %llu",
 	      (unsigned long long)r->qinfo.stats.inflight);
 	printf("exiting without reaping\n");
-	return failures;
+	return check_failures;
 }
 
 static int do_sqpoll(struct nvmering *r)
@@ -458,7 +441,7 @@ static int do_sqpoll(struct nvmering *r)
 
 	check(nvmering_sq_polled(r), "queue has an SQ poller (idle %u ms)", idle);
 	if (!idle)
-		return failures;
+		return check_failures;
 	/* wake it, then keep it busy: entries go in with no system call */
 	queue_reads(r, 8);
 	nvmering_sq_commit(r);
@@ -484,7 +467,7 @@ static int do_sqpoll(struct nvmering *r)
 	nvmering_refresh(r);
 	check(r->qinfo.stats.submitted - sub0 == 8, "submitted moved by %llu",
 	      (unsigned long long)(r->qinfo.stats.submitted - sub0));
-	return failures;
+	return check_failures;
 }
 
 /* The seed's SETUP with a real uring_fd: the library registers the area. */
@@ -509,7 +492,7 @@ static int do_seed(const char *nsdev)
 	ret = nvmering_setup(&r, nfd, &s);
 	check(ret == 0, "SETUP with uring_fd (%d)", ret);
 	if (ret)
-		return failures;
+		return check_failures;
 	/* buffer 0 is the data area: READ_FIXED into it works */
 	{
 		int bfd = open(nsdev, O_RDONLY | O_DIRECT);
@@ -524,7 +507,7 @@ static int do_seed(const char *nsdev)
 	nvmering_close(&r);
 	close(nfd);
 	io_uring_queue_exit(&ring);
-	return failures;
+	return check_failures;
 }
 
 int main(int argc, char **argv)
@@ -566,6 +549,6 @@ int main(int argc, char **argv)
 	else
 		die(argv[1], EINVAL);
 	nvmering_close(&r);
-	printf("%s: %s\n", argv[1], failures ? "FAILED" : "ok");
-	return failures ? 1 : 0;
+	printf("%s: %s\n", argv[1], check_failures ? "FAILED" : "ok");
+	return check_failures ? 1 : 0;
 }
