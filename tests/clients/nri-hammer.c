@@ -39,6 +39,7 @@
 #include "nvme-cmd.h"
 
 #define DEPTH	16
+#define CMD_BUF_OFF	(1U << 20)	/* cmd's buffers in the data area */
 
 static uint64_t done, failed, reopened, unexpected;
 
@@ -88,9 +89,14 @@ static void run_cmd(const char *name, uint64_t end)
 			for (i = 0; i < DEPTH; i++) {
 				nvmering_sqe_rw(&sqe, NVME_OPC_READ,
 						r.info.lba_start + i, 1);
+				/*
+				 * buffers from 1 MiB on: the queue may be
+				 * an SQ client's too, whose slots and
+				 * buffers are below
+				 */
 				nvmering_prep_uring_cmd(io_uring_get_sqe(&ring),
 							&r, &sqe,
-							nvmering_buf_off(&r, 0, i, 4096),
+							CMD_BUF_OFF + i * 4096,
 							bs);
 			}
 			io_uring_submit(&ring);
