@@ -572,6 +572,12 @@ static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
 	printf("%-40s %s\n", "SETUP defaults", ret == 0 ? "ok" : strerror(errno));
 	bad |= ret != 0;
 	bad |= expect_errno("SETUP twice", ioctl(fd, NVME_RING_IO_SETUP, &su), EBUSY);
+	close(fd);
+	/* SETUP makes a ring: not through a read-only open */
+	fd = open("/dev/" NVME_RING_IO_MISC_NAME, O_RDONLY);
+	if (fd < 0)
+		die("/dev/" NVME_RING_IO_MISC_NAME, errno);
+	bad |= expect_errno("SETUP on a read-only open", ioctl(fd, NVME_RING_IO_SETUP, &su), EBADF);
 	close(nfd);
 	close(fd);
 	printf("ioctl-errors: %s\n", bad ? "FAILED" : "ok");

@@ -196,6 +196,29 @@ static int do_waitcq(struct nvmering *r)
 	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, r->cq_mask + 2);
 	expect_res(&ring, -EINVAL, "URING_WAIT_CQ above the CQ size");
 	io_uring_queue_exit(&ring);
+
+	/* at most 16 waiters a queue: the 17th is refused; exit cancels */
+	if (io_uring_queue_init(32, &ring, 0))
+		die("io_uring_queue_init", errno);
+	for (i = 0; i < 17; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		nvmering_prep_uring_wait_cq(sqe, r, r->cq_mask + 1);
+		io_uring_sqe_set_data64(sqe, 100 + i);
+	}
+	io_uring_submit(&ring);
+	cqe = wait_one(&ring);
+	check(cqe->res == -EBUSY && cqe->user_data == 116,
+	      "the 17th URING_WAIT_CQ refused (%d, waiter %llu)", cqe->res,
+	      (unsigned long long)cqe->user_data - 100 + 1);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+
+	/* a sleeping wait has no place in an IOPOLL ring */
+	if (io_uring_queue_init(4, &ring, IORING_SETUP_IOPOLL))
+		die("io_uring_queue_init IOPOLL", errno);
+	nvmering_prep_uring_wait_cq(io_uring_get_sqe(&ring), r, 1);
+	expect_res(&ring, -EOPNOTSUPP, "URING_WAIT_CQ on an IOPOLL io_uring");
+	io_uring_queue_exit(&ring);
 	return check_failures;
 }
 
