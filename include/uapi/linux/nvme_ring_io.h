@@ -205,7 +205,9 @@ struct nvme_ring_setup {
  * NVME_RING_IO_SUBMIT: consume up to max_submit descriptors (0: all that
  * are pending) from the current queue's SQ and send them to the device.
  * Returns the number consumed, also in `submitted`. On a queue with an SQ
- * poller it only wakes the poller and returns 0.
+ * poller it only wakes the poller and returns 0. Like every call that
+ * changes a ring (REPAIR_INDICES, URING_KICK, URING_CMD, SETUP), it needs
+ * the file open for writing: -EBADF otherwise.
  */
 struct nvme_ring_submit {
 	__u32	max_submit;
@@ -326,7 +328,7 @@ struct nvme_ring_queue_info {
  * NVME_RING_IO_URING_WAIT_CQ (64-byte SQE): complete once the CQ holds at
  *	least min_complete entries (0 means 1); cqe->res is the count ready
  *	then. Cancelled with -ECANCELED when the io_uring goes away, -ENODEV
- *	when the ring does.
+ *	when the ring does. At most 16 wait per queue (-EBUSY beyond).
  * NVME_RING_IO_URING_CMD (needs IORING_SETUP_SQE128 and CQE32): one NVMe
  *	command in the SQE itself, its data buffer an offset into the queue's
  *	data area; the ring's SQ and CQ are not used. cqe->res is 0, the NVMe
