@@ -216,6 +216,7 @@ while read -r t; do
 	skip) skipped=$((skipped + 1)) ;;
 	fail) failed=$((failed + 1)) ;;
 	esac
+	echo "NRI-TIME $name $((end - start))"
 	echo "NRI-RESULT $name $verdict $reason"
 done </tests/LIST
 

@@ -246,6 +246,8 @@ for t in "${tests[@]}"; do
 	line=$(grep -m 1 "^NRI-RESULT $name " "$work/console" || true)
 	verdict=$(echo "$line" | cut -d' ' -f3)
 	reason=$(echo "$line" | cut -d' ' -f4-)
+	secs=$(grep -m 1 "^NRI-TIME $name " "$work/console" | cut -d' ' -f3 || true)
+	[ -z "$secs" ] || echo "# $name: ${secs}s" >>"$work/times"
 	case $verdict in
 	pass)
 		echo "ok $i - $name"
@@ -273,6 +275,8 @@ for t in "${tests[@]}"; do
 	esac
 done
 echo "1..$i"
+# where the time went, slowest first
+[ ! -s "$work/times" ] || sort -t: -k2 -rn "$work/times" | head -5
 
 # QEMU's own status must agree: 1 = guest saw no failure, 3 = it saw one.
 case $qrc in
