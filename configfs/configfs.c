@@ -474,6 +474,9 @@ NRI_CFG_ATTR(sq_poll,		bool,		NULL);
 NRI_CFG_ATTR(sq_poll_idle_ms,	u32,		nri_check_poll_idle);
 NRI_CFG_ATTR(poll,		bool,		NULL);
 NRI_CFG_ATTR(directives,	bool,		NULL);
+NRI_CFG_ATTR(timeout_min_ms,	u32,		nri_check_timeout);
+NRI_CFG_ATTR(timeout_max_ms,	u32,		nri_check_timeout);
+NRI_CFG_ATTR(teardown_timeout_ms, u32,		nri_check_teardown_timeout);
 
 static ssize_t nri_enable_show(struct config_item *item, char *page)
 {
@@ -556,6 +559,9 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_sq_poll_idle_ms,
 	&nri_attr_poll,
 	&nri_attr_directives,
+	&nri_attr_timeout_min_ms,
+	&nri_attr_timeout_max_ms,
+	&nri_attr_teardown_timeout_ms,
 	&nri_attr_enable,
 	NULL,
 };

@@ -42,6 +42,57 @@ enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 	return RQ_END_IO_FREE;
 }
 
+struct nri_abort {
+	struct nri_ring		*ring;
+	unsigned int		n;
+};
+
+/* Whether @cmd is one of @ring's, by address: it may belong to no ring. */
+static bool nri_ring_owns(struct nri_ring *ring, const void *cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ring->nr_queues; i++) {
+		const struct nri_queue *nq = ring->queues[i];
+		const char *first = nq->cmds;
+
+		if ((const char *)cmd >= first &&
+		    (const char *)cmd < first + nq->nr_cmds * nq->cmd_stride)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The block layer holds a reference on @rq while we look, so it cannot be
+ * reused; if it has completed meanwhile the abort does nothing.
+ */
+static bool nri_abort_one(struct request *rq, void *data)
+{
+	struct nri_abort *a = data;
+
+	if (rq->end_io != nri_end_io || !nri_ring_owns(a->ring, rq->end_io_data))
+		return true;
+	a->n++;
+	blk_abort_request(rq);
+	return true;
+}
+
+/*
+ * Ask the driver to abort every command of @ring still at the device: its
+ * timeout handling runs now (an Abort command, a controller reset if that
+ * fails), and each command completes, with an error if it was aborted.
+ * Returns how many were asked.
+ */
+unsigned int nri_abort_inflight(struct nri_ring *ring)
+{
+	struct nri_abort a = { .ring = ring };
+
+	if (ring->tgt.q && ring->tgt.q->tag_set)
+		blk_mq_tagset_busy_iter(ring->tgt.q->tag_set, nri_abort_one, &a);
+	return a.n;
+}
+
 static bool nri_is_modifying(u8 opc)
 {
 	return opc != nvme_cmd_read && opc != nvme_cmd_compare &&
@@ -219,6 +270,13 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 	}
 	if (nri_check_fields(cfg, c, why, len))
 		return NRI_SC_INVALID_FIELD;
+	if (s->timeout_ms && (s->timeout_ms < cfg->timeout_min_ms ||
+			      s->timeout_ms > cfg->timeout_max_ms)) {
+		scnprintf(why, len, "timeout_ms %u is outside the ring's [%u, %u]",
+			  s->timeout_ms, cfg->timeout_min_ms,
+			  cfg->timeout_max_ms);
+		return NRI_SC_INVALID_FIELD;
+	}
 
 	switch (opc) {
 	case nvme_cmd_read:
@@ -416,13 +474,11 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		*status = NRI_SC_HOST_PATH;
 		return NRI_FAILED;
 	}
-	/*
-	 * A timeout makes the driver abort the command and may reset the
-	 * controller for everyone: clients may lengthen it, not make it tiny.
-	 */
-	if (s->timeout_ms)
-		rq->timeout = msecs_to_jiffies(max_t(u32, s->timeout_ms,
-						     NRI_MIN_TIMEOUT_MS));
+	/* the client's (checked), else the driver's kept inside the range */
+	rq->timeout = msecs_to_jiffies(s->timeout_ms ?:
+				       clamp(jiffies_to_msecs(rq->q->rq_timeout),
+					     ring->cfg->timeout_min_ms,
+					     ring->cfg->timeout_max_ms));
 
 	if (s->data_len) {
 		*err = nri_map_data(nq, cmd, rq, s->data_off, s->data_len);

@@ -38,7 +38,17 @@ struct nri_ring;
 #define NRI_DEF_ENTRIES		256
 #define NRI_DEF_DATA_SIZE	(4UL << 20)
 #define NRI_MAX_TRANSFER	BIT(20)
-#define NRI_MIN_TIMEOUT_MS	1000
+/*
+ * Command timeouts. A timeout makes the driver abort the command and may
+ * reset the controller for every user: by default clients may lengthen
+ * the driver's 30 s, not shorten it. Disabling a ring waits this long for
+ * its commands before it aborts them.
+ */
+#define NRI_TIMEOUT_LIMIT_MS	1000
+#define NRI_TIMEOUT_CEILING_MS	(24U * 3600 * 1000)
+#define NRI_DEF_TIMEOUT_MIN_MS	30000
+#define NRI_DEF_TIMEOUT_MAX_MS	600000
+#define NRI_DEF_TEARDOWN_MS	10000
 #define NRI_NAME_MAX		32
 #define NRI_MAX_HCTX		1024
 /* per ring: at most NRI_WARN_BURST warnings each NRI_WARN_INTERVAL */
@@ -85,6 +95,9 @@ struct nri_config {
 	u32			sq_poll_idle_ms;
 	bool			poll;		/* polled completions */
 	bool			directives;	/* DTYPE/DSPEC on writes */
+	u32			timeout_min_ms;	/* a client's timeout_ms range */
+	u32			timeout_max_ms;
+	u32			teardown_timeout_ms; /* then abort */
 	kuid_t			uid;
 	kgid_t			gid;
 	umode_t			mode;
@@ -269,6 +282,8 @@ void nri_config_free(struct nri_config *cfg);
 int nri_check_entries(const char *ring, const char *attr, u32 *v);
 int nri_check_data_size(const char *ring, const char *attr, u64 *v);
 int nri_check_nr_queues(const char *ring, const char *attr, u32 *v);
+int nri_check_timeout(const char *ring, const char *attr, u32 *v);
+int nri_check_teardown_timeout(const char *ring, const char *attr, u32 *v);
 void nri_config_default_opcodes(struct nri_config *cfg);
 struct nri_ring *nri_ring_create(struct nri_config *cfg);
 void nri_ring_disable(struct nri_ring *ring);
@@ -336,6 +351,7 @@ void nri_uring_collect(struct nri_queue *nq, bool all, int err,
 		       struct nri_uring_batch *b);
 void nri_uring_finish(struct nri_uring_batch *b);
 void nri_uring_cancel_all(struct nri_queue *nq, int err);
+unsigned int nri_abort_inflight(struct nri_ring *ring);
 void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);
 
 /* src/poller.c */

@@ -47,6 +47,9 @@ struct nri_config *nri_config_alloc(void)
 	cfg->gid = GLOBAL_ROOT_GID;
 	cfg->mode = 0600;
 	cfg->sq_poll_idle_ms = 1000;
+	cfg->timeout_min_ms = NRI_DEF_TIMEOUT_MIN_MS;
+	cfg->timeout_max_ms = NRI_DEF_TIMEOUT_MAX_MS;
+	cfg->teardown_timeout_ms = NRI_DEF_TEARDOWN_MS;
 	nri_config_default_opcodes(cfg);
 	return cfg;
 }
@@ -96,6 +99,28 @@ int nri_check_data_size(const char *ring, const char *attr, u64 *v)
 		return -EINVAL;
 	}
 	*v = round_up(*v, NRI_CHUNK_SIZE);
+	return 0;
+}
+
+/* A command timeout bound, in milliseconds. */
+int nri_check_timeout(const char *ring, const char *attr, u32 *v)
+{
+	if (*v < NRI_TIMEOUT_LIMIT_MS || *v > NRI_TIMEOUT_CEILING_MS) {
+		pr_err("%s: %s: %u is outside [%u, %u] ms\n", ring, attr, *v,
+		       NRI_TIMEOUT_LIMIT_MS, NRI_TIMEOUT_CEILING_MS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* How long disabling waits before aborting, in milliseconds. */
+int nri_check_teardown_timeout(const char *ring, const char *attr, u32 *v)
+{
+	if (!*v || *v > NRI_TIMEOUT_CEILING_MS) {
+		pr_err("%s: %s: %u is outside [1, %u] ms\n", ring, attr, *v,
+		       NRI_TIMEOUT_CEILING_MS);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -637,9 +662,18 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 	ret = nri_check_entries(name, "sq_entries", &cfg->sq_entries) ?:
 	      nri_check_entries(name, "cq_entries", &cfg->cq_entries) ?:
 	      nri_check_data_size(name, "data_size", &cfg->data_size) ?:
-	      nri_check_nr_queues(name, "nr_queues", &cfg->nr_queues);
+	      nri_check_nr_queues(name, "nr_queues", &cfg->nr_queues) ?:
+	      nri_check_timeout(name, "timeout_min_ms", &cfg->timeout_min_ms) ?:
+	      nri_check_timeout(name, "timeout_max_ms", &cfg->timeout_max_ms) ?:
+	      nri_check_teardown_timeout(name, "teardown_timeout_ms",
+					 &cfg->teardown_timeout_ms);
 	if (ret)
 		return ret;
+	if (cfg->timeout_min_ms > cfg->timeout_max_ms) {
+		pr_err("%s: timeout_min_ms %u is above timeout_max_ms %u\n",
+		       name, cfg->timeout_min_ms, cfg->timeout_max_ms);
+		return -EINVAL;
+	}
 	if (cfg->lba_start >= t->nr_lbas ||
 	    cfg->lba_count > t->nr_lbas - cfg->lba_start) {
 		pr_err("%s: lba_start/lba_count: %llu+%llu is beyond the namespace's %llu LBAs\n",
@@ -800,6 +834,62 @@ out_disable:
 	return ERR_PTR(ret);
 }
 
+static u32 nri_ring_inflight(struct nri_ring *ring)
+{
+	u32 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ring->nr_queues; i++)
+		n += READ_ONCE(ring->queues[i]->inflight);
+	return n;
+}
+
+/*
+ * Wait for every command in flight to complete; a polled ring reaps them
+ * itself, having no interrupts. After teardown_timeout_ms the commands
+ * still out are aborted (and said so): a device that dropped one delays
+ * teardown by the driver's abort and reset handling, not forever.
+ */
+static void nri_ring_wait_inflight(struct nri_ring *ring)
+{
+	unsigned long start = jiffies, deadline = start +
+		msecs_to_jiffies(ring->cfg->teardown_timeout_ms);
+	bool aborted = false;
+	unsigned int i;
+	u32 n;
+
+	for (i = 0; i < ring->nr_queues; i++) {
+		struct nri_queue *nq = ring->queues[i];
+
+		while (READ_ONCE(nq->inflight)) {
+			if (!aborted && time_after_eq(jiffies, deadline)) {
+				aborted = true;
+				n = nri_ring_inflight(ring);
+				pr_warn("%s: %u command(s) still in flight %u ms after disabling: asking the driver to abort %u\n",
+					dev_name(&ring->dev), n,
+					jiffies_to_msecs(jiffies - start),
+					nri_abort_inflight(ring));
+			}
+			if (ring->tgt.poll) {
+				if (!__nri_poll_completions(nq))
+					usleep_range(50, 100);
+				continue;
+			}
+			/* in short sleeps: the hung task detector is right */
+			wait_event_timeout(nq->wait,
+					   READ_ONCE(nq->inflight) == 0,
+					   aborted ? HZ :
+					   clamp_t(long, deadline - jiffies, 1, HZ));
+		}
+		/* the last completer has let go of the queue's lock too */
+		spin_lock_irq(&nq->cq_lock);
+		spin_unlock_irq(&nq->cq_lock);
+	}
+	if (aborted)
+		pr_warn("%s: the aborted commands have completed after %u ms\n",
+			dev_name(&ring->dev), jiffies_to_msecs(jiffies - start));
+}
+
 /*
  * Stop the ring: no new submissions, every in-flight command completed,
  * the device node and sysfs directory gone, the namespace released. Open
@@ -837,18 +927,8 @@ void nri_ring_disable(struct nri_ring *ring)
 		nri_poller_stop(nq);
 		wake_up_all(&nq->wait);
 		nri_uring_cancel_all(nq, -ENODEV);
-		if (ring->tgt.poll) {
-			/* no interrupts: reap what is in flight ourselves */
-			while (READ_ONCE(nq->inflight)) {
-				if (!__nri_poll_completions(nq))
-					usleep_range(50, 100);
-			}
-		}
-		wait_event(nq->wait, READ_ONCE(nq->inflight) == 0);
-		/* the last completer has let go of the queue's lock too */
-		spin_lock_irq(&nq->cq_lock);
-		spin_unlock_irq(&nq->cq_lock);
 	}
+	nri_ring_wait_inflight(ring);
 
 	if (ring->dev_added) {
 		nri_sysfs_del_queues(ring);

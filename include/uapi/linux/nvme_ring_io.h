@@ -137,7 +137,7 @@ struct nvme_ring_slot {
 	__u32	data_len;	/* data buffer: length in bytes */
 	__u32	meta_len;	/* metadata: must be 0 (reserved) */
 	__u64	meta_off;	/* metadata: must be 0 (reserved) */
-	__u32	timeout_ms;	/* 0: the driver's I/O timeout; at least 1000 */
+	__u32	timeout_ms;	/* 0: the driver's; else within the ring's range */
 	__u32	resv1;		/* must be 0 */
 	/* written by the kernel at completion */
 	__u64	result;		/* NVMe completion result (DW0, DW1) */
