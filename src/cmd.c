@@ -413,6 +413,42 @@ void nri_copy_once(void *dst, const void *src, size_t len)
 		d[i] = READ_ONCE(s[i]);
 }
 
+/* How long a polled submitter reaps its poll context for a free tag. */
+#define NRI_TAG_WAIT	max_t(unsigned long, msecs_to_jiffies(10), 2)
+
+/*
+ * A polled request. Its tag comes back only when someone polls the
+ * context it ran on, so a sleeping allocation could wait for a tag that
+ * nobody reaps (another ring's idle client may hold them all). Allocate
+ * without sleeping and, when the caller may wait, reap the context that
+ * serves this CPU between tries, which ends whatever is done there, other
+ * rings' commands included. After NRI_TAG_WAIT the caller gets -EAGAIN and
+ * leaves the command for later.
+ */
+static struct request *nri_alloc_polled(struct nri_queue *nq,
+					struct nvme_command *c,
+					unsigned int flags)
+{
+	struct nri_target *t = &nq->ring->tgt;
+	unsigned long end = jiffies + NRI_TAG_WAIT;
+	struct request *rq;
+	int hctx;
+
+	for (;;) {
+		rq = nri_nvme_alloc_request(t->q, c, REQ_POLLED,
+					    BLK_MQ_REQ_NOWAIT);
+		if (!IS_ERR(rq) || PTR_ERR(rq) != -EWOULDBLOCK ||
+		    (flags & NRI_ISSUE_NOWAIT))
+			return rq;
+		hctx = nri_target_hctx_of_cpu(t, raw_smp_processor_id());
+		if (nri_target_poll_hctx(t, hctx))
+			continue;
+		if (time_after(jiffies, end) || signal_pending(current))
+			return rq;
+		cond_resched();
+	}
+}
+
 /* How a command is named in the log: its slot, or its io_uring origin. */
 static const char *nri_cmd_where(const struct nri_cmd *cmd, char *buf,
 				 size_t len)
@@ -458,13 +494,17 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		return NRI_FAILED;
 	}
 
-	rq = nri_nvme_alloc_request(ring->tgt.q, c, opf,
-				    (flags & NRI_ISSUE_NOWAIT) ?
-				    BLK_MQ_REQ_NOWAIT : 0);
+	if (opf & REQ_POLLED)
+		rq = nri_alloc_polled(nq, c, flags);
+	else
+		rq = nri_nvme_alloc_request(ring->tgt.q, c, opf,
+					    (flags & NRI_ISSUE_NOWAIT) ?
+					    BLK_MQ_REQ_NOWAIT : 0);
 	if (IS_ERR(rq)) {
 		*err = PTR_ERR(rq);
-		if ((flags & NRI_ISSUE_NOWAIT) &&
-		    (*err == -EAGAIN || *err == -EWOULDBLOCK))
+		/* no tag now: the command waits where it is */
+		if (*err == -EWOULDBLOCK &&
+		    ((flags & NRI_ISSUE_NOWAIT) || (opf & REQ_POLLED)))
 			return NRI_BUSY;
 		nri_warn(ring, "queue %u: cannot allocate a request: error %d\n",
 			 nq->idx, *err);

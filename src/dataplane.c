@@ -118,8 +118,9 @@ static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
 
 /*
  * Take one descriptor and send it to the device, or reject it. Returns
- * -EAGAIN, leaving the descriptor where it is, only when @nowait and the
- * device queue has no room.
+ * -EAGAIN, leaving the descriptor where it is, when the device queue has
+ * no room and either @nowait or the ring is polled (whose submitters do
+ * not sleep for a tag: see nri_alloc_polled()).
  */
 static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 		     bool nowait)
@@ -182,10 +183,11 @@ static int nri_poll_rq(struct request *rq)
  * hardware context that has one of the queue's commands in flight. Any
  * context that may sleep; concurrent pollers are fine (the driver
  * serialises on its completion queue). A request pointer read here may
- * belong to a command completing meanwhile: requests are preallocated with
- * the queue, which we hold, so the worst case is one poll of a context
- * with nothing of ours, and blk_rq_poll() ignores a request no longer
- * polled.
+ * belong to a command completing meanwhile. Requests are preallocated with
+ * the queue and freed only once it is frozen (an elevator switch, a new
+ * number of hardware queues), which our hold on its usage count prevents
+ * (nri_target_hold()); so the worst case is one poll of a context with
+ * nothing of ours, and blk_rq_poll() ignores a request no longer polled.
  *
  * A queue whose CPUs are all served by one poll context (the usual case)
  * polls it through the newest command still in flight, found from the
@@ -198,18 +200,22 @@ int __nri_poll_completions(struct nri_queue *nq)
 	int n = 0, found = 0, j;
 	u32 i, idx;
 
-	if (!nq->ring->tgt.poll || !READ_ONCE(nq->inflight))
+	if (!nq->ring->tgt.poll || !READ_ONCE(nq->inflight) ||
+	    !nri_target_hold(&nq->ring->tgt))
 		return 0;
 	if (nq->nr_hw_queues == 1) {
 		idx = READ_ONCE(nq->poll_hint);
 		for (i = 0; i < nq->nr_cmds; i++) {
 			struct request *rq = READ_ONCE(nri_cmd_at(nq, idx)->rq);
 
-			if (rq)
-				return nri_poll_rq(rq);
+			if (rq) {
+				found = nri_poll_rq(rq);
+				break;
+			}
 			idx = idx ? idx - 1 : nq->nr_cmds - 1;
 		}
-		return 0;
+		nri_target_unhold(&nq->ring->tgt);
+		return found;
 	}
 	for (i = 0; i < nq->nr_cmds && n < NRI_POLL_HCTX; i++) {
 		struct request *rq = READ_ONCE(nri_cmd_at(nq, i)->rq);
@@ -228,6 +234,7 @@ int __nri_poll_completions(struct nri_queue *nq)
 		polled[n++] = h;
 		found += nri_poll_rq(rq);
 	}
+	nri_target_unhold(&nq->ring->tgt);
 	return found;
 }
 
@@ -294,7 +301,8 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 
 /*
  * Consume up to @max (0: all) pending descriptors; the caller holds sq_lock.
- * With @nowait nothing sleeps: it stops early when the device queue is full.
+ * With @nowait nothing sleeps: it stops early when the device queue is full,
+ * as a polled ring's submission does after reaping for a while.
  */
 int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 {

@@ -272,6 +272,25 @@ void nri_target_close(struct nri_target *t);
 bool nri_target_changed(struct nri_ring *ring);
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
 
+/*
+ * Keep the namespace queue from freezing to the end (and so its requests
+ * from being freed) while we poll through a request pointer that may have
+ * completed meanwhile; as blk_rq_poll() and bio_poll() do, a queue whose
+ * freeze has begun may still be entered, or polled requests would wait
+ * for their timeout.
+ */
+static inline bool nri_target_hold(struct nri_target *t)
+{
+	return percpu_ref_tryget(&t->q->q_usage_counter);
+}
+
+static inline void nri_target_unhold(struct nri_target *t)
+{
+	percpu_ref_put(&t->q->q_usage_counter);
+}
+
+int nri_target_poll_hctx(struct nri_target *t, int hctx);
+
 /* src/ring.c */
 __printf(2, 3) void nri_warn(struct nri_ring *ring, const char *fmt, ...);
 extern atomic_t nri_rings_alive;

@@ -52,6 +52,9 @@ static int nri_poller_fn(void *data)
 			mutex_lock(&nq->sq_lock);
 			n = nri_submit_locked(nq, 0, false);
 			mutex_unlock(&nq->sq_lock);
+			/* no free tag for a polled command yet: try again */
+			if (n == -EAGAIN)
+				n = 0;
 		}
 		/* polled ring: this thread is what completes commands */
 		if (nri_poll_completions(nq) > 0)

@@ -121,6 +121,29 @@ void nri_target_close(struct nri_target *t)
 }
 
 /*
+ * Reap a polled ring's hardware context by number, whoever's requests are
+ * on it: bio_poll() polls a disk queue's context named by the cookie, and
+ * of the bio reads only the device and the cookie. Polling the context
+ * frees the tags of every polled request completed on it, ours and other
+ * rings' alike. It holds the queue's usage count while it polls.
+ */
+int nri_target_poll_hctx(struct nri_target *t, int hctx)
+{
+	DEFINE_IO_COMP_BATCH(iob);
+	struct bio bio = {};
+	int ret;
+
+	if (hctx < 0 || !t->q->disk)
+		return 0;
+	bio.bi_bdev = t->q->disk->part0;
+	bio.bi_cookie = hctx;
+	ret = bio_poll(&bio, &iob, BLK_POLL_ONESHOT);
+	if (!rq_list_empty(&iob.req_list))
+		iob.complete(&iob);
+	return ret > 0 ? ret : 0;
+}
+
+/*
  * The blk-mq hardware context that serves @cpu: of the default map, or of
  * the poll map for a ring with polled completions.
  */
