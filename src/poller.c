@@ -118,6 +118,12 @@ int nri_poller_start(struct nri_queue *nq)
 		kthread_stop(t);
 		return ret;
 	}
+	/*
+	 * What kthread_bind_mask() (not exported) adds: nobody moves the
+	 * thread off its queue's CPUs. It has not run yet, so the flags are
+	 * still ours to set.
+	 */
+	t->flags |= PF_NO_SETAFFINITY;
 	nq->poller = t;
 	wake_up_process(t);
 	return 0;

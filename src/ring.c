@@ -297,8 +297,8 @@ static int nri_queue_alloc_mem(struct nri_queue *nq, bool need_huge)
 	nq->hdr_pages = nq->layout.data_off >> PAGE_SHIFT;
 	nq->nr_chunks = nq->layout.data_size >> 21;
 	nq->nr_pages = nq->hdr_pages + (nq->nr_chunks << NRI_CHUNK_ORDER);
-	nq->pages = kvcalloc_node(nq->nr_pages, sizeof(*nq->pages), GFP_KERNEL,
-				  ring->numa_node);
+	nq->pages = kvcalloc_node(nq->nr_pages, sizeof(*nq->pages),
+				  GFP_KERNEL_ACCOUNT, ring->numa_node);
 	if (!nq->pages)
 		return -ENOMEM;
 
@@ -402,9 +402,9 @@ static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
 	nq->nr_cmds = min(cfg->cq_entries, depth);
 	nq->cmd_stride = ALIGN(struct_size_t(struct nri_cmd, bvecs, t->max_vecs),
 			       L1_CACHE_BYTES);
-	nq->cmds = kvzalloc_node(nq->cmd_stride * nq->nr_cmds, GFP_KERNEL,
+	nq->cmds = kvzalloc_node(nq->cmd_stride * nq->nr_cmds, GFP_KERNEL_ACCOUNT,
 				 nq->ring->numa_node);
-	nq->free_cmds = kvcalloc_node(nq->nr_cmds, sizeof(u32), GFP_KERNEL,
+	nq->free_cmds = kvcalloc_node(nq->nr_cmds, sizeof(u32), GFP_KERNEL_ACCOUNT,
 				      nq->ring->numa_node);
 	if (!nq->cmds || !nq->free_cmds)
 		return -ENOMEM;
@@ -434,7 +434,7 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 {
 	struct nri_queue *nq;
 
-	nq = kzalloc_node(sizeof(*nq), GFP_KERNEL, ring->numa_node);
+	nq = kzalloc_node(sizeof(*nq), GFP_KERNEL_ACCOUNT, ring->numa_node);
 	if (!nq)
 		return NULL;
 	nq->ring = ring;
