@@ -331,45 +331,105 @@ out:
 	return ret;
 }
 
-/* A list of NVMe I/O opcodes, by name or number. */
-static ssize_t nri_show_opcodes(char *page, const unsigned long (*v)[NRI_OPC_LONGS])
+/*
+ * A list of NVMe I/O opcodes, by name or number; an opcode the command
+ * checks do not know carries its transfer length, as 0xNN:<bytes> or
+ * 0xNN:ndt.
+ */
+static ssize_t nri_show_opcodes(char *page, const struct nri_opcodes *v)
 {
 	unsigned int opc;
 	int n = 0;
 
-	for_each_set_bit(opc, *v, NRI_OPC_BITS) {
+	for_each_set_bit(opc, v->allowed, NRI_OPC_BITS) {
 		if (n)
 			page[n++] = ',';
 		n += nri_opcode_name(opc, page + n, PAGE_SIZE - n - 2);
+		if (nri_opcode_known(opc))
+			continue;
+		if (v->xfer[opc] == NRI_XFER_NDT)
+			n += scnprintf(page + n, PAGE_SIZE - n - 2, ":ndt");
+		else
+			n += scnprintf(page + n, PAGE_SIZE - n - 2, ":%u",
+				       v->xfer[opc]);
 	}
 	page[n++] = '\n';
 	return n;
 }
 
-static int nri_parse_opcodes(const char *ring, const char *attr, char *val,
-			     unsigned long (*field)[NRI_OPC_LONGS], void *check)
+/* The transfer length after an unknown opcode's colon, into *xfer. */
+static int nri_parse_xfer(const char *ring, const char *attr, u8 opc,
+			  const char *len, u32 *xfer)
 {
-	DECLARE_BITMAP(set, NRI_OPC_BITS);
-	char *tok;
+	u8 dir = opc & 3;	/* 1: to the device, 2: from it, 3: both */
+
+	if (!len) {
+		pr_err("%s: %s: opcode 0x%02x is not one the ring knows: give its transfer length, as 0x%02x:<bytes> or 0x%02x:ndt (CDW10 counts the data's dwords)\n",
+		       ring, attr, opc, opc, opc);
+		return -EINVAL;
+	}
+	if (dir == 3) {
+		pr_err("%s: %s: opcode 0x%02x moves data both ways, which a ring cannot map\n",
+		       ring, attr, opc);
+		return -EINVAL;
+	}
+	if (!strcmp(len, "ndt")) {
+		*xfer = NRI_XFER_NDT;
+	} else if (kstrtou32(len, 0, xfer) || (*xfer & 3) ||
+		   *xfer > NVME_RING_IO_MAX_DATA_SIZE) {
+		pr_err("%s: %s: opcode 0x%02x: '%.32s' is not a transfer length (bytes, a multiple of 4, or ndt)\n",
+		       ring, attr, opc, len);
+		return -EINVAL;
+	}
+	if (!dir && *xfer) {
+		pr_err("%s: %s: opcode 0x%02x moves no data (its bits 1:0 are 00): its length must be 0\n",
+		       ring, attr, opc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nri_parse_opcodes(const char *ring, const char *attr, char *val,
+			     struct nri_opcodes *field, void *check)
+{
+	struct nri_opcodes *set;
+	char *tok, *len;
+	int ret = -EINVAL;
 	u8 opc;
 
-	bitmap_zero(set, NRI_OPC_BITS);
+	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	if (!set)
+		return -ENOMEM;
 	while ((tok = strsep(&val, ", \t")) != NULL) {
 		if (!*tok)
 			continue;
+		len = strchr(tok, ':');
+		if (len)
+			*len++ = '\0';
 		if (nri_opcode_parse(tok, &opc)) {
 			pr_err("%s: %s: '%.64s' is not an NVMe I/O opcode (read, write, flush, write_zeroes, dsm, compare, ..., or 0-0xff but 0x7f)\n",
 			       ring, attr, tok);
-			return -EINVAL;
+			goto out;
 		}
-		__set_bit(opc, set);
+		if (nri_opcode_known(opc) && len) {
+			pr_err("%s: %s: '%.64s' takes its transfer length from the command: write it without ':%.32s'\n",
+			       ring, attr, tok, len);
+			goto out;
+		}
+		if (!nri_opcode_known(opc) &&
+		    nri_parse_xfer(ring, attr, opc, len, &set->xfer[opc]))
+			goto out;
+		__set_bit(opc, set->allowed);
 	}
-	if (bitmap_empty(set, NRI_OPC_BITS)) {
+	if (bitmap_empty(set->allowed, NRI_OPC_BITS)) {
 		pr_err("%s: %s: empty list\n", ring, attr);
-		return -EINVAL;
+		goto out;
 	}
-	bitmap_copy(*field, set, NRI_OPC_BITS);
-	return 0;
+	*field = *set;
+	ret = 0;
+out:
+	kfree(set);
+	return ret;
 }
 
 /* ---- checks of single attributes ---- */

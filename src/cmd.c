@@ -104,10 +104,13 @@ static bool nri_is_modifying(u8 opc)
  * CDW2, CDW3 and CDW10 to CDW15 (the rest of the entry is the kernel's).
  * Everything else, reserved bits included, is refused, so that a field a
  * later revision of the specification gives a meaning cannot reach the
- * device unchecked. Opcodes without an entry (Copy, and opcodes the
- * administrator allowed by number) are allowed only on rings without an
- * LBA window, and their fields are the client's.
+ * device unchecked. Opcodes without an entry (the administrator allowed
+ * them by number, with their transfer length) are allowed only on rings
+ * without an LBA window, and their fields are the client's.
  */
+#define NRI_CMD_COPY		0x19
+#define NRI_COPY_DESC_BYTES	32		/* source range format 0h */
+#define NRI_CDW12_NR		GENMASK(7, 0)	/* copy: ranges - 1 */
 #define NRI_CDW12_NLB		GENMASK(15, 0)
 #define NRI_CDW12_DTYPE		GENMASK(23, 20)	/* directive type */
 #define NRI_CDW12_NSZ		BIT(23)		/* zeroes: whole namespace */
@@ -158,6 +161,17 @@ static const struct nri_fields nri_dsm_fields = {
 	.cdw[11] = GENMASK(2, 0),				/* AD, IDW, IDR */
 };
 
+/*
+ * Copy with source range descriptor format 0h only: formats 2h and 3h name
+ * a source namespace per range. No protection information fields.
+ */
+static const struct nri_fields nri_copy_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,				/* SDLBA */
+	.cdw[12] = NRI_CDW12_NR | NRI_CDW12_FUA | NRI_CDW12_LR,
+	.directives[12] = NRI_CDW12_DTYPE,
+	.directives[13] = NRI_CDW13_DSPEC,
+};
+
 static const struct nri_fields nri_no_fields;			/* flush */
 
 static const struct nri_fields *nri_opcode_fields(u8 opc)
@@ -176,11 +190,23 @@ static const struct nri_fields *nri_opcode_fields(u8 opc)
 		return &nri_nlb_fields;
 	case nvme_cmd_dsm:
 		return &nri_dsm_fields;
+	case NRI_CMD_COPY:
+		return &nri_copy_fields;
 	case nvme_cmd_flush:
 		return &nri_no_fields;
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * Whether the fence knows @opc's fields and transfer length. Any other
+ * opcode is allowed only by number with the length the administrator gave
+ * (struct nri_opcodes).
+ */
+bool nri_opcode_known(u8 opc)
+{
+	return nri_opcode_fields(opc);
 }
 
 /* The client's CDWn, for n in 2-3 and 10-15. */
@@ -258,7 +284,7 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		return NRI_SC_INVALID_FIELD;
 	}
 
-	if (!test_bit(opc, cfg->opcodes)) {
+	if (!test_bit(opc, cfg->opcodes.allowed)) {
 		*err = -EPERM;
 		scnprintf(why, len, "opcode not allowed on this ring");
 		return NRI_SC_INVALID_OPCODE;
@@ -308,8 +334,9 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		break;
 	default:
 		/*
-		 * An opcode the administrator allowed by number (or Copy):
-		 * its LBAs are not known here, so no window can be enforced.
+		 * Copy (its source ranges live in shared memory), or an opcode
+		 * the administrator allowed by number: its LBAs are not known
+		 * here, so no window can be enforced.
 		 */
 		if (cfg->lba_start || cfg->lba_count) {
 			*err = -EPERM;
@@ -317,7 +344,13 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 				  "an opcode without known LBAs on a ring with an LBA window");
 			return NRI_SC_LBA_RANGE;
 		}
-		want = s->data_len;
+		if (opc == NRI_CMD_COPY)
+			want = ((le32_to_cpu(c->cdw12) & NRI_CDW12_NR) + 1) *
+			       NRI_COPY_DESC_BYTES;
+		else if (cfg->opcodes.xfer[opc] == NRI_XFER_NDT)
+			want = (u64)le32_to_cpu(c->cdw10) * 4;
+		else
+			want = cfg->opcodes.xfer[opc];
 		break;
 	}
 

@@ -227,7 +227,7 @@ static void nri_fill_info(struct nri_queue *nq, struct nvme_ring_info *info)
 	info->state = atomic_read(&ring->state) == NRI_STATE_LIVE ?
 		      NVME_RING_STATE_LIVE : NVME_RING_STATE_DEAD;
 	for (i = 0; i < NRI_OPC_BITS; i++)
-		if (test_bit(i, cfg->opcodes))
+		if (test_bit(i, cfg->opcodes.allowed))
 			info->opcodes[i / 8] |= 1U << (i % 8);
 	info->layout = nq->layout;
 	nri_fill_stats(nq, &info->stats);

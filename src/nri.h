@@ -72,6 +72,18 @@ struct nri_ring;
 /* Opcodes a ring allows when the administrator says nothing. */
 #define NRI_OPC_BITS		256
 #define NRI_OPC_LONGS		BITS_TO_LONGS(NRI_OPC_BITS)
+#define NRI_XFER_NDT		U32_MAX	/* CDW10 counts the data's dwords */
+
+/*
+ * The opcodes a ring allows, and for those the fence does not know (see
+ * nri_opcode_known()) the transfer length the administrator gave: a fixed
+ * number of bytes, or NRI_XFER_NDT.
+ */
+struct nri_opcodes {
+	DECLARE_BITMAP(allowed, NRI_OPC_BITS);
+	u32			xfer[NRI_OPC_BITS];
+};
+
 #define NRI_PATH_MAX		128
 
 /*
@@ -103,7 +115,7 @@ struct nri_config {
 	umode_t			mode;
 	u64			lba_start;
 	u64			lba_count;	/* 0: to the end */
-	DECLARE_BITMAP(opcodes, NRI_OPC_BITS);
+	struct nri_opcodes	opcodes;
 };
 
 /* The namespace a ring is bound to. */
@@ -260,6 +272,7 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 				struct nri_ns_info *info);
 void nri_nvme_put_ns(struct nvme_ns *ns);
 void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info);
+u32 nri_nvme_io_effects(struct nvme_ns *ns, u8 opc);
 struct request *nri_nvme_alloc_request(struct request_queue *q,
 				       struct nvme_command *c, blk_opf_t opf,
 				       blk_mq_req_flags_t flags);
@@ -311,6 +324,7 @@ void nri_queue_release(struct kobject *kobj);
 void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *inflight);
 const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
+bool nri_opcode_known(u8 opc);
 int nri_opcode_parse(const char *tok, u8 *opc);
 
 /* src/cmd.c */

@@ -149,6 +149,18 @@ void nri_nvme_put_ns(struct nvme_ns *ns)
  * A passthrough request for @c on @q, as the driver's own ioctl path makes
  * one; @opf adds request flags (REQ_POLLED), @flags allocation flags.
  */
+/*
+ * What the controller's Commands Supported and Effects log says I/O opcode
+ * @opc does, unmasked (nvme_command_effects() hides the execution
+ * restrictions of I/O commands).
+ */
+u32 nri_nvme_io_effects(struct nvme_ns *ns, u8 opc)
+{
+	if (!ns->head->effects)
+		return 0;
+	return le32_to_cpu(ns->head->effects->iocs[opc]);
+}
+
 struct request *nri_nvme_alloc_request(struct request_queue *q,
 				       struct nvme_command *c, blk_opf_t opf,
 				       blk_mq_req_flags_t flags)

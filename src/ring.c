@@ -154,13 +154,15 @@ static const struct {
 
 void nri_config_default_opcodes(struct nri_config *cfg)
 {
-	bitmap_zero(cfg->opcodes, NRI_OPC_BITS);
-	__set_bit(nvme_cmd_read, cfg->opcodes);
-	__set_bit(nvme_cmd_write, cfg->opcodes);
-	__set_bit(nvme_cmd_flush, cfg->opcodes);
-	__set_bit(nvme_cmd_write_zeroes, cfg->opcodes);
-	__set_bit(nvme_cmd_dsm, cfg->opcodes);
-	__set_bit(nvme_cmd_compare, cfg->opcodes);
+	unsigned long *set = cfg->opcodes.allowed;
+
+	memset(&cfg->opcodes, 0, sizeof(cfg->opcodes));
+	__set_bit(nvme_cmd_read, set);
+	__set_bit(nvme_cmd_write, set);
+	__set_bit(nvme_cmd_flush, set);
+	__set_bit(nvme_cmd_write_zeroes, set);
+	__set_bit(nvme_cmd_dsm, set);
+	__set_bit(nvme_cmd_compare, set);
 }
 
 int nri_opcode_name(u8 opc, char *buf, size_t len)
@@ -653,6 +655,32 @@ static void nri_ring_release(struct device *dev)
 	atomic_dec(&nri_rings_alive);
 }
 
+/*
+ * The driver brackets a passthrough command whose effects change the
+ * namespace inventory or capabilities or the controller, or that needs
+ * the other commands stopped, with a freeze and a rescan
+ * (nvme_passthru_start/end()). A ring's commands complete in interrupt
+ * context with no such bracket: refuse to allow those opcodes at all.
+ */
+#define NRI_EFFECTS_REFUSED	(NVME_CMD_EFFECTS_NCC | NVME_CMD_EFFECTS_NIC | \
+				 NVME_CMD_EFFECTS_CCC | NVME_CMD_EFFECTS_CSE_MASK)
+
+static int nri_check_effects(struct nri_ring *ring, struct nri_config *cfg)
+{
+	unsigned int opc;
+	u32 effects;
+
+	for_each_set_bit(opc, cfg->opcodes.allowed, NRI_OPC_BITS) {
+		effects = nri_nvme_io_effects(ring->tgt.ns, opc);
+		if (effects & NRI_EFFECTS_REFUSED) {
+			pr_err("%s: opcodes: the controller says opcode 0x%02x changes namespaces or the controller or needs I/O stopped (command effects 0x%08x), which a ring cannot do\n",
+			       dev_name(&ring->dev), opc, effects);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
 static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 {
 	const char *name = dev_name(&ring->dev);
@@ -667,6 +695,9 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 	      nri_check_timeout(name, "timeout_max_ms", &cfg->timeout_max_ms) ?:
 	      nri_check_teardown_timeout(name, "teardown_timeout_ms",
 					 &cfg->teardown_timeout_ms);
+	if (ret)
+		return ret;
+	ret = nri_check_effects(ring, cfg);
 	if (ret)
 		return ret;
 	if (cfg->timeout_min_ms > cfg->timeout_max_ms) {
