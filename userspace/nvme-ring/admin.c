@@ -45,7 +45,13 @@ void usage_create(FILE *f)
 "  -m, --mode MODE         octal permissions of " DEV_ROOT "/NAME, e.g. 0660\n"
 "      --lba-start S       first LBA commands may touch\n"
 "      --lba-count C       LBAs commands may touch (0: to the end)\n"
-"  -O, --opcodes LIST      allowed commands, e.g. read,write,flush or numbers\n"
+"  -O, --opcodes LIST      allowed commands, e.g. read,write,flush; numbered\n"
+"                          ones with their transfer length: 0x81:4096, 0x82:ndt\n"
+"      --directives        Write and Copy may carry directives (streams, ...)\n"
+"      --timeout-min MS    shortest command timeout a client may set (30000)\n"
+"      --timeout-max MS    longest command timeout a client may set (600000)\n"
+"      --teardown-timeout MS\n"
+"                          disabling aborts commands still out after MS (10000)\n"
 "      --sq-poll           a kernel thread per queue polls the SQ, so clients\n"
 "                          submit without system calls\n"
 "      --sq-poll-idle MS   the poller sleeps after MS idle milliseconds (1000)\n"
@@ -67,7 +73,7 @@ struct attr_val {
 enum {
 	A_DEVICE, A_CPUS, A_NODE, A_QUEUES, A_SQ, A_CQ, A_DATA, A_HUGE,
 	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_SQPOLL,
-	A_SQPOLL_IDLE, A_POLL, A_NR
+	A_SQPOLL_IDLE, A_POLL, A_DIRECTIVES, A_TMIN, A_TMAX, A_TEARDOWN, A_NR
 };
 
 static const char *attr_hint(int a, int err)
@@ -104,7 +110,11 @@ static const char *attr_hint(int a, int err)
 	case A_LBA_START: case A_LBA_COUNT:
 		return "--lba-start and --lba-count take LBA numbers";
 	case A_OPCODES:
-		return "--opcodes takes a comma list of read,write,flush,write_zeroes,dsm,compare or numbers";
+		return "--opcodes takes a comma list of read,write,flush,write_zeroes,dsm,compare,... or 0xNN:<bytes> / 0xNN:ndt";
+	case A_TMIN: case A_TMAX:
+		return "--timeout-min and --timeout-max take milliseconds from 1000 to 86400000";
+	case A_TEARDOWN:
+		return "--teardown-timeout takes milliseconds from 1 to 86400000";
 	default:
 		return "";
 	}
@@ -185,7 +195,9 @@ int cmd_create(int argc, char **argv)
 		{ "mode", 1, NULL, 'm' }, { "lba-start", 1, NULL, 3 },
 		{ "lba-count", 1, NULL, 4 }, { "opcodes", 1, NULL, 'O' },
 		{ "sq-poll", 0, NULL, 5 }, { "sq-poll-idle", 1, NULL, 6 },
-		{ "poll", 0, NULL, 7 },
+		{ "poll", 0, NULL, 7 }, { "directives", 0, NULL, 8 },
+		{ "timeout-min", 1, NULL, 9 }, { "timeout-max", 1, NULL, 10 },
+		{ "teardown-timeout", 1, NULL, 11 },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct attr_val a[A_NR] = {
@@ -206,6 +218,10 @@ int cmd_create(int argc, char **argv)
 		[A_SQPOLL] = { "sq_poll", "--sq-poll" },
 		[A_SQPOLL_IDLE] = { "sq_poll_idle_ms", "--sq-poll-idle" },
 		[A_POLL] = { "poll", "--poll" },
+		[A_DIRECTIVES] = { "directives", "--directives" },
+		[A_TMIN] = { "timeout_min_ms", "--timeout-min" },
+		[A_TMAX] = { "timeout_max_ms", "--timeout-max" },
+		[A_TEARDOWN] = { "teardown_timeout_ms", "--teardown-timeout" },
 	};
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
@@ -247,6 +263,14 @@ int cmd_create(int argc, char **argv)
 		case 'O': SETV(A_OPCODES, optarg); break;
 		case 5: SETV(A_SQPOLL, "1"); break;
 		case 7: SETV(A_POLL, "1"); break;
+		case 8: SETV(A_DIRECTIVES, "1"); break;
+		case 9: case 10: case 11:
+			i = c == 9 ? A_TMIN : c == 10 ? A_TMAX : A_TEARDOWN;
+			if (parse_u64(optarg, &n))
+				usage_error(usage_create, "%s '%s' is not a number of milliseconds",
+					    a[i].opt, optarg);
+			SETV(i, optarg);
+			break;
 		case 6:
 			if (parse_u64(optarg, &n))
 				usage_error(usage_create, "--sq-poll-idle '%s' is not a number of milliseconds", optarg);
