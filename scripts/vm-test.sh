@@ -29,6 +29,9 @@
 #                         ioeventfd=on
 #   VM_NVME_SIZE=1024     namespace size in MiB
 #   VM_NVME_LBA=512       logical block size (512 or 4096)
+#   VM_NVME_SLOW_MS=0     >0: one more controller (serial nri-slow) whose
+#                         namespace (null-co, reads zeroes) takes this many
+#                         milliseconds for every command
 #   VM_MEMLESS_NODE=0     1: the last node has CPUs and no memory
 #   VM_HUGEPAGES=0        2 MiB huge pages to reserve on every node
 #   VM_KERNEL_CMDLINE_EXTRA  appended to the kernel command line
@@ -76,11 +79,12 @@ VM_NVME_BACKEND=${VM_NVME_BACKEND:-file}
 VM_NVME_SIZE=${VM_NVME_SIZE:-1024}
 VM_NVME_LBA=${VM_NVME_LBA:-512}
 VM_HUGEPAGES=${VM_HUGEPAGES:-0}
+VM_NVME_SLOW_MS=${VM_NVME_SLOW_MS:-0}
 VM_KVM=${VM_KVM:-0}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
 for v in VM_CPUS VM_NODES VM_MEM VM_NVME VM_NVME_QUEUES VM_NVME_SIZE VM_NVME_LBA \
-	VM_HUGEPAGES TEST_TIMEOUT; do
+	VM_HUGEPAGES VM_NVME_SLOW_MS TEST_TIMEOUT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v=${!v} is not a number"
 done
 if [ "$VM_NODES" -lt 1 ] || [ "$VM_CPUS" -lt 1 ]; then
@@ -174,6 +178,11 @@ for ((c = 0; c < VM_NVME; c++)); do
 	qemu+=(-device "nvme,id=nvme$c,serial=nri-$c,max_ioqpairs=$VM_NVME_QUEUES${VM_NVME_OPTS:+,$VM_NVME_OPTS}"
 		-device "nvme-ns,drive=nvm$c,bus=nvme$c,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
 done
+if [ "$VM_NVME_SLOW_MS" -gt 0 ]; then
+	qemu+=(-blockdev "driver=null-co,node-name=nvmslow,size=$size,read-zeroes=on,latency-ns=$((VM_NVME_SLOW_MS * 1000000))"
+		-device "nvme,id=nvmeslow,serial=nri-slow,max_ioqpairs=$VM_NVME_QUEUES"
+		-device "nvme-ns,drive=nvmslow,bus=nvmeslow,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
+fi
 cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
 qemu+=(-append "$cmdline")
 

@@ -14,6 +14,10 @@
  *   nri-io [options] flow RING            back-pressure, poll, waiting
  *   nri-io ioctl-errors RING NSDEV        bad ioctl and mmap arguments
  *   nri-io [options] info RING            print what the kernel reports
+ *   nri-io [--opcode X] [--cdw N=V]... [--data-len B] [--timeout-ms T]
+ *          [--count N] [--linger S] cmd RING
+ *                                         N copies of one command: print
+ *                                         the first completion and a tally
  *
  * RING is a ring name, a /dev path, or "setup:/dev/nvmeXnY" for an
  * anonymous ring made with NVME_RING_IO_SETUP on that namespace.
@@ -53,9 +57,15 @@ static struct {
 	int dontneed;
 	unsigned int loops;
 	int rdonly;
+	uint8_t opcode;
+	uint32_t cdw[16];
+	uint32_t data_len;
+	uint32_t timeout_ms;
+	uint32_t count;
+	int linger;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
-	.loops = 1,
+	.loops = 1, .count = 1,
 	.queue = -1,
 };
 
@@ -702,6 +712,73 @@ static int run_flow(struct nvmering *r)
 	return bad;
 }
 
+/*
+ * The command the options say, its buffer the first data_len bytes after
+ * the slots, sent --count times (one slot, one descriptor each time); after
+ * --linger seconds without reaping, collect every completion, also when
+ * the ring is disabled meanwhile (they are in the mapped CQ). Prints the
+ * first completion, a tally and how long the submission took, for the test
+ * to judge; fails only when completions are missing.
+ */
+static int run_cmd(struct nvmering *r)
+{
+	uint64_t slot = nvmering_slot_off(r, 0);
+	uint64_t buf = nvmering_buf_off(r, 4, 0, 4096);
+	uint32_t pushed = 0, got = 0, ok = 0, rejected = 0;
+	struct nvme_ring_cqe *cqe, first = { 0 };
+	struct nvmering_sqe sqe;
+	double t0, t_submit, end;
+	unsigned int n;
+	int ret;
+
+	nvmering_sqe_init(&sqe, opt.opcode);
+	for (n = 2; n < 16; n++)
+		if (n <= 3 || n >= 10)
+			set_cdw(&sqe, n, opt.cdw[n]);
+	nvmering_prep_raw(r, slot, &sqe, opt.data_len ? buf : 0, opt.data_len);
+	nvmering_slot(r, slot)->timeout_ms = opt.timeout_ms;
+
+	t0 = now_ms();
+	/* until the kernel has taken them all (EAGAIN: no device tag yet) */
+	while (pushed < opt.count || nvmering_sq_space(r) <= r->sq_mask) {
+		while (pushed < opt.count && !nvmering_sq_push(r, slot))
+			pushed++;
+		ret = nvmering_submit(r, 0);
+		if (ret < 0 && ret != -EAGAIN)
+			die("submit", ret);
+		if (now_ms() - t0 > 30000)
+			die("submit: the kernel did not take the commands", ETIME);
+	}
+	t_submit = now_ms() - t0;
+	if (opt.linger > 0)
+		sleep(opt.linger);
+
+	end = now_ms() + 30000;
+	while (got < opt.count && now_ms() < end) {
+		if (!nvmering_cq_ready(r)) {
+			ret = nvmering_wait(r, 1, 100);
+			/* a disabled ring: what completed is in the CQ anyway */
+			if (ret && ret != -ETIME && ret != -ENODEV)
+				die("completion", ret);
+			if (ret == -ENODEV)
+				usleep(10000);
+			continue;
+		}
+		nvmering_peek_cqe(r, &cqe);
+		if (!got)
+			first = *cqe;
+		got++;
+		ok += !cqe->err && !cqe->status;
+		rejected += !!(cqe->flags & NVME_RING_CQE_F_REJECTED);
+		nvmering_cq_advance(r, 1);
+	}
+	printf("err %d status 0x%04x flags 0x%x\n", first.err, first.status,
+	       first.flags);
+	printf("completions %u of %u: ok %u failed %u rejected %u; submit took %.0f ms\n",
+	       got, opt.count, ok, got - ok, rejected, t_submit);
+	return got != opt.count;
+}
+
 static int run_info(struct nvmering *r)
 {
 	struct nvme_ring_info *i = &r->info;
@@ -732,8 +809,10 @@ static void usage(void)
 		"usage: nri-io [--lba L] [--nlb N] [--bs LBAS] [--depth D] [--seed S]\n"
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
 		"              [--hybrid] [--dontneed] [--loops N]\n"
+		"              [--opcode X] [--cdw N=V]... [--data-len B] [--timeout-ms T]\n"
+		"              [--count N] [--linger SECONDS]\n"
 		"              gen | write RING | verify RING | errors RING | fields RING |\n"
-		"              garbage RING | flow RING | info RING |\n"
+		"              garbage RING | flow RING | info RING | cmd RING |\n"
 		"              ioctl-errors RING NSDEV\n");
 	exit(2);
 }
@@ -747,11 +826,16 @@ int main(int argc, char **argv)
 		{ "queue", 1, NULL, 'q' }, { "pin", 0, NULL, 'p' },
 		{ "rdonly", 0, NULL, 'r' }, { "hold", 1, NULL, 'H' },
 		{ "hybrid", 0, NULL, 'Y' }, { "dontneed", 0, NULL, 'N' },
-		{ "loops", 1, NULL, 'L' },
+		{ "loops", 1, NULL, 'L' }, { "opcode", 1, NULL, 'O' },
+		{ "cdw", 1, NULL, 'C' }, { "data-len", 1, NULL, 'D' },
+		{ "timeout-ms", 1, NULL, 'T' }, { "count", 1, NULL, 'c' },
+		{ "linger", 1, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
 	const char *cmd;
+	unsigned long n;
+	char *end;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -769,6 +853,17 @@ int main(int argc, char **argv)
 		case 'Y': opt.hybrid = 1; break;
 		case 'N': opt.dontneed = 1; break;
 		case 'L': opt.loops = strtoul(optarg, NULL, 0); break;
+		case 'O': opt.opcode = strtoul(optarg, NULL, 0); break;
+		case 'C':
+			n = strtoul(optarg, &end, 10);
+			if (*end != '=' || (n != 2 && n != 3 && (n < 10 || n > 15)))
+				usage();
+			opt.cdw[n] = strtoul(end + 1, NULL, 0);
+			break;
+		case 'D': opt.data_len = strtoul(optarg, NULL, 0); break;
+		case 'T': opt.timeout_ms = strtoul(optarg, NULL, 0); break;
+		case 'c': opt.count = strtoul(optarg, NULL, 0); break;
+		case 'G': opt.linger = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -816,6 +911,8 @@ int main(int argc, char **argv)
 		ret = run_flow(&r);
 	else if (!strcmp(cmd, "info"))
 		ret = run_info(&r);
+	else if (!strcmp(cmd, "cmd"))
+		ret = run_cmd(&r);
 	else
 		usage();
 	nvmering_close(&r);

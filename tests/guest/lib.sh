@@ -119,13 +119,43 @@ node_of_cpu() {
 	echo 0
 }
 
-# nvme_namespaces: block devices of NVMe namespaces (nvme0n1 ...).
+# now_ms: milliseconds since boot, to 10 ms (busybox date has no %N).
+now_ms() {
+	local up
+	read -r up _ </proc/uptime
+	echo $((10#${up/./} * 10))
+}
+
+# ns_serial NS: the serial number of namespace NS's controller.
+ns_serial() {
+	local s
+	read -r s <"/sys/block/$1/device/serial" 2>/dev/null || true
+	echo "$s"
+}
+
+# nvme_namespaces: block devices of NVMe namespaces (nvme0n1 ...), but not
+# the slow one (vm-test.sh's VM_NVME_SLOW_MS), which only slow_ns names.
 nvme_namespaces() {
 	local d
 	for d in /sys/block/nvme*n*; do
 		[ -e "$d" ] || continue
+		[ "$(ns_serial "${d##*/}")" != nri-slow ] || continue
 		basename "$d"
 	done
+}
+
+# slow_ns: the namespace whose every command takes VM_NVME_SLOW_MS; skips
+# the test when the VM has none.
+slow_ns() {
+	local d
+	for d in /sys/block/nvme*n*; do
+		[ -e "$d" ] || continue
+		if [ "$(ns_serial "${d##*/}")" = nri-slow ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	skip "no slow NVMe namespace (vm-test.sh VM_NVME_SLOW_MS)"
 }
 
 # nvme_controllers: nvme0 nvme1 ...
