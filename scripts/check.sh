@@ -16,9 +16,13 @@
 #                                          "# TOPOLOGY: any", in a VM with 6
 #                                          CPUs, 3 nodes, 3 NVMe queues
 #   memless/<test>                         tests/guest/*.sh with a line
-#                                          "# TOPOLOGY: ... memless", in a
-#                                          6-CPU VM whose third node has no
-#                                          memory
+#                                          "# TOPOLOGY: ... memless" or
+#                                          "... slow", in a 6-CPU VM whose
+#                                          third node has no memory and
+#                                          with a second NVMe whose commands
+#                                          take 2 s, and a poll queue (only
+#                                          there: those whose TOPOLOGY line
+#                                          is just "slow")
 #   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
 #                                          line names poll, in a VM whose
 #                                          NVMe has 4 default + 2 poll queues
@@ -139,10 +143,10 @@ if [ "$module_ok" = 1 ]; then
 	polled=()
 	for t in "${all[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
-		grep -q '^# TOPOLOGY: .*memless' "$t" && memless+=("$t")
+		grep -qE '^# TOPOLOGY: .*(memless|slow)' "$t" && memless+=("$t")
 		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
-		# a test made for poll queues only runs in that boot
-		grep -q '^# TOPOLOGY: poll$' "$t" || guest+=("$t")
+		# a test made for poll queues or the slow NVMe only runs there
+		grep -qE '^# TOPOLOGY: (poll|slow)$' "$t" || guest+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -161,9 +165,11 @@ if [ "$module_ok" = 1 ]; then
 	fi
 
 	if [ "${#memless[@]}" -gt 0 ]; then
-		step "guest (memoryless node)" "$log/memless.log" \
+		step "guest (memoryless node, slow NVMe)" "$log/memless.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
-			VM_MEMLESS_NODE=1 scripts/vm-test.sh "${memless[@]}"
+			VM_MEMLESS_NODE=1 VM_NVME_SLOW_MS=2000 \
+			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=1" \
+			scripts/vm-test.sh "${memless[@]}"
 		tap_items memless/ "$log/memless.log"
 		grep -q '^1\.\.' "$log/memless.log" || item fail memless "vm-test.sh did not finish"
 	fi
