@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bio-integrity.h>
 #include <linux/blk-mq.h>
 #include <linux/nvme.h>
 
@@ -115,6 +116,11 @@ static bool nri_is_modifying(u8 opc)
 #define NRI_CDW12_DTYPE		GENMASK(23, 20)	/* directive type */
 #define NRI_CDW12_NSZ		BIT(23)		/* zeroes: whole namespace */
 #define NRI_CDW12_DEAC		BIT(25)		/* zeroes: deallocate */
+#define NRI_CDW12_PRINFO	GENMASK(29, 26)	/* protection information: */
+#define NRI_CDW12_PRACT		BIT(29)		/*  insert or strip it */
+#define NRI_CDW12_PRCHK_GUARD	BIT(28)		/*  check the guard */
+#define NRI_CDW12_PRCHK_APP	BIT(27)		/*  ... the application tag */
+#define NRI_CDW12_PRCHK_REF	BIT(26)		/*  ... the reference tag */
 #define NRI_CDW12_FUA		BIT(30)
 #define NRI_CDW12_LR		BIT(31)
 #define NRI_CDW13_DSM		GENMASK(7, 0)	/* access hints */
@@ -123,12 +129,23 @@ static bool nri_is_modifying(u8 opc)
 struct nri_fields {
 	u32 cdw[16];		/* allowed bits; only 2, 3 and 10-15 used */
 	u32 directives[16];	/* more, on rings with directives=1 */
+	u32 pi[16];		/* more, on namespaces with PI */
+	bool meta;		/* transfers metadata with its blocks */
 };
+
+/*
+ * With protection information: PRINFO, the initial reference tag
+ * (CDW14) and the application tag and mask (CDW15).
+ */
+#define NRI_PI_FIELDS \
+	.pi[12] = NRI_CDW12_PRINFO, .pi[14] = ~0U, .pi[15] = ~0U
 
 static const struct nri_fields nri_rw_fields = {
 	.cdw[10] = ~0U, .cdw[11] = ~0U,				/* SLBA */
 	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_FUA | NRI_CDW12_LR,
 	.cdw[13] = NRI_CDW13_DSM,
+	NRI_PI_FIELDS,
+	.meta = true,
 };
 
 static const struct nri_fields nri_write_fields = {
@@ -137,11 +154,15 @@ static const struct nri_fields nri_write_fields = {
 	.cdw[13] = NRI_CDW13_DSM,
 	.directives[12] = NRI_CDW12_DTYPE,
 	.directives[13] = NRI_CDW13_DSPEC,
+	NRI_PI_FIELDS,
+	.meta = true,
 };
 
 static const struct nri_fields nri_compare_fields = {
 	.cdw[10] = ~0U, .cdw[11] = ~0U,
 	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_FUA | NRI_CDW12_LR,
+	NRI_PI_FIELDS,
+	.meta = true,
 };
 
 /* NSZ (NVMe 2.1) would zero the whole namespace: never allowed. */
@@ -149,11 +170,18 @@ static const struct nri_fields nri_zeroes_fields = {
 	.cdw[10] = ~0U, .cdw[11] = ~0U,
 	.cdw[12] = NRI_CDW12_NLB | NRI_CDW12_DEAC | NRI_CDW12_FUA |
 		   NRI_CDW12_LR,
+	NRI_PI_FIELDS,
 };
 
-static const struct nri_fields nri_nlb_fields = {	/* uncor., verify */
+static const struct nri_fields nri_uncor_fields = {
 	.cdw[10] = ~0U, .cdw[11] = ~0U,
 	.cdw[12] = NRI_CDW12_NLB,
+};
+
+static const struct nri_fields nri_verify_fields = {
+	.cdw[10] = ~0U, .cdw[11] = ~0U,
+	.cdw[12] = NRI_CDW12_NLB,
+	NRI_PI_FIELDS,
 };
 
 static const struct nri_fields nri_dsm_fields = {
@@ -186,8 +214,9 @@ static const struct nri_fields *nri_opcode_fields(u8 opc)
 	case nvme_cmd_write_zeroes:
 		return &nri_zeroes_fields;
 	case nvme_cmd_write_uncor:
+		return &nri_uncor_fields;
 	case nvme_cmd_verify:
-		return &nri_nlb_fields;
+		return &nri_verify_fields;
 	case nvme_cmd_dsm:
 		return &nri_dsm_fields;
 	case NRI_CMD_COPY:
@@ -236,10 +265,11 @@ static const unsigned int nri_client_cdws[] = { 2, 3, 10, 11, 12, 13, 14, 15 };
 
 /* 0, or the first dword with bits the opcode does not allow, said in @why. */
 static int nri_check_fields(const struct nri_config *cfg,
+			    const struct nri_target *t,
+			    const struct nri_fields *f,
 			    const struct nvme_common_command *c,
 			    char *why, size_t len)
 {
-	const struct nri_fields *f = nri_opcode_fields(c->opcode);
 	unsigned int i, n;
 	u32 bad;
 
@@ -250,6 +280,8 @@ static int nri_check_fields(const struct nri_config *cfg,
 		bad = nri_cdw(c, n) & ~f->cdw[n];
 		if (cfg->directives)
 			bad &= ~f->directives[n];
+		if (t->pi_type)
+			bad &= ~f->pi[n];
 		if (bad) {
 			scnprintf(why, len, "CDW%u bits 0x%08x are not allowed",
 				  n, bad);
@@ -257,6 +289,90 @@ static int nri_check_fields(const struct nri_config *cfg,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Bytes of metadata each block of @c moves: none when the PI is all of it
+ * and the controller inserts or strips it (PRACT).
+ */
+static u32 nri_meta_bytes(const struct nri_target *t,
+			  const struct nvme_common_command *c)
+{
+	if (t->pi_type && t->ms == t->pi_size &&
+	    (le32_to_cpu(c->cdw12) & NRI_CDW12_PRACT))
+		return 0;
+	return t->ms;
+}
+
+/*
+ * The metadata bytes @c moves in a buffer of its own (separate metadata):
+ * what an io_uring command's metadata offset stands for.
+ */
+u32 nri_cmd_meta_len(const struct nri_target *t,
+		     const struct nvme_common_command *c)
+{
+	const struct nri_fields *f = nri_opcode_fields(c->opcode);
+
+	if (!f || !f->meta || !t->ms || t->meta_ext)
+		return 0;
+	return (le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1U) *
+	       nri_meta_bytes(t, c);
+}
+
+/*
+ * PRINFO in the forms the namespace's protection type defines, and with
+ * pi_check the checks the administrator requires: the guard, and the
+ * reference tag but on type 3 (where it is not defined). A write whose
+ * PI the controller generates (PRACT) has nothing to check.
+ */
+static int nri_check_pi(const struct nri_config *cfg,
+			const struct nri_target *t,
+			const struct nri_fields *f,
+			const struct nvme_common_command *c,
+			char *why, size_t len)
+{
+	u32 cdw12 = le32_to_cpu(c->cdw12), need;
+
+	if (!t->pi_type || !f || !(f->pi[12] & NRI_CDW12_PRINFO))
+		return 0;
+	if (t->pi_type == NVME_NS_DPS_PI_TYPE3 &&
+	    (cdw12 & NRI_CDW12_PRCHK_REF)) {
+		scnprintf(why, len, "a reference tag check on a type 3 namespace");
+		return -EINVAL;
+	}
+	if (!cfg->pi_check || c->opcode == nvme_cmd_write_zeroes ||
+	    (c->opcode == nvme_cmd_write && (cdw12 & NRI_CDW12_PRACT)))
+		return 0;
+	need = NRI_CDW12_PRCHK_GUARD;
+	if (t->pi_type != NVME_NS_DPS_PI_TYPE3)
+		need |= NRI_CDW12_PRCHK_REF;
+	if ((cdw12 & need) != need) {
+		scnprintf(why, len, "pi_check: PRCHK must include 0x%x (CDW12 0x%08x)",
+			  need >> 26, cdw12);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A metadata buffer: dword aligned, in the data area, and physically
+ * contiguous (the PCI driver points the command's MPTR at it): within one
+ * page, or one 2 MiB chunk that is a huge page.
+ */
+static bool nri_meta_mappable(struct nri_queue *nq, u64 off, u32 len)
+{
+	unsigned long first, last;
+
+	if ((off & 3) || off > nq->layout.data_size ||
+	    len > nq->layout.data_size - off)
+		return false;
+	first = (nq->layout.data_off + off) >> PAGE_SHIFT;
+	last = (nq->layout.data_off + off + len - 1) >> PAGE_SHIFT;
+	if (first == last)
+		return true;
+	return (first - nq->hdr_pages) >> NRI_CHUNK_ORDER ==
+	       (last - nq->hdr_pages) >> NRI_CHUNK_ORDER &&
+	       PageCompound(nq->pages[first]);
 }
 
 /*
@@ -270,13 +386,14 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 	struct nri_ring *ring = nq->ring;
 	struct nri_config *cfg = ring->cfg;
 	struct nri_target *t = &ring->tgt;
-	u64 slba = 0, nlb = 0, want = 0, end;
+	const struct nri_fields *f = nri_opcode_fields(c->opcode);
+	u64 slba = 0, nlb = 0, want = 0, want_meta = 0, end;
 	bool lba_cmd = false;
 	u8 opc = c->opcode;
 
 	*err = -EINVAL;
-	if (s->resv1 || s->resv2 || s->resv3 || s->meta_len || s->meta_off) {
-		scnprintf(why, len, "reserved or metadata fields of the slot set");
+	if (s->resv1 || s->resv2 || s->resv3) {
+		scnprintf(why, len, "reserved fields of the slot set");
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (c->flags || c->metadata || c->dptr.prp1 || c->dptr.prp2) {
@@ -294,7 +411,8 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		scnprintf(why, len, "the ring's namespace is read-only");
 		return NRI_SC_ACCESS_DENIED;
 	}
-	if (nri_check_fields(cfg, c, why, len))
+	if (nri_check_fields(cfg, t, f, c, why, len) ||
+	    nri_check_pi(cfg, t, f, c, why, len))
 		return NRI_SC_INVALID_FIELD;
 	if (s->timeout_ms && (s->timeout_ms < cfg->timeout_min_ms ||
 			      s->timeout_ms > cfg->timeout_max_ms)) {
@@ -315,9 +433,15 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		slba = le64_to_cpu(((struct nvme_rw_command *)c)->slba);
 		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
 		/* of these, only read, write and compare move data */
-		if (opc == nvme_cmd_read || opc == nvme_cmd_write ||
-		    opc == nvme_cmd_compare)
+		if (f->meta) {
 			want = nlb * t->lba_bytes;
+			want_meta = nlb * nri_meta_bytes(t, c);
+			/* extended LBAs: the metadata is in the data */
+			if (t->meta_ext) {
+				want += want_meta;
+				want_meta = 0;
+			}
+		}
 		break;
 	case nvme_cmd_flush:
 		want = 0;
@@ -358,6 +482,20 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		*err = -EINVAL;
 		scnprintf(why, len, "data_len %u, the command moves %llu bytes",
 			  s->data_len, want);
+		return NRI_SC_INVALID_FIELD;
+	}
+	if (s->meta_len != want_meta || (!want_meta && s->meta_off)) {
+		*err = -EINVAL;
+		scnprintf(why, len,
+			  "meta_len %u, meta_off 0x%llx: the blocks take %llu",
+			  s->meta_len, s->meta_off, want_meta);
+		return NRI_SC_INVALID_FIELD;
+	}
+	if (s->meta_len && !nri_meta_mappable(nq, s->meta_off, s->meta_len)) {
+		*err = -EFAULT;
+		scnprintf(why, len,
+			  "metadata 0x%llx+%u outside, unaligned or not contiguous",
+			  s->meta_off, s->meta_len);
 		return NRI_SC_INVALID_FIELD;
 	}
 	if (s->data_len > t->max_transfer) {
@@ -416,6 +554,30 @@ static int nri_map_data(struct nri_queue *nq, struct nri_cmd *cmd,
 		return ret;
 	}
 	cmd->has_bio = true;
+	return 0;
+}
+
+/*
+ * The metadata buffer (checked by nri_meta_mappable(): one physically
+ * contiguous piece of the data area), as the request's integrity payload:
+ * the PCI driver maps it for the command's MPTR, or a metadata SGL.
+ */
+static int nri_map_meta(struct nri_queue *nq, struct nri_cmd *cmd,
+			struct request *rq, u64 off, u32 len, gfp_t gfp)
+{
+	struct bio_integrity_payload *bip;
+
+	off += nq->layout.data_off;
+	bip = bio_integrity_alloc(&cmd->bio, gfp, 1);
+	if (IS_ERR(bip))
+		return PTR_ERR(bip);
+	bip->bip_vec[0].bv_page = nq->pages[off >> PAGE_SHIFT];
+	bip->bip_vec[0].bv_offset = offset_in_page(off);
+	bip->bip_vec[0].bv_len = len;
+	bip->bip_vcnt = 1;
+	bip->bip_iter.bi_size = len;
+	rq->nr_integrity_segments = 1;
+	rq->cmd_flags |= REQ_INTEGRITY;
 	return 0;
 }
 
@@ -507,7 +669,7 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	struct nvme_command *c = (struct nvme_command *)s->cmd;
 	blk_opf_t opf = (flags & NRI_ISSUE_POLLED) ? REQ_POLLED : 0;
 	struct request *rq;
-	char where[32], why[96];
+	char where[32], why[128];
 
 	cmd->has_bio = false;
 	cmd->bytes = 0;
@@ -555,7 +717,15 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 
 	if (s->data_len) {
 		*err = nri_map_data(nq, cmd, rq, s->data_off, s->data_len);
+		if (!*err && s->meta_len)
+			*err = nri_map_meta(nq, cmd, rq, s->meta_off, s->meta_len,
+					    (flags & NRI_ISSUE_NOWAIT) ?
+					    GFP_NOWAIT : GFP_NOIO);
 		if (*err) {
+			if (cmd->has_bio) {
+				bio_uninit(&cmd->bio);
+				cmd->has_bio = false;
+			}
 			blk_mq_free_request(rq);
 			nri_warn(ring, "queue %u: %s: cannot map %u bytes: error %d\n",
 				 nq->idx, nri_cmd_where(cmd, where,

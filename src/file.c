@@ -231,6 +231,15 @@ static void nri_fill_info(struct nri_queue *nq, struct nvme_ring_info *info)
 			info->opcodes[i / 8] |= 1U << (i % 8);
 	info->layout = nq->layout;
 	nri_fill_stats(nq, &info->stats);
+	info->meta_size = ring->tgt.ms;
+	info->pi_type = ring->tgt.pi_type;
+	info->pi_size = ring->tgt.pi_type ? ring->tgt.pi_size : 0;
+	if (ring->tgt.meta_ext)
+		info->meta_flags |= NVME_RING_META_F_EXTENDED;
+	if (ring->tgt.pi_type && ring->tgt.pi_first)
+		info->meta_flags |= NVME_RING_META_F_PI_FIRST;
+	if (cfg->pi_check)
+		info->meta_flags |= NVME_RING_META_F_PI_CHECK;
 }
 
 static long nri_ioctl_queue_info(struct nri_ring *ring, void __user *argp)

@@ -64,7 +64,8 @@ struct nri_ring;
 				 NVME_RING_IO_F_SQ_POLL |		\
 				 NVME_RING_IO_F_POLL |			\
 				 NVME_RING_IO_F_REPAIR_INDICES |	\
-				 NVME_RING_IO_F_URING_CMD_IOPOLL)
+				 NVME_RING_IO_F_URING_CMD_IOPOLL |	\
+				 NVME_RING_IO_F_METADATA)
 #define NRI_SETUP_FLAGS		(NVME_RING_SETUP_F_NUMA_NODE |		\
 				 NVME_RING_SETUP_F_HUGEPAGES)
 #define NRI_COMPLETE_FLAGS	NVME_RING_COMPLETE_F_HYBRID
@@ -107,6 +108,7 @@ struct nri_config {
 	u32			sq_poll_idle_ms;
 	bool			poll;		/* polled completions */
 	bool			directives;	/* DTYPE/DSPEC on writes */
+	bool			pi_check;	/* clients must check PI */
 	u32			timeout_min_ms;	/* a client's timeout_ms range */
 	u32			timeout_max_ms;
 	u32			teardown_timeout_ms; /* then abort */
@@ -127,6 +129,12 @@ struct nri_target {
 	u32			lba_shift;
 	u32			lba_bytes;
 	u64			nr_lbas;
+	u64			disk_sectors;	/* at bind, to notice a resize */
+	u16			ms;		/* metadata bytes per block */
+	bool			meta_ext;	/* interleaved with the data */
+	u8			pi_type;	/* 0: no protection information */
+	u8			pi_size;
+	bool			pi_first;
 	u32			max_transfer;
 	u32			max_vecs;
 	u32			dma_align;	/* mask */
@@ -261,8 +269,14 @@ struct nri_ns_info {
 	struct request_queue	*q;
 	u32			nsid;
 	u32			lba_shift;
-	u64			nr_lbas;
+	u64			nr_lbas;	/* NSZE; set at bind only */
+	u64			disk_sectors;	/* the disk's size, 0 if hidden */
 	u16			ms;		/* metadata bytes per block */
+	bool			meta_ext;	/* extended LBAs (MSET=1) */
+	u8			pi_type;	/* 0, or protection type 1-3 */
+	u8			pi_size;	/* bytes of the PI tuple */
+	bool			pi_first;	/* PI leads the metadata; bind only */
+	bool			guard16;	/* 16-bit guard PI format */
 	bool			read_only;	/* forced by the driver */
 	int			node;		/* the controller's node */
 };
@@ -325,6 +339,8 @@ void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *infl
 const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
 bool nri_opcode_known(u8 opc);
+u32 nri_cmd_meta_len(const struct nri_target *t,
+		     const struct nvme_common_command *c);
 int nri_opcode_parse(const char *tok, u8 *opc);
 
 /* src/cmd.c */

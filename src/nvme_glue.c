@@ -87,6 +87,51 @@ static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
 }
 
 /*
+ * What the driver does not keep: the namespace's size in blocks (the disk
+ * shows 0 for formats the block layer cannot use, such as extended LBAs
+ * without protection information) and where the PI tuple sits in the
+ * metadata. Asked of the controller once, at bind.
+ */
+static int nri_nvme_identify_ns(struct nvme_ns *ns, const char *path,
+				struct nri_ns_info *info)
+{
+	struct nvme_command c = { };
+	struct nvme_id_ns *id;
+	int ret;
+
+	id = kmalloc(sizeof(*id), GFP_KERNEL);
+	if (!id)
+		return -ENOMEM;
+	c.identify.opcode = nvme_admin_identify;
+	c.identify.nsid = cpu_to_le32(ns->head->ns_id);
+	c.identify.cns = NVME_ID_CNS_NS;
+	ret = nvme_submit_sync_cmd(ns->ctrl->admin_q, &c, id, sizeof(*id));
+	if (ret) {
+		pr_err("device: %s: Identify Namespace %u failed: %d\n", path,
+		       ns->head->ns_id, ret);
+		ret = ret < 0 ? ret : -EIO;
+		goto out;
+	}
+	info->nr_lbas = le64_to_cpu(id->nsze);
+	info->pi_first = id->dps & NVME_NS_DPS_PI_FIRST;
+	/* the layout and PI the data path uses must be the device's */
+	if (info->ms &&
+	    (info->meta_ext != !!(id->flbas & NVME_NS_FLBAS_META_EXT) ||
+	     info->pi_type != (id->dps & NVME_NS_DPS_PI_MASK))) {
+		pr_err("device: %s: namespace %u: the driver does not describe its metadata as the device does (flbas 0x%x, dps 0x%x)\n",
+		       path, ns->head->ns_id, id->flbas, id->dps);
+		ret = -EOPNOTSUPP;
+	} else if (info->pi_type && !info->guard16) {
+		pr_err("device: %s: namespace %u uses a protection information format other than the 16-bit guard one, which rings do not support\n",
+		       path, ns->head->ns_id);
+		ret = -EOPNOTSUPP;
+	}
+out:
+	kfree(id);
+	return ret;
+}
+
+/*
  * Find the namespace behind @f (opened from @path), take a reference on it
  * and describe it in @info. Returns the namespace or an ERR_PTR, having
  * said why.
@@ -95,6 +140,7 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 				struct nri_ns_info *info)
 {
 	struct nvme_ns *ns, *got;
+	int ret;
 
 	ns = nri_file_to_ns(f, path);
 	if (IS_ERR(ns))
@@ -113,13 +159,12 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 		nvme_put_ns(got);
 		return ERR_PTR(-ENODEV);
 	}
-	if (ns->head->ms) {
-		pr_err("device: %s: namespace %u is formatted with %u bytes of metadata per block, which rings do not support yet\n",
-		       path, ns->head->ns_id, ns->head->ms);
-		nvme_put_ns(ns);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	nri_nvme_describe_ns(ns, info);
+	ret = nri_nvme_identify_ns(ns, path, info);
+	if (ret) {
+		nvme_put_ns(ns);
+		return ERR_PTR(ret);
+	}
 	return ns;
 }
 
@@ -134,8 +179,13 @@ void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
 	info->nsid = ns->head->ns_id;
 	info->lba_shift = READ_ONCE(ns->head->lba_shift);
 	info->ms = READ_ONCE(ns->head->ms);
-	info->nr_lbas = get_capacity(ns->disk) >>
-			(info->lba_shift - SECTOR_SHIFT);
+	info->meta_ext = info->ms &&
+			 (READ_ONCE(ns->head->features) & NVME_NS_EXT_LBAS);
+	info->pi_type = READ_ONCE(ns->head->pi_type);
+	info->pi_size = READ_ONCE(ns->head->pi_size);
+	info->guard16 = READ_ONCE(ns->head->guard_type) ==
+			NVME_NVM_NS_16B_GUARD;
+	info->disk_sectors = get_capacity(ns->disk);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	info->node = dev_to_node(ns->ctrl->dev);
 }

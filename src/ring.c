@@ -700,6 +700,11 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 	ret = nri_check_effects(ring, cfg);
 	if (ret)
 		return ret;
+	if (cfg->pi_check && !t->pi_type) {
+		pr_err("%s: pi_check: the namespace has no protection information\n",
+		       name);
+		return -EINVAL;
+	}
 	if (cfg->timeout_min_ms > cfg->timeout_max_ms) {
 		pr_err("%s: timeout_min_ms %u is above timeout_max_ms %u\n",
 		       name, cfg->timeout_min_ms, cfg->timeout_max_ms);

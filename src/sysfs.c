@@ -131,6 +131,38 @@ static ssize_t nr_queues_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(nr_queues);
 
+/* The namespace's metadata: bytes per block, where it goes, its PI. */
+static ssize_t metadata_size_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_ring(dev)->tgt.ms);
+}
+static DEVICE_ATTR_RO(metadata_size);
+
+static ssize_t metadata_layout_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct nri_target *t = &to_ring(dev)->tgt;
+
+	return sysfs_emit(buf, "%s\n", !t->ms ? "none" :
+			  t->meta_ext ? "extended" : "separate");
+}
+static DEVICE_ATTR_RO(metadata_layout);
+
+static ssize_t pi_type_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_ring(dev)->tgt.pi_type);
+}
+static DEVICE_ATTR_RO(pi_type);
+
+static ssize_t pi_check_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_ring(dev)->cfg->pi_check);
+}
+static DEVICE_ATTR_RO(pi_check);
+
 /* Ring totals: one show routine, the counter's index in ->var. */
 static ssize_t nri_ring_counter_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
@@ -240,7 +272,7 @@ static ssize_t stat_read(struct file *file, struct kobject *kobj,
 static BIN_ATTR_RO(stat, 0);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_RING_FIXED_ATTRS	6
+#define NRI_RING_FIXED_ATTRS	10
 static struct attribute *nri_ring_attrs[NRI_RING_FIXED_ATTRS +
 					NRI_NR_STATS + 1] = {
 	&dev_attr_device.attr,
@@ -249,6 +281,10 @@ static struct attribute *nri_ring_attrs[NRI_RING_FIXED_ATTRS +
 	&dev_attr_state.attr,
 	&dev_attr_nr_queues.attr,
 	&dev_attr_inflight.attr,
+	&dev_attr_metadata_size.attr,
+	&dev_attr_metadata_layout.attr,
+	&dev_attr_pi_type.attr,
+	&dev_attr_pi_check.attr,
 };
 
 static struct bin_attribute *nri_ring_bin_attrs[] = {

@@ -54,6 +54,12 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	t->lba_shift = info.lba_shift;
 	t->lba_bytes = 1U << t->lba_shift;
 	t->nr_lbas = info.nr_lbas;
+	t->disk_sectors = info.disk_sectors;
+	t->ms = info.ms;
+	t->meta_ext = info.meta_ext;
+	t->pi_type = info.pi_type;
+	t->pi_size = info.pi_size;
+	t->pi_first = info.pi_first;
 	t->writable = (f->f_mode & FMODE_WRITE) && !info.read_only;
 	t->node = info.node;
 	t->poll_queues = q->tag_set && q->tag_set->nr_maps > HCTX_TYPE_POLL &&
@@ -88,9 +94,11 @@ out_fput:
 
 /*
  * Whether the namespace's format or size is no longer what the ring bound
- * to (a format to another LBA size or with metadata, a resize). Nothing
- * may go out with stale geometry: the first to notice marks the ring dead
- * and says so.
+ * to (a format to another LBA size, metadata layout or protection type, a
+ * resize). Nothing may go out with stale geometry: the first to notice
+ * marks the ring dead and says so. (A namespace the block layer cannot
+ * use shows a size of 0 throughout, so its resize goes unseen here; the
+ * device still refuses LBAs beyond its end.)
  */
 bool nri_target_changed(struct nri_ring *ring)
 {
@@ -98,14 +106,18 @@ bool nri_target_changed(struct nri_ring *ring)
 	struct nri_ns_info now;
 
 	nri_nvme_describe_ns(t->ns, &now);
-	if (likely(now.lba_shift == t->lba_shift && now.nr_lbas == t->nr_lbas &&
-		   !now.ms))
+	if (likely(now.lba_shift == t->lba_shift && now.ms == t->ms &&
+		   now.meta_ext == t->meta_ext && now.pi_type == t->pi_type &&
+		   now.disk_sectors == t->disk_sectors))
 		return false;
 	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) ==
 	    NRI_STATE_LIVE)
-		pr_err("%s: namespace %u changed under the ring (%u-byte blocks, %llu of them, %u bytes of metadata; bound to %u-byte blocks, %llu): the ring is dead\n",
+		pr_err("%s: namespace %u changed under the ring (%u-byte blocks + %u bytes of metadata%s, PI type %u, %llu sectors; bound to %u + %u%s, type %u, %llu): the ring is dead\n",
 		       dev_name(&ring->dev), t->nsid, 1U << now.lba_shift,
-		       now.nr_lbas, now.ms, t->lba_bytes, t->nr_lbas);
+		       now.ms, now.meta_ext ? " extended" : "", now.pi_type,
+		       now.disk_sectors, t->lba_bytes, t->ms,
+		       t->meta_ext ? " extended" : "", t->pi_type,
+		       t->disk_sectors);
 	return true;
 }
 

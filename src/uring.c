@@ -212,6 +212,7 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	struct nri_ring *ring = nq->ring;
 	struct nvme_ring_slot s = { };
 	unsigned int flags = 0;
+	u32 uflags;
 	struct nri_cmd *cmd;
 	u16 status;
 	int err;
@@ -222,8 +223,17 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	nri_copy_once(s.cmd, uc->cmd, sizeof(s.cmd));
 	s.data_off = READ_ONCE(uc->data_off);
 	s.data_len = READ_ONCE(uc->data_len);
-	if (READ_ONCE(uc->flags))
+	uflags = READ_ONCE(uc->flags);
+	if (uflags & ~NVME_RING_URING_CMD_F_META)
 		return -EINVAL;
+	if (uflags & NVME_RING_URING_CMD_F_META) {
+		/* an offset into the data area, never a pointer */
+		struct nvme_common_command *c = (void *)s.cmd;
+
+		s.meta_off = le64_to_cpu(c->metadata);
+		c->metadata = 0;
+		s.meta_len = nri_cmd_meta_len(&ring->tgt, c);
+	}
 	if (!nri_ring_live(ring))
 		return -ENODEV;
 	/*

@@ -73,6 +73,10 @@
  * NVME_RING_IO_F_URING_CMD_IOPOLL: NVME_RING_IO_URING_CMD works on an
  *	IORING_SETUP_IOPOLL io_uring; on a polled ring it goes to the poll
  *	queues.
+ * NVME_RING_IO_F_METADATA: rings bind namespaces formatted with metadata
+ *	(separate or extended, with or without protection information);
+ *	slots' meta_off/meta_len and NVME_RING_URING_CMD_F_META carry
+ *	separate metadata buffers; nvme_ring_info describes the format.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -83,6 +87,7 @@
 #define NVME_RING_IO_F_POLL		_BITULL(6)
 #define NVME_RING_IO_F_REPAIR_INDICES	_BITULL(7)
 #define NVME_RING_IO_F_URING_CMD_IOPOLL	_BITULL(8)
+#define NVME_RING_IO_F_METADATA		_BITULL(9)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -126,7 +131,9 @@ struct nvme_ring_layout {
  * layout, little endian) and data_off/data_len. The kernel takes only the
  * opcode, CDW2-3 and CDW10-15 from cmd[]: the command identifier and the
  * namespace id are the driver's, and the data and metadata pointers must be
- * zero (the kernel builds the data mapping from data_off/data_len).
+ * zero (the kernel builds the data mapping from data_off/data_len, and
+ * a separate metadata buffer's from meta_off/meta_len: dword aligned, in
+ * one page or one huge 2 MiB chunk of the data area).
  *
  * On completion the kernel writes status, result and err.
  */
@@ -135,8 +142,8 @@ struct nvme_ring_slot {
 	__u64	user_data;	/* returned untouched */
 	__u64	data_off;	/* data buffer: offset into the data area */
 	__u32	data_len;	/* data buffer: length in bytes */
-	__u32	meta_len;	/* metadata: must be 0 (reserved) */
-	__u64	meta_off;	/* metadata: must be 0 (reserved) */
+	__u32	meta_len;	/* separate metadata: length, or 0 */
+	__u64	meta_off;	/* separate metadata: offset into the data area */
 	__u32	timeout_ms;	/* 0: the driver's; else within the ring's range */
 	__u32	resv1;		/* must be 0 */
 	/* written by the kernel at completion */
@@ -281,8 +288,28 @@ struct nvme_ring_info {
 	__u32	flags;		/* NVME_RING_INFO_F_* */
 	struct nvme_ring_layout layout;	/* of the current queue */
 	struct nvme_ring_stats stats;	/* of the current queue */
-	__u64	resv[7];
+	__u16	meta_size;	/* metadata bytes per block; 0: none */
+	__u8	pi_type;	/* 0: no protection information; 1-3 */
+	__u8	pi_size;	/* bytes of the PI tuple in the metadata */
+	__u32	meta_flags;	/* NVME_RING_META_F_* */
+	__u64	resv[6];
 };
+
+/*
+ * Metadata of the ring's namespace (NVME_RING_IO_F_METADATA), when
+ * meta_size is not 0:
+ * NVME_RING_META_F_EXTENDED: extended LBAs, each block's metadata follows
+ *	its data in the data buffer (MSET=1); otherwise a command carries its
+ *	metadata in a separate buffer, meta_off/meta_len.
+ * NVME_RING_META_F_PI_FIRST: the PI tuple is the first pi_size bytes of a
+ *	block's metadata; otherwise the last.
+ * NVME_RING_META_F_PI_CHECK: the ring requires PI checking (pi_check):
+ *	reads, compares, verifies and writes without PRACT must set PRCHK's
+ *	guard bit, and its reference tag bit but on type 3.
+ */
+#define NVME_RING_META_F_EXTENDED	_BITUL(0)
+#define NVME_RING_META_F_PI_FIRST	_BITUL(1)
+#define NVME_RING_META_F_PI_CHECK	_BITUL(2)
 
 /*
  * NVME_RING_INFO_F_POLLED: completions are polled (poll queues, no
@@ -355,8 +382,17 @@ struct nvme_ring_uring_cmd {
 	__u8	cmd[64];	/* NVMe submission queue entry, as in a slot */
 	__u64	data_off;	/* offset into the data area */
 	__u32	data_len;
-	__u32	flags;		/* must be 0 */
+	__u32	flags;		/* NVME_RING_URING_CMD_F_* */
 };
+
+/*
+ * NVME_RING_URING_CMD_F_META: the command has a separate metadata buffer
+ * in the data area, at the offset given in cmd's metadata field (bytes
+ * 16-23: an offset into the data area, not a pointer; the kernel maps it
+ * itself), as long as the command's blocks take (NLB x metadata size,
+ * nothing when PRACT inserts or strips PI that is all the metadata).
+ */
+#define NVME_RING_URING_CMD_F_META	_BITUL(0)
 
 /* Not in Documentation/userspace-api/ioctl/ioctl-number.rst (6.12). */
 #define NVME_RING_IO_MAGIC	0xB9
