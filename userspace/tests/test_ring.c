@@ -695,6 +695,8 @@ static void test_status(void)
 		{ 0x0081, "Capacity Exceeded" },
 		{ 0x0280, "Write Fault" },
 		{ 0x0281, "Unrecovered Read Error" },
+		{ 0x0282, "End-to-end Guard Check Error" },
+		{ 0x0284, "End-to-end Reference Tag Check Error" },
 		{ 0x0285, "Compare Failure" },
 		{ 0x0286, "Access Denied" },
 		{ 0x0102, "Command Specific Error" },
@@ -713,6 +715,48 @@ static void test_status(void)
 	/* every value has some text */
 	for (i = 0; i <= 0xffff; i += 7)
 		CHECK(nvmering_status_str((uint16_t)i) != NULL, "status 0x%x", i);
+}
+
+/* The guard CRC and the PI tuples, both layouts, PI first and last. */
+static void test_pi(void)
+{
+	uint8_t data[2 * (512 + 16)], meta[2 * 16];
+	struct nvmering r = { 0 };
+	unsigned int ext, first;
+
+	CHECK_EQ(nvmering_crc_t10dif(0, "123456789", 9), 0xd0db);
+	CHECK_EQ(nvmering_crc_t10dif(nvmering_crc_t10dif(0, "1234", 4),
+				     "56789", 5), 0xd0db);
+
+	r.info.lba_shift = 9;
+	r.info.meta_size = 16;
+	r.info.pi_size = 8;
+	CHECK_EQ(nvmering_pi_generate(&r, data, meta, 0, 1, 0), -EINVAL);
+	r.info.pi_type = 1;
+	for (ext = 0; ext < 2; ext++) {
+		for (first = 0; first < 2; first++) {
+			uint8_t *tuple;
+
+			r.info.meta_flags =
+				(ext ? NVME_RING_META_F_EXTENDED : 0) |
+				(first ? NVME_RING_META_F_PI_FIRST : 0);
+			memset(data, 0x5a, sizeof(data));
+			memset(meta, 0x33, sizeof(meta));
+			CHECK_EQ(nvmering_pi_generate(&r, data, meta, 0x100000007ULL,
+						      2, 0xbeef), 0);
+			CHECK_EQ(nvmering_pi_verify(&r, data, meta, 0x100000007ULL,
+						    2, 0xbeef), 0);
+			/* block 1's tuple: reference tag 8, big-endian */
+			tuple = (ext ? data + 2 * 512 + 16 : meta + 16) +
+				(first ? 0 : 8);
+			CHECK_EQ(tuple[7], 8);
+			CHECK_EQ(tuple[2], 0xbe);
+			/* a flipped data bit is the guard's to catch */
+			data[ext ? 528 + 3 : 512 + 3] ^= 1;
+			CHECK_EQ(nvmering_pi_verify(&r, data, meta, 0x100000007ULL,
+						    2, 0xbeef), 2);
+		}
+	}
 }
 
 int main(void)
@@ -738,6 +782,7 @@ int main(void)
 	test_offsets();
 	test_mmap_offsets();
 	test_prep();
+	test_pi();
 	test_sqe();
 	test_features();
 	test_version();

@@ -77,6 +77,32 @@ static inline void nvmering_prep_uring_cmd(struct io_uring_sqe *sqe,
 }
 
 /*
+ * The same with a separate metadata buffer at meta_off in the data area
+ * (NVME_RING_URING_CMD_F_META): its length is what the command's blocks
+ * take. Use nvmering_prep_uring_cmd() on namespaces with extended LBAs,
+ * whose metadata travels in the data buffer.
+ */
+static inline void nvmering_prep_uring_cmd_meta(struct io_uring_sqe *sqe,
+						const struct nvmering *r,
+						const void *nvme_sqe64,
+						__u64 data_off, __u32 data_len,
+						__u64 meta_off)
+{
+	struct nvme_ring_uring_cmd *c;
+	__u64 mptr = meta_off;
+
+	nvmering_prep_uring_cmd(sqe, r, nvme_sqe64, data_off, data_len);
+	if (!sqe)
+		return;
+	c = (struct nvme_ring_uring_cmd *)sqe->cmd;
+	c->flags = NVME_RING_URING_CMD_F_META;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	mptr = __builtin_bswap64(mptr);
+#endif
+	memcpy(c->cmd + 16, &mptr, sizeof(mptr));	/* the metadata field */
+}
+
+/*
  * Register the queue's data area with @ring as fixed buffer 0, so ordinary
  * io_uring I/O (NVMe passthrough with IORING_URING_CMD_FIXED, READ_FIXED /
  * WRITE_FIXED with O_DIRECT) moves data straight in and out of it.

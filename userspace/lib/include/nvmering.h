@@ -72,7 +72,7 @@ extern "C" {
  * A minor version adds to the API, a major one would change it.
  */
 #define NVMERING_VERSION_MAJOR	1
-#define NVMERING_VERSION_MINOR	1
+#define NVMERING_VERSION_MINOR	2
 #define NVMERING_VERSION_PATCH	0
 
 /*
@@ -383,6 +383,123 @@ static inline void nvmering_prep_rw(struct nvmering *r, uint64_t slot,
 	s = nvmering__prep_slot(r, slot, buf_off, nlb << r->info.lba_shift);
 	nvmering_sqe_rw(nvmering_slot_sqe(s), opcode, slba, nlb);
 }
+
+/*
+ * Metadata (the kernel sets NVME_RING_IO_F_METADATA). nvmering_meta_size():
+ * metadata bytes per block, 0 for none. With extended LBAs each block's
+ * metadata follows its data in the data buffer, so a block takes
+ * nvmering_block_bytes() there; otherwise a command's metadata goes in a
+ * buffer of its own in the data area (the slot's meta_off and meta_len),
+ * dword aligned, within one 4 KiB page or one 2 MiB chunk that is a huge
+ * page (every chunk with the ring's hugepages attribute set).
+ */
+static inline uint32_t nvmering_meta_size(const struct nvmering *r)
+{
+	return r->info.meta_size;
+}
+
+static inline bool nvmering_meta_extended(const struct nvmering *r)
+{
+	return r->info.meta_flags & NVME_RING_META_F_EXTENDED;
+}
+
+static inline uint32_t nvmering_block_bytes(const struct nvmering *r)
+{
+	return (1U << r->info.lba_shift) +
+	       (nvmering_meta_extended(r) ? r->info.meta_size : 0);
+}
+
+/*
+ * Protection information, PRINFO of a command (CDW12 bits 29:26): PRACT
+ * has the controller insert (writes) or strip (reads) the PI, the PRCHK
+ * bits have it check the guard, application and reference tags.
+ */
+#define NVMERING_PRINFO_PRACT		0x8
+#define NVMERING_PRINFO_PRCHK_GUARD	0x4
+#define NVMERING_PRINFO_PRCHK_APP	0x2
+#define NVMERING_PRINFO_PRCHK_REF	0x1
+
+/* PRINFO, the initial reference tag and the application tag and mask. */
+static inline void nvmering_sqe_set_pi(struct nvmering_sqe *sqe,
+				       unsigned int prinfo, uint32_t reftag,
+				       uint16_t apptag, uint16_t appmask)
+{
+	uint32_t cdw12 = nvmering__cpu_to_le32(sqe->cdw12);
+
+	cdw12 = (cdw12 & ~(0xfU << 26)) | ((prinfo & 0xfU) << 26);
+	sqe->cdw12 = nvmering__cpu_to_le32(cdw12);
+	sqe->cdw14 = nvmering__cpu_to_le32(reftag);
+	sqe->cdw15 = nvmering__cpu_to_le32(apptag | (uint32_t)appmask << 16);
+}
+
+/*
+ * Metadata bytes per block a command moves: none when PRACT inserts or
+ * strips PI that is all of the metadata.
+ */
+static inline uint32_t nvmering_meta_moved(const struct nvmering *r,
+					   unsigned int prinfo)
+{
+	if (r->info.pi_type && r->info.meta_size == r->info.pi_size &&
+	    (prinfo & NVMERING_PRINFO_PRACT))
+		return 0;
+	return r->info.meta_size;
+}
+
+/*
+ * Read, write or compare nlb blocks with their metadata and PRINFO
+ * (0 without PI): the data buffer at buf_off holds nlb blocks of
+ * nvmering_block_bytes() (of the LBA size when PRACT strips the PI of an
+ * extended LBA), a separate metadata buffer at meta_off nlb times
+ * nvmering_meta_moved() (ignored when extended or without metadata). The
+ * initial reference tag is the LBA's low 32 bits, as types 1 and 2 want.
+ */
+static inline void nvmering_prep_rw_meta(struct nvmering *r, uint64_t slot,
+					 uint8_t opcode, uint64_t buf_off,
+					 uint64_t meta_off, uint64_t slba,
+					 uint32_t nlb, unsigned int prinfo)
+{
+	uint32_t moved = nvmering_meta_moved(r, prinfo), block;
+	struct nvme_ring_slot *s;
+
+	block = (1U << r->info.lba_shift) +
+		(nvmering_meta_extended(r) ? moved : 0);
+	s = nvmering__prep_slot(r, slot, buf_off, nlb * block);
+	nvmering_sqe_rw(nvmering_slot_sqe(s), opcode, slba, nlb);
+	if (r->info.pi_type)
+		nvmering_sqe_set_pi(nvmering_slot_sqe(s), prinfo,
+				    (uint32_t)slba, 0, 0);
+	if (moved && !nvmering_meta_extended(r)) {
+		s->meta_off = meta_off;
+		s->meta_len = nlb * moved;
+	}
+}
+
+/*
+ * The T10 DIF CRC-16 (polynomial 0x8bb7) the PI guard uses, continued
+ * from crc (start with 0).
+ */
+uint16_t nvmering_crc_t10dif(uint16_t crc, const void *buf, size_t len);
+
+/*
+ * Write the PI tuples of nlb blocks from slba, as a device checking them
+ * expects: the guard over each block's data (and the metadata bytes before
+ * the tuple, when it is last), apptag, and the reference tag (the LBA's
+ * low 32 bits, counting up; type 3 leaves it 0xffffffff). data holds the
+ * blocks (with their metadata, when extended); meta the separate metadata,
+ * NULL when extended. Returns 0, or -EINVAL without PI.
+ */
+int nvmering_pi_generate(const struct nvmering *r, void *data, void *meta,
+			 uint64_t slba, uint32_t nlb, uint16_t apptag);
+
+/*
+ * Check them: 0 when every tuple is as nvmering_pi_generate() writes it
+ * (on type 3 the guard and application tag only: its reference tag has no
+ * defined meaning, and a controller inserting PI writes CDW14 there), else
+ * 1 + the index of the first block that is not.
+ */
+int nvmering_pi_verify(const struct nvmering *r, const void *data,
+		       const void *meta, uint64_t slba, uint32_t nlb,
+		       uint16_t apptag);
 
 static inline void nvmering_prep_read(struct nvmering *r, uint64_t slot,
 				      uint64_t buf_off, uint64_t slba,
