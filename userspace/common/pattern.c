@@ -52,3 +52,29 @@ bool pattern_check(const void *buf, uint64_t lba, uint32_t lba_size,
 	}
 	return true;
 }
+
+#define PATTERN_META_SEED	0x6d657461U	/* "meta" */
+
+void pattern_meta_fill(void *md, uint64_t lba, uint32_t ms, uint32_t seed)
+{
+	uint8_t *p = md;
+	uint32_t i;
+
+	for (i = 0; i < ms; i++)
+		p[i] = pattern_byte(seed ^ PATTERN_META_SEED, lba, i);
+}
+
+bool pattern_meta_check(const void *md, uint64_t lba, uint32_t ms,
+			uint32_t seed, uint32_t skip_off, uint32_t skip_len)
+{
+	const uint8_t *p = md;
+	uint32_t i;
+
+	for (i = 0; i < ms; i++) {
+		if (i >= skip_off && i < skip_off + skip_len)
+			continue;
+		if (p[i] != pattern_byte(seed ^ PATTERN_META_SEED, lba, i))
+			return false;
+	}
+	return true;
+}

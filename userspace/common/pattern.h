@@ -33,4 +33,15 @@ void pattern_fill(void *buf, uint64_t lba, uint32_t nlb, uint32_t lba_size,
 bool pattern_check(const void *buf, uint64_t lba, uint32_t lba_size,
 		   uint32_t seed, uint32_t *bad_off);
 
+/*
+ * A block's metadata: byte OFF of block LBA's metadata is byte OFF of the
+ * block's pattern under a seed of its own, so metadata read back with the
+ * wrong block, or as data, shows. PI tuples are the library's
+ * (nvmering_pi_generate()); pattern_meta_check() skips the len bytes at
+ * skip_off (the tuple), skip_len 0 for none.
+ */
+void pattern_meta_fill(void *md, uint64_t lba, uint32_t ms, uint32_t seed);
+bool pattern_meta_check(const void *md, uint64_t lba, uint32_t ms,
+			uint32_t seed, uint32_t skip_off, uint32_t skip_len);
+
 #endif /* NRI_COMMON_PATTERN_H */

@@ -18,6 +18,7 @@
 #include "perf.h"
 #include "clock.h"
 #include "nvme-cmd.h"
+#include "blocks.h"
 #include "pattern.h"
 #include "rng.h"
 
@@ -27,6 +28,9 @@ struct worker {
 	struct qresult *res;
 	uint32_t q, lbsz, nlb, depth;
 	uint64_t first, blocks;	/* slice: first LBA, commands of nlb LBAs */
+	struct blocks blk;	/* the namespace's layout, with metadata */
+	uint64_t meta_base;	/* separate metadata: one stride per slot */
+	uint32_t meta_stride;
 	uint64_t seq;
 	struct rng rnd;
 	uint64_t *issued_at;	/* per slot */
@@ -174,43 +178,86 @@ static uint64_t next_block(struct worker *w, enum phase ph, bool *write)
 	}
 }
 
+/*
+ * The namespace's block layout. Separate metadata goes after the data
+ * buffers, one power-of-two stride per slot, so that no slot's crosses a
+ * page (or, over 4 KiB, a 2 MiB chunk, which must then be a huge page).
+ */
+static int meta_setup(struct worker *w)
+{
+	uint32_t len;
+	uint64_t end;
+
+	blocks_init(&w->blk, &w->r, -1);
+	len = blocks_meta_len(&w->blk, w->nlb);
+	if (!len)
+		return 0;
+	for (w->meta_stride = 64; w->meta_stride < len; w->meta_stride *= 2)
+		;
+	end = nvmering_buf_off(&w->r, w->depth, w->depth, w->nlb * w->blk.block);
+	w->meta_base = (end + w->meta_stride - 1) & ~(uint64_t)(w->meta_stride - 1);
+	if (w->meta_base + (uint64_t)w->depth * w->meta_stride > w->r.data_size) {
+		wfail(w, "queue %u: %u slots of %u data and %u metadata bytes do not fit the %" PRIu64 "-byte data area (nvme-ring create --data-size)",
+		      w->q, w->depth, w->nlb * w->blk.block, len, w->r.data_size);
+		return -1;
+	}
+	if (w->meta_stride > 4096 && w->r.qinfo.huge_pages < w->r.data_size >> 21) {
+		wfail(w, "queue %u: %u bytes of metadata per command need a data area of huge pages (nvme-ring create --hugepages)",
+		      w->q, len);
+		return -1;
+	}
+	return 0;
+}
+
 /* Prepare and queue one command in a free slot. */
 static void issue(struct worker *w, enum phase ph, uint64_t now)
 {
 	const struct perf_opts *o = w->o;
 	uint32_t s = w->free_slots[--w->nfree];
 	uint64_t slot = nvmering_slot_off(&w->r, s);
-	uint64_t buf = nvmering_buf_off(&w->r, w->depth, s, w->nlb * w->lbsz);
+	uint64_t buf = nvmering_buf_off(&w->r, w->depth, s,
+					w->nlb * w->blk.block);
+	uint64_t meta = w->meta_base + (uint64_t)s * w->meta_stride;
 	bool write;
 	uint64_t lba = w->first + next_block(w, ph, &write) * w->nlb;
 
-	if (write) {
-		if (o->verify)
-			pattern_fill(nvmering_buf(&w->r, buf), lba, w->nlb,
-				     w->lbsz, o->seed);
-		nvmering_prep_write(&w->r, slot, buf, lba, w->nlb);
-	} else {
-		nvmering_prep_read(&w->r, slot, buf, lba, w->nlb);
-	}
+	/* PI tuples must be right even when the data is not checked */
+	if (write && (o->verify || w->blk.pi_len))
+		blocks_fill(&w->blk, &w->r, nvmering_buf(&w->r, buf),
+			    nvmering_buf(&w->r, meta), lba, w->nlb, o->seed);
+	nvmering_prep_rw_meta(&w->r, slot, write ? NVMERING_OP_WRITE :
+			      NVMERING_OP_READ, buf, meta, lba, w->nlb,
+			      w->blk.prinfo);
 	nvmering_slot(&w->r, slot)->user_data = lba;
 	w->issued_at[s] = now;
 	nvmering_sq_push(&w->r, slot);
 }
 
-/* Check what a read brought against the pattern. */
-static void verify(struct worker *w, const uint8_t *p, uint64_t lba)
+/*
+ * Check what a read brought against the pattern: the data, and the
+ * metadata and PI tuples of a namespace with metadata. Checking goes on
+ * after a bad block, so that each one counts.
+ */
+static void verify(struct worker *w, uint8_t *p, uint8_t *meta, uint64_t lba)
 {
-	uint32_t k, off;
+	uint32_t done = 0, k, off;
+	const char *why;
 
-	for (k = 0; k < w->nlb; k++) {
-		if (!pattern_check(p + (size_t)k * w->lbsz, lba + k, w->lbsz,
-				   w->o->seed, &off)) {
-			w->res->mismatches++;
-			wfail(w, "queue %u: data mismatch at LBA %" PRIu64 " byte %u",
-			      w->q, lba + k, off);
-		} else {
-			w->res->verified_bytes += w->lbsz;
+	while (done < w->nlb) {
+		why = blocks_check(&w->blk, &w->r,
+				   p + (size_t)done * w->blk.block,
+				   meta + (size_t)done * w->blk.ms, lba + done,
+				   w->nlb - done, w->o->seed, &k, &off);
+		if (!why) {
+			w->res->verified_bytes += (uint64_t)(w->nlb - done) *
+						  w->lbsz;
+			return;
 		}
+		w->res->verified_bytes += (uint64_t)k * w->lbsz;
+		w->res->mismatches++;
+		wfail(w, "queue %u: %s mismatch at LBA %" PRIu64 " byte %u",
+		      w->q, why, lba + done + k, off);
+		done += k + 1;
 	}
 }
 
@@ -246,7 +293,9 @@ static int complete(struct worker *w, enum phase ph,
 			      c->status, nvmering_status_str(c->status));
 	} else {
 		if (!write && w->o->verify)
-			verify(w, nvmering_buf(&w->r, sl->data_off), lba);
+			verify(w, nvmering_buf(&w->r, sl->data_off),
+			       nvmering_buf(&w->r, w->meta_base +
+					    (uint64_t)s * w->meta_stride), lba);
 		if (ph == PH_RUN) {
 			if (write)
 				w->res->writes++;
@@ -376,6 +425,8 @@ int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 	w.lbsz = 1U << w.r.info.lba_shift;
 	w.nlb = o->bs / w.lbsz;
 	w.depth = o->depth;
+	if (meta_setup(&w))
+		goto out;
 	/* slices of the LBA window, one per running queue */
 	win_start = w.r.info.lba_start;
 	win_count = w.r.info.lba_count;
