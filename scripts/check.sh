@@ -16,14 +16,15 @@
 #                                          "# TOPOLOGY: any", in a VM with 6
 #                                          CPUs, 3 nodes, 3 NVMe queues
 #   memless/<test>                         tests/guest/*.sh with a line
-#                                          "# TOPOLOGY: ... memless" or
-#                                          "slow", in a 6-CPU VM whose third
-#                                          node has no memory, with an NVMe
-#                                          whose commands take 2 s and a
-#                                          poll queue (only there: those
+#                                          "# TOPOLOGY: ... memless", "slow"
+#                                          or "meta", in a 6-CPU VM whose
+#                                          third node has no memory, with
+#                                          an NVMe whose commands take 2 s,
+#                                          three with metadata formats, and
+#                                          a poll queue (only there: those
 #                                          whose TOPOLOGY line is just
-#                                          "slow"); it runs beside the poll
-#                                          boot
+#                                          "slow" or "meta"); it runs beside
+#                                          the poll boot
 #   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
 #                                          line names poll, in a VM whose
 #                                          NVMe has 4 default + 2 poll queues
@@ -144,10 +145,10 @@ if [ "$module_ok" = 1 ]; then
 	polled=()
 	for t in "${all[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
-		grep -qE '^# TOPOLOGY: .*(memless|slow)' "$t" && memless+=("$t")
+		grep -qE '^# TOPOLOGY: .*(memless|slow|meta)' "$t" && memless+=("$t")
 		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
 		# a test made for poll queues or the extra NVMe only runs there
-		grep -qE '^# TOPOLOGY: (poll|slow)$' "$t" || guest+=("$t")
+		grep -qE '^# TOPOLOGY: (poll|slow|meta)$' "$t" || guest+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -169,9 +170,10 @@ if [ "$module_ok" = 1 ]; then
 	# boot, whose churn keeps one host CPU busy.
 	memless_pid=
 	if [ "${#memless[@]}" -gt 0 ]; then
-		step "guest (memoryless node, slow NVMe)" "$log/memless.log" \
+		step "guest (memoryless node, slow and metadata NVMe)" "$log/memless.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
 			VM_MEMLESS_NODE=1 VM_NVME_SLOW_MS=2000 \
+			VM_NVME_META="ms=16,mset=0,pi=1,pil=0 ms=8,mset=1 ms=8,mset=1,pi=3,pil=1" \
 			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=1" \
 			scripts/vm-test.sh "${memless[@]}" &
 		memless_pid=$!

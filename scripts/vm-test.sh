@@ -32,6 +32,12 @@
 #   VM_NVME_SLOW_MS=0     >0: one more controller (serial nri-slow) whose
 #                         namespace (null-co, reads zeroes) takes this many
 #                         milliseconds for every command
+#   VM_NVME_META          space-separated nvme-ns property lists, one more
+#                         controller (serial nri-meta<i>, file-backed) per
+#                         list, whose namespace has that metadata format:
+#                         ms (bytes per block), mset (1: extended LBAs),
+#                         pi (protection type 0-3), pil (1: PI first),
+#                         e.g. "ms=16,mset=0,pi=1 ms=8,mset=1"
 #   VM_MEMLESS_NODE=0     1: the last node has CPUs and no memory
 #   VM_HUGEPAGES=0        2 MiB huge pages to reserve on every node
 #   VM_KERNEL_CMDLINE_EXTRA  appended to the kernel command line
@@ -80,6 +86,7 @@ VM_NVME_SIZE=${VM_NVME_SIZE:-1024}
 VM_NVME_LBA=${VM_NVME_LBA:-512}
 VM_HUGEPAGES=${VM_HUGEPAGES:-0}
 VM_NVME_SLOW_MS=${VM_NVME_SLOW_MS:-0}
+VM_NVME_META=${VM_NVME_META:-}
 VM_KVM=${VM_KVM:-0}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
@@ -177,6 +184,19 @@ for ((c = 0; c < VM_NVME; c++)); do
 	fi
 	qemu+=(-device "nvme,id=nvme$c,serial=nri-$c,max_ioqpairs=$VM_NVME_QUEUES${VM_NVME_OPTS:+,$VM_NVME_OPTS}"
 		-device "nvme-ns,drive=nvm$c,bus=nvme$c,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
+done
+m=0
+for props in $VM_NVME_META; do
+	[[ $props =~ ^((ms|mset|pi|pil)=[0-9]+,?)+$ ]] ||
+		die "VM_NVME_META: '$props' is not a list of ms=, mset=, pi=, pil="
+	f=/dev/shm/nri-vm-$$-meta$m.img
+	shm_files+=("$f")
+	truncate -s "$size" "$f"
+	qemu+=(-blockdev "driver=file,node-name=mfile$m,filename=$f"
+		-blockdev "driver=raw,node-name=nvmmeta$m,file=mfile$m"
+		-device "nvme,id=nvmemeta$m,serial=nri-meta$m,max_ioqpairs=$VM_NVME_QUEUES"
+		-device "nvme-ns,drive=nvmmeta$m,bus=nvmemeta$m,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA,${props%,}")
+	m=$((m + 1))
 done
 if [ "$VM_NVME_SLOW_MS" -gt 0 ]; then
 	qemu+=(-blockdev "driver=null-co,node-name=nvmslow,size=$size,read-zeroes=on,latency-ns=$((VM_NVME_SLOW_MS * 1000000))"

@@ -15,7 +15,7 @@
  *   nri-io ioctl-errors RING NSDEV        bad ioctl and mmap arguments
  *   nri-io [options] info RING            print what the kernel reports
  *   nri-io [--opcode X] [--cdw N=V]... [--data-len B] [--timeout-ms T]
- *          [--count N] [--linger S] cmd RING
+ *          [--count N] [--linger S] [--meta-off O --meta-len L] cmd RING
  *                                         N copies of one command: print
  *                                         the first completion and a tally
  *
@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "nvmering.h"
+#include "blocks.h"
 #include "die.h"
 #include "nvme-cmd.h"
 #include "pattern.h"
@@ -63,9 +64,13 @@ static struct {
 	uint32_t timeout_ms;
 	uint32_t count;
 	int linger;
+	int prinfo;		/* -1: by the namespace's PI type */
+	int64_t meta_off;	/* cmd: -1 for none */
+	uint32_t meta_len;
+	int corrupt_guard;
 } opt = {
 	.nlb = 8, .bs = 8, .depth = 16, .seed = 1, .lba_size = 512,
-	.loops = 1, .count = 1,
+	.loops = 1, .count = 1, .prinfo = -1, .meta_off = -1,
 	.queue = -1,
 };
 
@@ -100,12 +105,33 @@ static int ring_open(struct nvmering *r, const char *name)
 }
 
 /*
+ * The namespace's block layout (with metadata, if any), and a page of the
+ * data area per slot for separate metadata, after the data buffers.
+ */
+static struct blocks blk;
+static uint64_t meta_base;
+
+static void io_meta_init(struct nvmering *r, uint32_t depth)
+{
+	blocks_init(&blk, r, opt.prinfo);
+	meta_base = (nvmering_buf_off(r, depth, depth, opt.bs * blk.block) +
+		     4095) & ~4095ULL;
+	if (blocks_meta_len(&blk, opt.bs) > 4096 ||
+	    (blocks_meta_len(&blk, 1) &&
+	     meta_base + (uint64_t)depth * 4096 > r->data_size)) {
+		fprintf(stderr, "nri-io: %u blocks of %u metadata bytes for %u slots do not fit a page each\n",
+			opt.bs, blk.ms, depth);
+		exit(1);
+	}
+}
+
+/*
  * Run the whole range as commands of opt.bs LBAs, opt.depth at a time.
  * Buffers follow the slots in the data area, one per slot.
  */
 static int run_io(struct nvmering *r, int write)
 {
-	uint32_t depth = opt.depth, bsz = opt.bs * opt.lba_size;
+	uint32_t depth = opt.depth, bsz;
 	uint64_t next = 0, done = 0, ncmd = (opt.nlb + opt.bs - 1) / opt.bs;
 	uint32_t inflight = 0, free_top = depth, i;
 	uint32_t *free_slots = calloc(depth, sizeof(*free_slots));
@@ -113,6 +139,8 @@ static int run_io(struct nvmering *r, int write)
 
 	if (!free_slots)
 		die("calloc", ENOMEM);
+	io_meta_init(r, depth);
+	bsz = opt.bs * blk.block;
 	if (nvmering_buf_off(r, depth, depth, bsz) > r->data_size) {
 		fprintf(stderr, "nri-io: depth %u x %u bytes does not fit the %" PRIu64 "-byte data area\n",
 			depth, bsz, r->data_size);
@@ -126,20 +154,29 @@ static int run_io(struct nvmering *r, int write)
 			uint32_t s = free_slots[--free_top];
 			uint64_t slot = nvmering_slot_off(r, s);
 			uint64_t buf = nvmering_buf_off(r, depth, s, bsz);
+			uint64_t meta = meta_base + (uint64_t)s * 4096;
 			uint64_t lba = opt.lba + next * opt.bs;
 			uint32_t n = opt.bs;
 
 			if (next * opt.bs + n > opt.nlb)
 				n = opt.nlb - next * opt.bs;
 			if (write) {
-				pattern_fill(nvmering_buf(r, buf), lba, n,
-					     opt.lba_size, opt.seed);
-				nvmering_prep_write(r, slot, buf, lba, n);
+				blocks_fill(&blk, r, nvmering_buf(r, buf),
+					    nvmering_buf(r, meta), lba, n,
+					    opt.seed);
+				/* a bad guard the device is not asked to check */
+				if (opt.corrupt_guard && blk.pi_len)
+					blocks_md(&blk, nvmering_buf(r, buf),
+						  nvmering_buf(r, meta),
+						  0)[blk.pi_off] ^= 0xff;
 			} else {
-				memset(nvmering_buf(r, buf), 0xee,
-				       n * opt.lba_size);
-				nvmering_prep_read(r, slot, buf, lba, n);
+				memset(nvmering_buf(r, buf), 0xee, n * blk.block);
+				memset(nvmering_buf(r, meta), 0xee,
+				       blocks_meta_len(&blk, n));
 			}
+			nvmering_prep_rw_meta(r, slot, write ? NVMERING_OP_WRITE :
+					      NVMERING_OP_READ, buf, meta, lba,
+					      n, blk.prinfo);
 			nvmering_slot(r, slot)->user_data = lba;
 			nvmering_sq_push(r, slot);
 			next++;
@@ -178,17 +215,18 @@ static int run_io(struct nvmering *r, int write)
 				bad++;
 			} else if (!write) {
 				uint8_t *got = nvmering_buf(r, sl->data_off);
-				uint32_t k;
+				uint8_t *gotm = nvmering_buf(r, meta_base +
+							     (uint64_t)s * 4096);
+				const char *why;
+				uint32_t k, off;
 
-				for (k = 0; k < sl->data_len / opt.lba_size; k++) {
-					if (!pattern_check(got + k * opt.lba_size,
-							   lba + k, opt.lba_size,
-							   opt.seed, NULL)) {
-						fprintf(stderr, "nri-io: LBA %" PRIu64 ": data mismatch\n",
-							lba + k);
-						bad++;
-						break;
-					}
+				why = blocks_check(&blk, r, got, gotm, lba,
+						   sl->data_len / blk.block,
+						   opt.seed, &k, &off);
+				if (why) {
+					fprintf(stderr, "nri-io: LBA %" PRIu64 ": %s mismatch at byte %u\n",
+						lba + k, why, off);
+					bad++;
 				}
 			}
 			free_slots[free_top++] = s;
@@ -737,6 +775,10 @@ static int run_cmd(struct nvmering *r)
 			set_cdw(&sqe, n, opt.cdw[n]);
 	nvmering_prep_raw(r, slot, &sqe, opt.data_len ? buf : 0, opt.data_len);
 	nvmering_slot(r, slot)->timeout_ms = opt.timeout_ms;
+	if (opt.meta_off >= 0) {
+		nvmering_slot(r, slot)->meta_off = (uint64_t)opt.meta_off;
+		nvmering_slot(r, slot)->meta_len = opt.meta_len;
+	}
 
 	t0 = now_ms();
 	/* until the kernel has taken them all (EAGAIN: no device tag yet) */
@@ -797,7 +839,9 @@ static int run_info(struct nvmering *r)
 	for (cpu = 0; cpu < 256; cpu++)
 		if (r->qinfo.cpus[cpu / 64] & (1ULL << (cpu % 64)))
 			printf(" %u", cpu);
-	printf("\nsubmitted %llu completed %llu errors %llu invalid %llu inflight %llu\n",
+	printf("\nmeta_size %u pi_type %u pi_size %u meta_flags 0x%x\n",
+	       i->meta_size, i->pi_type, i->pi_size, i->meta_flags);
+	printf("submitted %llu completed %llu errors %llu invalid %llu inflight %llu\n",
 	       i->stats.submitted, i->stats.completed, i->stats.errors,
 	       i->stats.invalid_descs, i->stats.inflight);
 	return 0;
@@ -810,7 +854,8 @@ static void usage(void)
 		"              [--lba-size B] [--queue Q] [--pin] [--rdonly] [--hold SECONDS]\n"
 		"              [--hybrid] [--dontneed] [--loops N]\n"
 		"              [--opcode X] [--cdw N=V]... [--data-len B] [--timeout-ms T]\n"
-		"              [--count N] [--linger SECONDS]\n"
+		"              [--count N] [--linger SECONDS] [--prinfo P] [--corrupt-guard]\n"
+		"              [--meta-off OFF --meta-len LEN]\n"
 		"              gen | write RING | verify RING | errors RING | fields RING |\n"
 		"              garbage RING | flow RING | info RING | cmd RING |\n"
 		"              ioctl-errors RING NSDEV\n");
@@ -829,7 +874,9 @@ int main(int argc, char **argv)
 		{ "loops", 1, NULL, 'L' }, { "opcode", 1, NULL, 'O' },
 		{ "cdw", 1, NULL, 'C' }, { "data-len", 1, NULL, 'D' },
 		{ "timeout-ms", 1, NULL, 'T' }, { "count", 1, NULL, 'c' },
-		{ "linger", 1, NULL, 'G' },
+		{ "linger", 1, NULL, 'G' }, { "prinfo", 1, NULL, 'P' },
+		{ "corrupt-guard", 0, NULL, 'X' }, { "meta-off", 1, NULL, 'M' },
+		{ "meta-len", 1, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nvmering r;
@@ -864,6 +911,10 @@ int main(int argc, char **argv)
 		case 'T': opt.timeout_ms = strtoul(optarg, NULL, 0); break;
 		case 'c': opt.count = strtoul(optarg, NULL, 0); break;
 		case 'G': opt.linger = atoi(optarg); break;
+		case 'P': opt.prinfo = (int)strtoul(optarg, NULL, 0); break;
+		case 'X': opt.corrupt_guard = 1; break;
+		case 'M': opt.meta_off = (int64_t)strtoull(optarg, NULL, 0); break;
+		case 'm': opt.meta_len = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}

@@ -6,6 +6,8 @@
  *   nri-uring waitcq RING        URING_WAIT_CQ completes on ring completions
  *   nri-uring cmd RING           NVMe commands carried in 128-byte SQEs
  *   nri-uring cmd-iopoll RING    the same on an IORING_SETUP_IOPOLL ring
+ *   nri-uring cmd-meta RING      URING_CMD writes and reads with metadata
+ *                                (and PI), separate or extended
  *   nri-uring fixed RING NG BLK  data area as io_uring fixed buffers for
  *                                passthrough on NG and O_DIRECT on BLK
  *   nri-uring cancel RING        io_uring closed with commands pending
@@ -28,6 +30,7 @@
 
 #include "nvmering.h"
 #include "nvmering-uring.h"
+#include "blocks.h"
 #include "check.h"
 #include "die.h"
 #include "nvme-cmd.h"
@@ -308,6 +311,87 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	return check_failures;
 }
 
+/*
+ * Writes and reads through URING_CMD on a namespace with metadata: the
+ * metadata (and PI tuples) written with the data come back with it; a
+ * separate buffer goes by NVME_RING_URING_CMD_F_META, and a metadata
+ * length the command does not take is refused.
+ */
+static int do_cmd_meta(struct nvmering *r)
+{
+	struct blocks b;
+	struct io_uring ring;
+	uint32_t nlb = 8, i, k, off, dlen;
+	uint64_t lba = r->info.lba_start + 256;
+	uint64_t data = nvmering_buf_off(r, 16, 0, 65536);
+	uint64_t meta = nvmering_buf_off(r, 16, 8, 65536);
+	struct nvmering_sqe sqe64;
+	const char *why;
+	int ok = 1;
+
+	if (!nvmering_meta_size(r))
+		die("cmd-meta: the ring's namespace has no metadata", EINVAL);
+	blocks_init(&b, r, -1);
+	dlen = nlb * b.block;
+	if (io_uring_queue_init(16, &ring, IORING_SETUP_SQE128 |
+				IORING_SETUP_CQE32))
+		die("io_uring_queue_init SQE128|CQE32", errno);
+	for (i = 0; i < 4; i++) {
+		blocks_fill(&b, r, nvmering_buf(r, data), nvmering_buf(r, meta),
+			    lba + i * nlb, nlb, CMD_SEED);
+		nvmering_sqe_rw(&sqe64, NVME_OPC_WRITE, lba + i * nlb, nlb);
+		if (r->info.pi_type)
+			nvmering_sqe_set_pi(&sqe64, b.prinfo,
+					    (uint32_t)(lba + i * nlb), 0, 0);
+		if (b.ext)
+			nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r,
+						&sqe64, data, dlen);
+		else
+			nvmering_prep_uring_cmd_meta(io_uring_get_sqe(&ring), r,
+						     &sqe64, data, dlen, meta);
+		ok &= run_one(&ring) == 0;
+	}
+	check(ok, "4 writes with metadata as URING_CMD");
+	for (i = 0; i < 4; i++) {
+		memset(nvmering_buf(r, data), 0xee, dlen);
+		memset(nvmering_buf(r, meta), 0xee, blocks_meta_len(&b, nlb));
+		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
+		if (r->info.pi_type)
+			nvmering_sqe_set_pi(&sqe64, b.prinfo,
+					    (uint32_t)(lba + i * nlb), 0, 0);
+		if (b.ext)
+			nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r,
+						&sqe64, data, dlen);
+		else
+			nvmering_prep_uring_cmd_meta(io_uring_get_sqe(&ring), r,
+						     &sqe64, data, dlen, meta);
+		ok &= run_one(&ring) == 0;
+		why = blocks_check(&b, r, nvmering_buf(r, data),
+				   nvmering_buf(r, meta), lba + i * nlb, nlb,
+				   CMD_SEED, &k, &off);
+		if (why) {
+			printf("  read %u: %s mismatch in block %u byte %u\n", i,
+			       why, k, off);
+			ok = 0;
+		}
+	}
+	check(ok, "4 reads with metadata as URING_CMD return what was written");
+	if (!b.ext) {
+		/* a separate buffer is needed, and must be in the data area */
+		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba, nlb);
+		if (r->info.pi_type)
+			nvmering_sqe_set_pi(&sqe64, b.prinfo, (uint32_t)lba, 0, 0);
+		nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r, &sqe64,
+					data, dlen);
+		expect_res(&ring, -EINVAL, "URING_CMD read without its metadata");
+		nvmering_prep_uring_cmd_meta(io_uring_get_sqe(&ring), r, &sqe64,
+					     data, dlen, r->data_size);
+		expect_res(&ring, -EFAULT, "URING_CMD metadata outside the data area");
+	}
+	io_uring_queue_exit(&ring);
+	return check_failures;
+}
+
 static int do_fixed(struct nvmering *r, const char *ng, const char *blk)
 {
 	struct io_uring ring;
@@ -539,7 +623,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cancel|noreap|sqpoll RING\n"
+		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cmd-meta|cancel|noreap|sqpoll RING\n"
 				"       nri-uring fixed RING /dev/ngXnY /dev/nvmeXnY\n"
 				"       nri-uring seed /dev/nvmeXnY\n");
 		return 2;
@@ -559,6 +643,8 @@ int main(int argc, char **argv)
 		do_waitcq(&r);
 	else if (!strcmp(argv[1], "cmd"))
 		do_cmd(&r, 0);
+	else if (!strcmp(argv[1], "cmd-meta"))
+		do_cmd_meta(&r);
 	else if (!strcmp(argv[1], "cmd-iopoll"))
 		do_cmd(&r, IORING_SETUP_IOPOLL);
 	else if (!strcmp(argv[1], "fixed") && argc >= 5)

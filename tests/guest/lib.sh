@@ -134,14 +134,29 @@ ns_serial() {
 }
 
 # nvme_namespaces: block devices of NVMe namespaces (nvme0n1 ...), but not
-# the slow one (vm-test.sh's VM_NVME_SLOW_MS), which only slow_ns names.
+# the extra ones of vm-test.sh's VM_NVME_SLOW_MS and VM_NVME_META, which
+# only slow_ns and meta_ns name.
 nvme_namespaces() {
 	local d
 	for d in /sys/block/nvme*n*; do
 		[ -e "$d" ] || continue
-		[ "$(ns_serial "${d##*/}")" != nri-slow ] || continue
+		case $(ns_serial "${d##*/}") in nri-slow | nri-meta*) continue ;; esac
 		basename "$d"
 	done
+}
+
+# meta_ns N: the namespace of vm-test.sh's Nth VM_NVME_META controller;
+# skips the test when the VM has none.
+meta_ns() {
+	local d
+	for d in /sys/block/nvme*n*; do
+		[ -e "$d" ] || continue
+		if [ "$(ns_serial "${d##*/}")" = "nri-meta$1" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	skip "no NVMe namespace with metadata number $1 (vm-test.sh VM_NVME_META)"
 }
 
 # slow_ns: the namespace whose every command takes VM_NVME_SLOW_MS; skips
