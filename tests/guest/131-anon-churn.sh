@@ -14,7 +14,7 @@ threaded=$(cat /sys/module/nvme/parameters/use_threaded_interrupts 2>/dev/null)
 info "nvme.use_threaded_interrupts=${threaded:-?}"
 [ "$threaded" = Y ] || [ "$threaded" = 1 ] ||
 	info "interrupts are not threaded here: the race window is narrower"
-mapfile -t cpus < <(online_cpus)
+read -r -a cpus <<<"$(online_cpus | tr '\n' ' ')"
 taskset -c "${cpus[0]}" nri-hammer churn "/dev/$ns" 5000 >/tmp/churn0.out 2>&1 &
 c0=$!
 taskset -c "${cpus[-1]}" nri-hammer churn "/dev/$ns" 5000 >/tmp/churn1.out 2>&1 ||
