@@ -340,6 +340,21 @@ static ssize_t nri_queue_cpus_show(struct nri_queue *nq, char *buf)
 }
 NRI_QUEUE_ATTR(cpus);
 
+/* Those of them online now: none means the queue cannot submit. */
+static ssize_t nri_queue_cpus_online_show(struct nri_queue *nq, char *buf)
+{
+	cpumask_var_t online;
+	ssize_t ret;
+
+	if (!zalloc_cpumask_var(&online, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_and(online, nq->cpus, cpu_online_mask);
+	ret = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(online));
+	free_cpumask_var(online);
+	return ret;
+}
+NRI_QUEUE_ATTR(cpus_online);
+
 static ssize_t nri_queue_hctx_show(struct nri_queue *nq, char *buf)
 {
 	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, nq->hctxs);
@@ -414,10 +429,11 @@ static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 NRI_QUEUE_ATTR(inflight);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_QUEUE_FIXED_ATTRS	9
+#define NRI_QUEUE_FIXED_ATTRS	10
 static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 					 NRI_NR_STATS + 1] = {
 	&nri_queue_attr_cpus.attr,
+	&nri_queue_attr_cpus_online.attr,
 	&nri_queue_attr_hctx.attr,
 	&nri_queue_attr_nvme_qid.attr,
 	&nri_queue_attr_numa_node.attr,
