@@ -12,7 +12,7 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: fuzz all module userspace unit lint check demo bench deps clean
+.PHONY: fuzz soak all module userspace unit lint check demo bench deps clean
 
 all: module
 
@@ -95,6 +95,14 @@ FUZZ_ROUNDS ?= 20000
 fuzz: module userspace
 	NRI_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
 		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
+
+# A long soak (tests/guest/138-soak.sh for SOAK_SECONDS) in a 2-node VM;
+# make check runs a minute of it.
+SOAK_SECONDS ?= 7200
+soak: module userspace
+	NRI_SOAK_SECONDS=$(SOAK_SECONDS) \
+		TEST_TIMEOUT=$${TEST_TIMEOUT:-$$(($(SOAK_SECONDS) + 600))} \
+		scripts/vm-test.sh --show tests/guest/138-soak.sh
 
 deps:
 	scripts/install-deps.sh

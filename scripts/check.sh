@@ -16,15 +16,15 @@
 #                                          "# TOPOLOGY: any", in a VM with 6
 #                                          CPUs, 3 nodes, 3 NVMe queues
 #   memless/<test>                         tests/guest/*.sh with a line
-#                                          "# TOPOLOGY: ... memless", "slow"
-#                                          or "meta", in a 6-CPU VM whose
+#                                          "# TOPOLOGY: ... memless", "slow",
+#                                          "meta" or "extras", in a 6-CPU VM whose
 #                                          third node has no memory, with
 #                                          an NVMe whose commands take 2 s,
 #                                          three with metadata formats, and
 #                                          a poll queue (only there: those
 #                                          whose TOPOLOGY line is just
-#                                          "slow" or "meta"); it runs beside
-#                                          the poll boot
+#                                          "slow", "meta" or "extras"); it
+#                                          runs beside the poll boot
 #   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
 #                                          line names poll, in a VM whose
 #                                          NVMe has 4 default + 2 poll queues
@@ -145,10 +145,10 @@ if [ "$module_ok" = 1 ]; then
 	polled=()
 	for t in "${all[@]}"; do
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
-		grep -qE '^# TOPOLOGY: .*(memless|slow|meta)' "$t" && memless+=("$t")
+		grep -qE '^# TOPOLOGY: .*(memless|slow|meta|extras)' "$t" && memless+=("$t")
 		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
 		# a test made for poll queues or the extra NVMe only runs there
-		grep -qE '^# TOPOLOGY: (poll|slow|meta)$' "$t" || guest+=("$t")
+		grep -qE '^# TOPOLOGY: (poll|slow|meta|extras)$' "$t" || guest+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -166,8 +166,9 @@ if [ "$module_ok" = 1 ]; then
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
 	fi
 
-	# Its tests mostly wait for the slow NVMe: it runs beside the poll
-	# boot, whose churn keeps one host CPU busy.
+	# Its tests mostly wait for the slow NVMe or soak at a moderate
+	# rate: it runs beside the poll boot, whose churn keeps one host CPU
+	# busy.
 	memless_pid=
 	if [ "${#memless[@]}" -gt 0 ]; then
 		step "guest (memoryless node, slow and metadata NVMe)" "$log/memless.log" \

@@ -53,6 +53,7 @@
 #   VM_VERBOSE=0          1 also streams the console to stderr
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
 #   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
+#   NRI_SOAK_SECONDS      length of tests/guest/138-soak.sh (default 60)
 #   BENCH_*               passed to tests/bench/*.sh (see there)
 #   VM_HOST_CPU           file: record the host CPU of QEMU's vCPU threads
 #                         at every "NRI-MARK" console line a guest script
@@ -131,6 +132,7 @@ cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
 export NRI_FUZZ_ROUNDS=${NRI_FUZZ_ROUNDS:-}
+export NRI_SOAK_SECONDS=${NRI_SOAK_SECONDS:-}
 $(for v in $(compgen -v BENCH_); do
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 done)
