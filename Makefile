@@ -84,6 +84,7 @@ bench: module userspace
 		VM_KERNEL_CMDLINE_EXTRA="$(BENCH_CMDLINE) $${VM_KERNEL_CMDLINE_EXTRA:-}" \
 		VM_EXTRA_BINS="$${VM_EXTRA_BINS-$$(command -v perf || true)}" \
 		VM_HOST_CPU=build/bench/host-cpu.txt \
+		VM_NVME_META="$${VM_NVME_META-ms=8,mset=0}" \
 		scripts/vm-test.sh --show "$$@"; rc=$$?; \
 		scripts/bench-host-cpu.sh build/bench/host-cpu.txt; \
 		exit $$rc; \

@@ -42,6 +42,10 @@
  * the io_uring engines and ring-cmd use IORING_SETUP_IOPOLL (a polled ring
  * takes per-command I/O only from such an io_uring).
  *
+ * With --meta (engines ring and uring-pt, a namespace with separate
+ * metadata) every read also brings its blocks' metadata into a buffer of
+ * its own: in the ring's data area, or in user memory for passthrough.
+ *
  * With --ready FILE the client sets up, creates FILE and waits for SIGUSR1
  * before it starts, so that a script can start several clients together and
  * measure the system around the timed part only.
@@ -100,6 +104,7 @@ static struct {
 	uint64_t seed;
 	int json;
 	int poll;	/* --poll: hybrid COMPLETE (ring), IOPOLL (io_uring) */
+	int meta;	/* --meta: reads carry separate metadata buffers */
 } opt = {
 	.engine = ENG_RING, .queue = -1, .cpu = -1, .depth = 32, .batch = 16,
 	.bs = 4096, .time = 3.0, .span = 1ULL << 30, .seed = 1,
@@ -160,19 +165,43 @@ static int wait_uring(struct io_uring *ring, uint32_t min)
 	return io_uring_wait_cqe_nr(ring, &cqe, min);
 }
 
+/*
+ * --meta: every read also brings its blocks' metadata, into a buffer of
+ * its own (separate metadata); meta_len bytes each, one power-of-two
+ * stride apart, so that none crosses a page.
+ */
+static uint32_t meta_len, meta_stride;
+
+static void meta_layout(uint32_t ms)
+{
+	if (!ms)
+		die("--meta: the namespace has no separate metadata", EINVAL);
+	meta_len = (opt.bs / opt.lba_size) * ms;
+	for (meta_stride = 64; meta_stride < meta_len; meta_stride *= 2)
+		;
+	if (meta_stride > 4096)
+		die("--meta: more than 4 KiB of metadata per read", EINVAL);
+}
+
 /* ring */
 static struct nvmering ring;
 static uint32_t ring_lba_shift;
 static uint64_t ring_lba_base;
+static uint64_t ring_meta_base;
 
 static void ring_prep(uint32_t idx, uint64_t off)
 {
 	uint64_t slot = nvmering_slot_off(&ring, idx);
+	uint64_t buf = nvmering_buf_off(&ring, opt.depth, idx, opt.bs);
+	uint64_t slba = ring_lba_base + (off >> ring_lba_shift);
 
-	nvmering_prep_read(&ring, slot,
-			   nvmering_buf_off(&ring, opt.depth, idx, opt.bs),
-			   ring_lba_base + (off >> ring_lba_shift),
-			   opt.bs >> ring_lba_shift);
+	if (opt.meta)
+		nvmering_prep_rw_meta(&ring, slot, NVMERING_OP_READ, buf,
+				      ring_meta_base + (uint64_t)idx * meta_stride,
+				      slba, opt.bs >> ring_lba_shift, 0);
+	else
+		nvmering_prep_read(&ring, slot, buf, slba,
+				   opt.bs >> ring_lba_shift);
 	nvmering_sq_push(&ring, slot);
 }
 
@@ -435,6 +464,23 @@ static void ring_init(void)
 			opt.depth, opt.bs, ring.data_size);
 		exit(1);
 	}
+	if (opt.meta) {
+		if (opt.engine == ENG_RING_CMD)
+			die("--meta: not with ring-cmd", EINVAL);
+		if (nvmering_meta_extended(&ring))
+			die("--meta: the ring's metadata is in its data buffers",
+			    EINVAL);
+		meta_layout(nvmering_meta_size(&ring));
+		ring_meta_base = (nvmering_buf_off(&ring, opt.depth, opt.depth,
+						   opt.bs) + meta_stride - 1) &
+				 ~(uint64_t)(meta_stride - 1);
+		if (ring_meta_base + (uint64_t)opt.depth * meta_stride >
+		    ring.data_size)
+			die("--meta: the metadata does not fit the data area",
+			    ENOSPC);
+		memset(nvmering_buf(&ring, ring_meta_base), 0,
+		       (size_t)opt.depth * meta_stride);
+	}
 	/* touch the buffers once, as the io_uring engines do */
 	memset(nvmering_buf(&ring, nvmering_buf_off(&ring, opt.depth, 0, opt.bs)),
 	       0, (size_t)opt.depth * opt.bs);
@@ -442,7 +488,7 @@ static void ring_init(void)
 
 /* io_uring, both flavours */
 static struct io_uring uring;
-static uint8_t *ubufs;
+static uint8_t *ubufs, *umeta;
 static uint32_t unsid;
 static uint32_t ulba_shift;
 
@@ -465,6 +511,13 @@ static void upt_prep(uint32_t idx, uint64_t off)
 	nvme_uring_cmd_rw((struct nvme_uring_cmd *)(void *)sqe->cmd,
 			  NVME_OPC_READ, unsid, ubufs + (size_t)idx * opt.bs,
 			  opt.bs, slba, opt.bs >> ulba_shift);
+	if (opt.meta) {
+		struct nvme_uring_cmd *c = (void *)sqe->cmd;
+
+		c->metadata = (uint64_t)(uintptr_t)(umeta +
+						     (size_t)idx * meta_stride);
+		c->metadata_len = meta_len;
+	}
 }
 
 static void udir_prep(uint32_t idx, uint64_t off)
@@ -509,8 +562,16 @@ static const struct eng_ops udir_ops = {
 	.prep = udir_prep, .submit = uring_submit, .reap = uring_reap, .wait = uring_wait,
 };
 
+/* a number in the namespace's /sys/block/nvmeXnY/<file>, 0 if none */
+static uint32_t blockdev_attr(const char *dev, const char *file);
+
 /* the block device's logical block size: nvmeXnY for ngXnY */
 static uint32_t blockdev_lba_size(const char *dev)
+{
+	return blockdev_attr(dev, "queue/logical_block_size");
+}
+
+static uint32_t blockdev_attr(const char *dev, const char *file)
 {
 	const char *base = strrchr(dev, '/');
 	char path[256];
@@ -519,11 +580,10 @@ static uint32_t blockdev_lba_size(const char *dev)
 
 	base = base ? base + 1 : dev;
 	if (!strncmp(base, "ng", 2))
-		snprintf(path, sizeof(path),
-			 "/sys/block/nvme%s/queue/logical_block_size", base + 2);
+		snprintf(path, sizeof(path), "/sys/block/nvme%s/%s", base + 2,
+			 file);
 	else
-		snprintf(path, sizeof(path),
-			 "/sys/block/%s/queue/logical_block_size", base);
+		snprintf(path, sizeof(path), "/sys/block/%s/%s", base, file);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -598,6 +658,16 @@ static void uring_init(void)
 	if (ubufs == MAP_FAILED)
 		die("mmap buffers", errno);
 	memset(ubufs, 0, (size_t)opt.depth * opt.bs);
+	if (opt.meta) {
+		if (opt.engine != ENG_URING_PT)
+			die("--meta: only the ring engines and uring-pt", EINVAL);
+		meta_layout(blockdev_attr(opt.dev, "metadata_bytes"));
+		umeta = mmap(NULL, (size_t)opt.depth * meta_stride,
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (umeta == MAP_FAILED)
+			die("mmap metadata", errno);
+	}
 	iov = calloc(opt.depth, sizeof(*iov));
 	if (!iov)
 		die("calloc", ENOMEM);
@@ -754,7 +824,7 @@ static void usage(void)
 		"                 [--dev /dev/ngXnY|/dev/nvmeXnY] [--queue Q] [--cpu C]\n"
 		"                 [--depth D] [--batch B] [--bs BYTES] [--time SECONDS]\n"
 		"                 [--span BYTES] [--lba-size BYTES] [--seed S]\n"
-		"                 [--ready FILE] [--poll hybrid|iopoll] [-o json]\n"
+		"                 [--ready FILE] [--poll hybrid|iopoll] [--meta] [-o json]\n"
 		"engines: ring, ring-uring, ring-sqpoll, ring-cmd (a ring: --ring),\n"
 		"         uring-pt (--dev /dev/ngXnY), uring-direct (--dev /dev/nvmeXnY)\n");
 	exit(2);
@@ -770,7 +840,7 @@ int main(int argc, char **argv)
 		{ "time", 1, NULL, 't' }, { "span", 1, NULL, 's' },
 		{ "lba-size", 1, NULL, 'l' }, { "seed", 1, NULL, 'S' },
 		{ "ready", 1, NULL, 'R' }, { "output", 1, NULL, 'o' },
-		{ "poll", 1, NULL, 'P' },
+		{ "poll", 1, NULL, 'P' }, { "meta", 0, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct eng_ops *ops;
@@ -807,6 +877,7 @@ int main(int argc, char **argv)
 		case 'l': opt.lba_size = strtoul(optarg, NULL, 0); break;
 		case 'S': opt.seed = strtoull(optarg, NULL, 0); break;
 		case 'R': opt.ready = optarg; break;
+		case 'M': opt.meta = 1; break;
 		case 'P':
 			if (!strcmp(optarg, "hybrid"))
 				opt.poll = 1;
