@@ -10,6 +10,10 @@
  *             indices, SUBMIT and COMPLETE while commands run
  *   uring     random io_uring commands (cmd_op and payload) on the ring
  *   configfs  random strings into every attribute of a scratch ring
+ *   cfgrace   the same from one process while another enables and
+ *             disables the scratch ring
+ *   maprace   a second process maps, touches, drops (MADV_DONTNEED) and
+ *             unmaps the ring's queues while this one does I/O on them
  *
  * Usage: nri-fuzz [--rounds N] [--seed S] RING NSDEV
  * RING must confine writes to an LBA window it is free to destroy. The
@@ -27,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <liburing.h>
 
@@ -285,7 +290,9 @@ static void fuzz_uring(struct nvmering *r)
 static const char *const attrs[] = {
 	"device", "cpus", "numa_node", "nr_queues", "sq_entries", "cq_entries",
 	"data_size", "hugepages", "uid", "gid", "mode", "lba_start",
-	"lba_count", "opcodes", "sq_poll", "sq_poll_idle_ms", "poll", "enable",
+	"lba_count", "opcodes", "sq_poll", "sq_poll_idle_ms", "poll",
+	"directives", "pi_check", "timeout_min_ms", "timeout_max_ms",
+	"teardown_timeout_ms", "enable",
 };
 
 static void write_attr(const char *dir, const char *attr, const char *val,
@@ -305,7 +312,7 @@ static void write_attr(const char *dir, const char *attr, const char *val,
 }
 
 /* Random strings into every attribute of a scratch ring. */
-static void fuzz_configfs(const char *nsdev)
+static void fuzz_configfs(const char *nsdev, int race)
 {
 	static const char *const words[] = {
 		"0", "1", "-1", "2", "0-3", "0,2", "65536", "4096", "4M", "1G",
@@ -313,14 +320,29 @@ static void fuzz_configfs(const char *nsdev)
 		"\n", "", " ", "0777", "01777", "y", "n", "on", "-", "1-0",
 		"4294967296", "18446744073709551615", "/dev/nvme0n1",
 		"/dev/nonexistent", "../../..", "1T", "0x", "00",
+		"0x81:4096", "0x82:ndt", "0x80:0", "0x83:4", "read:8", "copy",
+		"read,0x81", "1000", "86400000", "999",
 	};
 	const char *dir = "/sys/kernel/config/nvme_ring_io/nri-fuzz";
 	char val[512];
+	pid_t toggler = -1;
 	int i, k;
 
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return;
 	write_attr(dir, "device", nsdev, strlen(nsdev));
+	/* cfgrace: another process enables and disables it meanwhile */
+	if (race) {
+		toggler = fork();
+		if (toggler == 0) {
+			/* a few: an enable may build a ring of 1 GiB a queue */
+			for (k = 0; k < 3; k++) {
+				write_attr(dir, "enable", "1", 1);
+				write_attr(dir, "enable", "0", 1);
+			}
+			_exit(0);
+		}
+	}
 	for (i = 0; i < 40; i++) {
 		const char *a = attrs[pick(sizeof(attrs) / sizeof(attrs[0]))];
 		size_t len;
@@ -345,8 +367,61 @@ static void fuzz_configfs(const char *nsdev)
 		if (!strcmp(a, "enable"))
 			write_attr(dir, "enable", "0", 1);
 	}
+	if (toggler > 0)
+		waitpid(toggler, NULL, 0);
 	write_attr(dir, "enable", "0", 1);
 	rmdir(dir);
+}
+
+/*
+ * maprace: a child maps the ring's queues (random queue, length, offset
+ * within), touches, drops (MADV_DONTNEED) and unmaps them in a loop while
+ * this process reads through the ring; the kernel's own mapping of the
+ * pages, which the device uses, must not care.
+ */
+static void fuzz_maprace(struct nvmering *r)
+{
+	uint32_t i, n = 32, done = 0;
+	pid_t child;
+
+	child = fork();
+	if (child < 0)
+		return;
+	if (child == 0) {
+		for (i = 0; i < 200; i++) {
+			uint64_t q = pick(r->info.nr_queues);
+			uint64_t len = (pick(r->map_size / 4096) + 1) << 12;
+			uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, r->fd,
+					  (off_t)(q * NVME_RING_IO_MMAP_STRIDE));
+
+			if (m == MAP_FAILED)
+				continue;
+			(void)*(volatile uint8_t *)(m + pick(len));
+			madvise(m, len, pick(2) ? MADV_DONTNEED : MADV_WILLNEED);
+			(void)*(volatile uint8_t *)(m + pick(len));
+			munmap(m, len);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < n && nvmering_sq_space(r); i++) {
+		uint64_t slot = nvmering_slot_off(r, i);
+		uint64_t lba = r->info.lba_start + pick(r->info.lba_count);
+
+		nvmering_prep_read(r, slot, nvmering_buf_off(r, n, i, 4096),
+				   lba, 1);
+		nvmering_sq_push(r, slot);
+	}
+	n = i;
+	if (nvmering_submit(r, 0) >= 0) {
+		while (done < n && !nvmering_wait(r, 1, 1000)) {
+			uint32_t k = nvmering_cq_ready(r);
+
+			nvmering_cq_advance(r, k);
+			done += k;
+		}
+	}
+	waitpid(child, NULL, 0);
 }
 
 int main(int argc, char **argv)
@@ -384,7 +459,7 @@ int main(int argc, char **argv)
 	}
 	q = r.queue;
 	for (i = 0; i < rounds; i++) {
-		switch (pick(10)) {
+		switch (pick(12)) {
 		case 0: case 1:
 			fuzz_ioctl(r.fd);
 			/* SET_QUEUE may have moved the file: map what it says */
@@ -404,8 +479,16 @@ int main(int argc, char **argv)
 		case 7: case 8:
 			fuzz_uring(&r);
 			break;
+		case 9:
+			fuzz_configfs(argv[optind + 1], 0);
+			break;
+		case 10:
+			fuzz_configfs(argv[optind + 1], 1);
+			break;
 		default:
-			fuzz_configfs(argv[optind + 1]);
+			repair_ring(&r, argv[optind], q);
+			fuzz_maprace(&r);
+			repair_ring(&r, argv[optind], q);
 			break;
 		}
 	}

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # DESCRIPTION: a short fuzzing run (nri-fuzz) against every entry point:
 # random ioctls and SETUPs, mmap offsets and lengths, SQ descriptors, slots
-# and indices while commands run, io_uring commands, configfs strings. The
+# and indices while commands run, io_uring commands, configfs strings (also
+# while another process enables and disables the ring), and mapping,
+# dropping and unmapping the ring in one process while another does I/O. The
 # kernel log stays clean (the runner checks), the ring stays usable, no
 # byte outside the ring's LBA window changes, counters add up, and the
 # module unloads with no ring or ring page left. NRI_FUZZ_ROUNDS sets the
