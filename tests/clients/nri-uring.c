@@ -311,6 +311,25 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 	return check_failures;
 }
 
+/* One read or write with its metadata (and PI) as URING_CMD: its result. */
+static int meta_cmd(struct nvmering *r, struct io_uring *ring,
+		    const struct blocks *b, uint8_t opc, uint64_t lba,
+		    uint32_t nlb, uint64_t data, uint64_t meta)
+{
+	struct nvmering_sqe sqe64;
+
+	nvmering_sqe_rw(&sqe64, opc, lba, nlb);
+	if (r->info.pi_type)
+		nvmering_sqe_set_pi(&sqe64, b->prinfo, (uint32_t)lba, 0, 0);
+	if (b->ext)
+		nvmering_prep_uring_cmd(io_uring_get_sqe(ring), r, &sqe64, data,
+					nlb * b->block);
+	else
+		nvmering_prep_uring_cmd_meta(io_uring_get_sqe(ring), r, &sqe64,
+					     data, nlb * b->block, meta);
+	return run_one(ring);
+}
+
 /*
  * Writes and reads through URING_CMD on a namespace with metadata: the
  * metadata (and PI tuples) written with the data come back with it; a
@@ -339,33 +358,15 @@ static int do_cmd_meta(struct nvmering *r)
 	for (i = 0; i < 4; i++) {
 		blocks_fill(&b, r, nvmering_buf(r, data), nvmering_buf(r, meta),
 			    lba + i * nlb, nlb, CMD_SEED);
-		nvmering_sqe_rw(&sqe64, NVME_OPC_WRITE, lba + i * nlb, nlb);
-		if (r->info.pi_type)
-			nvmering_sqe_set_pi(&sqe64, b.prinfo,
-					    (uint32_t)(lba + i * nlb), 0, 0);
-		if (b.ext)
-			nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r,
-						&sqe64, data, dlen);
-		else
-			nvmering_prep_uring_cmd_meta(io_uring_get_sqe(&ring), r,
-						     &sqe64, data, dlen, meta);
-		ok &= run_one(&ring) == 0;
+		ok &= meta_cmd(r, &ring, &b, NVME_OPC_WRITE, lba + i * nlb, nlb,
+			       data, meta) == 0;
 	}
 	check(ok, "4 writes with metadata as URING_CMD");
 	for (i = 0; i < 4; i++) {
 		memset(nvmering_buf(r, data), 0xee, dlen);
 		memset(nvmering_buf(r, meta), 0xee, blocks_meta_len(&b, nlb));
-		nvmering_sqe_rw(&sqe64, NVME_OPC_READ, lba + i * nlb, nlb);
-		if (r->info.pi_type)
-			nvmering_sqe_set_pi(&sqe64, b.prinfo,
-					    (uint32_t)(lba + i * nlb), 0, 0);
-		if (b.ext)
-			nvmering_prep_uring_cmd(io_uring_get_sqe(&ring), r,
-						&sqe64, data, dlen);
-		else
-			nvmering_prep_uring_cmd_meta(io_uring_get_sqe(&ring), r,
-						     &sqe64, data, dlen, meta);
-		ok &= run_one(&ring) == 0;
+		ok &= meta_cmd(r, &ring, &b, NVME_OPC_READ, lba + i * nlb, nlb,
+			       data, meta) == 0;
 		why = blocks_check(&b, r, nvmering_buf(r, data),
 				   nvmering_buf(r, meta), lba + i * nlb, nlb,
 				   CMD_SEED, &k, &off);

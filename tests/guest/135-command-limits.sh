@@ -13,16 +13,6 @@ ring_test nri-io
 cleanup_rings tl to tw
 all=$(cat /sys/devices/system/cpu/online)
 
-# cmd_expect WHAT WANT RING NRI-IO-OPTION...: one command through RING
-# whose first completion line must match the extended regex WANT.
-cmd_expect() {
-	local what=$1 want=$2 ring=$3 out
-	shift 3
-	out=$(nri-io "$@" cmd "$ring" 2>&1) || fail "$what: nri-io: $out"
-	grep -qE "$want" <<<"$out" || fail "$what: got '$(head -n 1 <<<"$out")', want /$want/"
-	info "$what: $(head -n 1 <<<"$out")"
-}
-
 rejected_einval='^err -22 status 0x[0-9a-f]+ flags 0x1$'
 done_ok='^err 0 status 0x0000 flags 0x0$'
 # sent to the device (which may refuse it): not refused by the ring

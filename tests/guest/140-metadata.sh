@@ -15,14 +15,6 @@ ring_test nri-io nri-uring nvme-ring
 cleanup_rings m0 m1 m2
 all=$(cat /sys/devices/system/cpu/online)
 
-# cmd_expect WHAT WANT RING NRI-IO-OPTION...: as in 135-command-limits
-cmd_expect() {
-	local what=$1 want=$2 ring=$3 out
-	shift 3
-	out=$(nri-io "$@" cmd "$ring" 2>&1) || fail "$what: nri-io: $out"
-	grep -qE "$want" <<<"$out" || fail "$what: got '$(head -n 1 <<<"$out")', want /$want/"
-	info "$what: $(head -n 1 <<<"$out")"
-}
 rejected() { echo "^err $1 status 0x[0-9a-f]+ flags 0x1\$"; }
 done_ok='^err 0 status 0x0000 flags 0x0$'
 
@@ -39,14 +31,21 @@ meta_up() {
 	info "$name on $ns: $got"
 }
 
+# meta_verify NAME INFO LBA SEED: GET_INFO's metadata line is INFO, and
+# 256 blocks from LBA written and verified through slots and io_uring
+meta_verify() {
+	local name=$1 want_info=$2 lba=$3 seed=$4 out
+	nri-io info "$name" | grep -q "^$want_info\$" ||
+		fail "$name: GET_INFO: $(nri-io info "$name" | grep meta_size)"
+	nri-io --lba "$lba" --nlb 256 --bs 8 --seed "$seed" write "$name" >/dev/null || fail "$name: write"
+	nri-io --lba "$lba" --nlb 256 --bs 8 --seed "$seed" verify "$name" >/dev/null || fail "$name: verify"
+	out=$(nri-uring cmd-meta "$name" 2>&1) || fail "$name: io_uring: $out"
+}
+
 # ---- 16 bytes of separate metadata, PI type 1 in its last 8 ----
 want="16 separate 1"
 meta_up m0 0
-nri-io info m0 | grep -q "^meta_size 16 pi_type 1 pi_size 8 meta_flags 0x0$" ||
-	fail "GET_INFO: $(nri-io info m0 | grep meta_size)"
-nri-io --lba 8192 --nlb 512 --bs 8 --seed 41 write m0 >/dev/null || fail "m0: write"
-nri-io --lba 8192 --nlb 512 --bs 8 --seed 41 verify m0 >/dev/null || fail "m0: verify"
-out=$(nri-uring cmd-meta m0 2>&1) || fail "m0: io_uring: $out"
+meta_verify m0 "meta_size 16 pi_type 1 pi_size 8 meta_flags 0x0" 8192 41
 nvme-ring perf m0 --rw randrw --bs 4k --depth 8 --time 2 --size 1M --verify >/tmp/perf.out 2>&1 ||
 	fail "m0: nvme-ring perf --verify: $(tail -n 5 /tmp/perf.out)"
 grep -q "mismatches 0\|0 mismatches" /tmp/perf.out || info "perf: $(grep -i mismatch /tmp/perf.out)"
@@ -89,11 +88,7 @@ ring_down m0
 # ---- 8 bytes of extended metadata, no PI (the block layer hides it) ----
 want="8 extended 0"
 meta_up m1 1
-nri-io info m1 | grep -q "^meta_size 8 pi_type 0 pi_size 0 meta_flags 0x1$" ||
-	fail "GET_INFO: $(nri-io info m1 | grep meta_size)"
-nri-io --lba 100 --nlb 256 --bs 8 --seed 42 write m1 >/dev/null || fail "m1: write"
-nri-io --lba 100 --nlb 256 --bs 8 --seed 42 verify m1 >/dev/null || fail "m1: verify"
-out=$(nri-uring cmd-meta m1 2>&1) || fail "m1: io_uring: $out"
+meta_verify m1 "meta_size 8 pi_type 0 pi_size 0 meta_flags 0x1" 100 42
 cmd_expect "extended: 8 blocks in 4096 bytes" "$(rejected -22)" m1 --opcode 2 --cdw "12=7" --data-len 4096
 cmd_expect "extended: 8 blocks in 4160 bytes" "$done_ok" m1 --opcode 2 --cdw "12=7" --data-len 4160
 cmd_expect "extended: a separate buffer" "$(rejected -22)" m1 --opcode 2 --cdw "12=7" \
@@ -109,8 +104,7 @@ ring_down m1
 # ---- 8 bytes of extended metadata, all PI, type 3, first ----
 want="8 extended 3"
 meta_up m2 2
-nri-io --lba 0 --nlb 128 --bs 8 --seed 43 write m2 >/dev/null || fail "m2: write"
-nri-io --lba 0 --nlb 128 --bs 8 --seed 43 verify m2 >/dev/null || fail "m2: verify"
+meta_verify m2 "meta_size 8 pi_type 3 pi_size 8 meta_flags 0x3" 0 43
 cmd_expect "type 3: reference tag check" "$(rejected -22)" m2 --opcode 2 --cdw "12=$((0x04000007))" --data-len 4160
 # PRACT: the controller inserts and strips the tuples, blocks are bare
 nri-io --lba 512 --nlb 64 --bs 8 --seed 44 --prinfo 8 write m2 >/dev/null || fail "m2: PRACT write"

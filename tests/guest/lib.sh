@@ -360,6 +360,17 @@ nri_cleanup_rings() {
 	return 0
 }
 
+# cmd_expect WHAT WANT RING NRI-IO-OPTION...: one command through RING
+# (nri-io cmd) whose first output line, "err E status 0xS flags 0xF", must
+# match the extended regex WANT.
+cmd_expect() {
+	local what=$1 want=$2 ring=$3 out
+	shift 3
+	out=$(nri-io "$@" cmd "$ring" 2>&1) || fail "$what: nri-io: $out"
+	grep -qE "$want" <<<"$out" || fail "$what: got '$(head -n 1 <<<"$out")', want /$want/"
+	info "$what: $(head -n 1 <<<"$out")"
+}
+
 # expect_fail_msg PATTERN CMD...: CMD must exit non-zero with a message on
 # stderr that matches the extended regular expression PATTERN (any case).
 # Its output stays in /tmp/out.txt and /tmp/err.txt.
