@@ -12,13 +12,13 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: fuzz soak all module userspace unit lint check demo bench deps clean
+.PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean
 
 all: module
 
 build/kernel.mk: scripts/kernel-env.sh
 	@mkdir -p build
-	@scripts/kernel-env.sh > $@.tmp && mv $@.tmp $@
+	@env -u NRI_KERNEL_ENV scripts/kernel-env.sh > $@.tmp && mv $@.tmp $@
 
 $(KSRC_CACHE)/.stamp: build/kernel.mk
 	scripts/extract-ksrc.sh $(KSRC_TAR) $(KSRC_CACHE)
@@ -96,6 +96,20 @@ FUZZ_ROUNDS ?= 20000
 fuzz: module userspace
 	NRI_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
 		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
+
+# The whole check on a kernel built to catch bugs (KASAN, lockdep,
+# DEBUG_ATOMIC_SLEEP, kmemleak after every test), then a fuzzing run on it.
+# The kernel is built once by scripts/debug-kernel.sh and cached in
+# build/debug-kernel/. Slow; not in CI.
+DEBUG_FUZZ_ROUNDS ?= 2000
+check-debug: userspace
+	scripts/debug-kernel.sh >/dev/null
+	env=$$(ls build/debug-kernel/*/env) && \
+	NRI_KERNEL_ENV=$$env TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
+		CHECK_VM_TIMEOUT=$${CHECK_VM_TIMEOUT:-10800} scripts/check.sh && \
+	NRI_KERNEL_ENV=$$env NRI_FUZZ_ROUNDS=$(DEBUG_FUZZ_ROUNDS) \
+		TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
+		scripts/vm-test.sh tests/guest/130-fuzz.sh
 
 # A long soak (tests/guest/138-soak.sh for SOAK_SECONDS) in a 2-node VM;
 # make check runs a minute of it.

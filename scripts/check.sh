@@ -185,7 +185,7 @@ if [ "$module_ok" = 1 ]; then
 		# are widest there; 131-anon-churn takes about 3 minutes
 		step "guest (poll queues)" "$log/poll.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_NVME_QUEUES=6 \
-			TEST_TIMEOUT=300 \
+			TEST_TIMEOUT="${TEST_TIMEOUT:-300}" \
 			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2 nvme.use_threaded_interrupts=1" \
 			scripts/vm-test.sh "${polled[@]}"
 		tap_items poll/ "$log/poll.log"

@@ -7,6 +7,7 @@
 # checkpatch), QEMU, the userspace libraries and the linters.
 #
 # Idempotent: when everything is present it only checks and returns.
+# With --debug-kernel, also what building a kernel takes (make check-debug).
 
 set -euo pipefail
 
@@ -25,6 +26,9 @@ BASE_PKGS=(
 	sparse shellcheck
 	gcc-multilib
 )
+if [ "${1:-}" = --debug-kernel ]; then
+	BASE_PKGS+=(flex bison libelf-dev libssl-dev)
+fi
 
 missing=()
 for p in "${BASE_PKGS[@]}"; do

@@ -18,7 +18,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-eval "$(scripts/kernel-env.sh)"
+eval "$(env -u NRI_KERNEL_ENV scripts/kernel-env.sh)"
 
 tap=0
 [ "${1:-}" = --tap ] && tap=1

@@ -43,7 +43,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$top/scripts/kernel-env.sh")"
 : "${KVER:?}"
 
-moddir=/lib/modules/$KVER
+# MODROOT: where another kernel's modules are installed (debug-kernel.sh)
+modroot=${MODROOT:-}
+moddir=$modroot/lib/modules/$KVER
 [ -d "$moddir" ] || die "$moddir is missing: run 'make deps'"
 
 vmdir=$top/build/vm
@@ -73,7 +75,7 @@ copy_with_libs() {
 module_closure() {
 	local m path
 	for m in "$@"; do
-		path=$(modinfo -k "$KVER" -n "$m" 2>/dev/null) || {
+		path=$(modinfo ${modroot:+-b "$modroot"} -k "$KVER" -n "$m" 2>/dev/null) || {
 			echo "vm-build: kernel module $m not found, skipped" >&2
 			continue
 		}
@@ -116,15 +118,16 @@ build_base() {
 	fi
 
 	read -r -d "" -a mods <<<"$BASE_MODULES" || true
+	local gmoddir=$root/lib/modules/$KVER
 	for m in $(module_closure "${mods[@]}"); do
-		install -D -m 0644 "$moddir/$m" "$root$moddir/$m"
+		install -D -m 0644 "$moddir/$m" "$gmoddir/$m"
 		case $m in
-		*.xz) xz -d "$root$moddir/$m" ;;
-		*.zst) zstd -q -d --rm "$root$moddir/$m" ;;
-		*.gz) gzip -d "$root$moddir/$m" ;;
+		*.xz) xz -d "$gmoddir/$m" ;;
+		*.zst) zstd -q -d --rm "$gmoddir/$m" ;;
+		*.gz) gzip -d "$gmoddir/$m" ;;
 		esac
 	done
-	cp "$moddir"/modules.order "$moddir"/modules.builtin* "$root$moddir/" 2>/dev/null || true
+	cp "$moddir"/modules.order "$moddir"/modules.builtin* "$gmoddir/" 2>/dev/null || true
 	depmod -b "$root" "$KVER"
 
 	cat >"$root/etc/passwd" <<-PASSWD

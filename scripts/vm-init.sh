@@ -86,7 +86,7 @@ hostname nri-vm
 ip link set lo up 2>/dev/null
 
 # Kernel log patterns that fail the test during which they appear.
-TROUBLE='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Kernel panic|possible circular locking|possible recursive locking|lockdep|INFO: task .* blocked for more than|hung_task|soft lockup|hard LOCKUP|rcu: INFO|self-detected stall|Call Trace|UBSAN|KASAN|KFENCE|list_add corruption|list_del corruption|refcount_t:|Bad page|BUG kmalloc'
+TROUBLE='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|suspicious RCU usage|bad unlock balance|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|hung_task|soft lockup|hard LOCKUP|rcu: INFO|self-detected stall|Call Trace|UBSAN|KASAN|KFENCE|list_add corruption|list_del corruption|refcount_t:|Bad page|BUG kmalloc'
 # Taint bits a test may add: O (4096, out-of-tree module) and E (8192, unsigned).
 TAINT_OK=12288
 
@@ -204,6 +204,17 @@ while read -r t; do
 	if [ -n "$bad" ]; then
 		verdict=fail
 		reason="$reason${reason:+; }kernel log: $bad"
+	fi
+	# a kernel with kmemleak (make check-debug): anything of ours it
+	# finds unreferenced after the test fails it
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
+		if grep -qE 'nvme_ring_io|nri_' /sys/kernel/debug/kmemleak 2>/dev/null; then
+			verdict=fail
+			reason="$reason${reason:+; }kmemleak: $(grep -m 1 -E 'nvme_ring_io|nri_' /sys/kernel/debug/kmemleak)"
+			sed 's/^/kmemleak| /' /sys/kernel/debug/kmemleak | head -n 60
+		fi
+		echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
 	fi
 	taint1=$(cat /proc/sys/kernel/tainted)
 	new=$((taint1 & ~taint0 & ~TAINT_OK))
