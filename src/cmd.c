@@ -434,13 +434,10 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		nlb = le16_to_cpu(((struct nvme_rw_command *)c)->length) + 1ULL;
 		/* of these, only read, write and compare move data */
 		if (f->meta) {
-			want = nlb * t->lba_bytes;
-			want_meta = nlb * nri_meta_bytes(t, c);
 			/* extended LBAs: the metadata is in the data */
-			if (t->meta_ext) {
-				want += want_meta;
-				want_meta = 0;
-			}
+			want = nlb * (t->lba_bytes +
+				      (t->meta_ext ? nri_meta_bytes(t, c) : 0));
+			want_meta = nri_cmd_meta_len(t, c);
 		}
 		break;
 	case nvme_cmd_flush:
@@ -710,10 +707,8 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		return NRI_FAILED;
 	}
 	/* the client's (checked), else the driver's kept inside the range */
-	rq->timeout = msecs_to_jiffies(s->timeout_ms ?:
-				       clamp(jiffies_to_msecs(rq->q->rq_timeout),
-					     ring->cfg->timeout_min_ms,
-					     ring->cfg->timeout_max_ms));
+	rq->timeout = s->timeout_ms ? msecs_to_jiffies(s->timeout_ms) :
+				      ring->tgt.timeout;
 
 	if (s->data_len) {
 		*err = nri_map_data(nq, cmd, rq, s->data_off, s->data_len);

@@ -135,6 +135,7 @@ struct nri_target {
 	u8			pi_type;	/* 0: no protection information */
 	u8			pi_size;
 	bool			pi_first;
+	unsigned long		timeout;	/* default, in the ring's range */
 	u32			max_transfer;
 	u32			max_vecs;
 	u32			dma_align;	/* mask */

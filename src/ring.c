@@ -710,6 +710,9 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 		       name, cfg->timeout_min_ms, cfg->timeout_max_ms);
 		return -EINVAL;
 	}
+	t->timeout = msecs_to_jiffies(clamp(jiffies_to_msecs(t->q->rq_timeout),
+					    cfg->timeout_min_ms,
+					    cfg->timeout_max_ms));
 	if (cfg->lba_start >= t->nr_lbas ||
 	    cfg->lba_count > t->nr_lbas - cfg->lba_start) {
 		pr_err("%s: lba_start/lba_count: %llu+%llu is beyond the namespace's %llu LBAs\n",
