@@ -53,7 +53,11 @@
 #   VM_VERBOSE=0          1 also streams the console to stderr
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
 #   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
+#   NRI_FUZZ_INPUTS       for 130-fuzz.sh: run until every interface has
+#                         had this many inputs (default: rounds only)
 #   NRI_SOAK_SECONDS      length of tests/guest/138-soak.sh (default 60)
+#   NRI_CHURN             anonymous rings per client in 131-anon-churn.sh
+#                         (default 2000)
 #   BENCH_*               passed to tests/bench/*.sh (see there)
 #   VM_HOST_CPU           file: record the host CPU of QEMU's vCPU threads
 #                         at every "NRI-MARK" console line a guest script
@@ -131,9 +135,8 @@ mkdir -p "$(dirname "$log")"
 cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
-export NRI_FUZZ_ROUNDS=${NRI_FUZZ_ROUNDS:-}
-export NRI_SOAK_SECONDS=${NRI_SOAK_SECONDS:-}
-$(for v in $(compgen -v BENCH_); do
+$(for v in NRI_FUZZ_ROUNDS NRI_FUZZ_INPUTS NRI_SOAK_SECONDS NRI_CHURN \
+	$(compgen -v BENCH_); do
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 done)
 CONF
