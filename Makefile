@@ -90,11 +90,20 @@ bench: module userspace
 		exit $$rc; \
 	fi
 
-# A long fuzzing run (tests/guest/130-fuzz.sh with many rounds); make check
-# runs a short one.
-FUZZ_ROUNDS ?= 20000
+# A long fuzzing run: tests/guest/130-fuzz.sh until every entry point has
+# had FUZZ_INPUTS inputs, on the debug kernel (scripts/debug-kernel.sh,
+# built once); FUZZ_KERNEL=stock runs it on the Debian kernel. make check
+# runs 300 rounds.
+FUZZ_INPUTS ?= 100000
+FUZZ_KERNEL ?= debug
 fuzz: module userspace
-	NRI_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
+	env=; \
+	if [ "$(FUZZ_KERNEL)" = debug ]; then \
+		scripts/debug-kernel.sh >/dev/null && \
+		env=$$(ls "$$PWD"/build/debug-kernel/*/env) || exit 1; \
+	fi; \
+	NRI_KERNEL_ENV=$$env NRI_FUZZ_INPUTS=$(FUZZ_INPUTS) \
+		TEST_TIMEOUT=$${TEST_TIMEOUT:-86400} \
 		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
 
 # The whole check on a kernel built to catch bugs (KASAN, lockdep,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nri-fuzz: throw random and malformed input at every entry point of
- * nvme_ring_io, for a bounded number of rounds:
+ * nvme_ring_io, for a number of rounds or until every entry point has had
+ * a number of inputs:
  *
  *   ioctl     random commands and argument bytes on a ring's file and on
- *             /dev/nvme_ring_io (SETUP with random sizes, flags and fds)
+ *             /dev/nvme_ring_io
+ *   setup     SETUP with random sizes, flags and fds
  *   mmap      random offsets, lengths, protections and flags
  *   ring      random SQ descriptors, slot contents, producer and consumer
  *             indices, SUBMIT and COMPLETE while commands run
@@ -15,7 +17,13 @@
  *   maprace   a second process maps, touches, drops (MADV_DONTNEED) and
  *             unmaps the ring's queues while this one does I/O on them
  *
- * Usage: nri-fuzz [--rounds N] [--seed S] RING NSDEV
+ * An input is one call or one value the kernel sees: an ioctl, a SETUP,
+ * an mmap, an SQ descriptor (and each index scribbled on), an io_uring
+ * command, an attribute write, a map/drop/unmap of the racing process.
+ * The counts per entry point are printed at the end.
+ *
+ * Usage: nri-fuzz [--rounds N | --inputs N] [--seed S] RING NSDEV
+ * --inputs N runs until every entry point has had at least N inputs.
  * RING must confine writes to an LBA window it is free to destroy. The
  * program checks nothing but its own survival; the test around it checks
  * the kernel log, the ring's health and the module's unload.
@@ -40,6 +48,14 @@
 #include "rng.h"
 
 static struct rng rng;
+
+enum { F_IOCTL, F_SETUP, F_MMAP, F_RING, F_URING, F_CONFIGFS, F_CFGRACE,
+       F_MAPRACE, F_NR };
+static const char *const fuzz_names[F_NR] = {
+	"ioctl", "setup", "mmap", "ring", "uring", "configfs", "cfgrace",
+	"maprace",
+};
+static unsigned long inputs[F_NR];
 
 static uint64_t rnd(void)
 {
@@ -104,6 +120,7 @@ static void fuzz_ioctl(int fd)
 	if (pick(3) == 0)
 		memset(&buf, 0, sizeof(buf));
 	ioctl(fd, cmd, arg);
+	inputs[F_IOCTL]++;
 }
 
 static void fuzz_setup(int nvme_fd)
@@ -131,6 +148,7 @@ static void fuzz_setup(int nvme_fd)
 	s.uring_fd = pick(2) ? -1 : (int)rnd();
 	s.numa_node = pick(2) ? (int)pick(4) - 1 : (int)rnd();
 	ioctl(fd, NVME_RING_IO_SETUP, &s);
+	inputs[F_SETUP]++;
 	for (i = 0; i < 8; i++)
 		fuzz_ioctl(fd);
 	if (other >= 0)
@@ -161,6 +179,7 @@ static void fuzz_mmap(int fd, const struct nvmering *r)
 	if (!len || len > (1ULL << 34))
 		len = 4096;
 	m = mmap(NULL, len, prot, flags, fd, (off_t)off);
+	inputs[F_MMAP]++;
 	if (m == MAP_FAILED)
 		return;
 	/* it mapped: every byte must be there */
@@ -207,18 +226,22 @@ static void fuzz_ring(struct nvmering *r)
 			desc = edgy();
 		if (nvmering_sq_push(r, desc))
 			break;
+		inputs[F_RING]++;
 	}
 	switch (pick(10)) {
 	case 0:		/* a producer from nowhere */
 		*r->sq_prod = (uint32_t)rnd();
+		inputs[F_RING]++;
 		break;
 	case 1:		/* a consumer from nowhere */
 		*r->cq_cons = (uint32_t)rnd();
+		inputs[F_RING]++;
 		break;
 	case 2:		/* scribble on the kernel's indices and flags */
 		*r->sq_cons = (uint32_t)rnd();
 		*r->cq_prod = (uint32_t)rnd();
 		*r->sq_flags = (uint32_t)rnd();
+		inputs[F_RING] += 3;
 		break;
 	default:
 		nvmering_sq_publish(r);
@@ -244,6 +267,7 @@ static void fuzz_uring(struct nvmering *r)
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts = { .tv_nsec = 20000000 };
 	unsigned int i, n = (unsigned int)pick(8) + 1;
+	int ret;
 	unsigned int flags = pick(2) ? IORING_SETUP_SQE128 | IORING_SETUP_CQE32 : 0;
 
 	if (io_uring_queue_init(16, &ring, flags))
@@ -277,7 +301,9 @@ static void fuzz_uring(struct nvmering *r)
 		if (sqe->cmd_op == NVME_RING_IO_URING_WAIT_CQ && pick(2))
 			memset(sqe->cmd, 0, 16);
 	}
-	io_uring_submit(&ring);
+	ret = io_uring_submit(&ring);
+	if (ret > 0)
+		inputs[F_URING] += (unsigned long)ret;
 	for (i = 0; i < n; i++) {
 		if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts))
 			break;
@@ -364,6 +390,7 @@ static void fuzz_configfs(const char *nsdev, int race)
 			break;
 		}
 		write_attr(dir, a, val, len);
+		inputs[race ? F_CFGRACE : F_CONFIGFS]++;
 		if (!strcmp(a, "enable"))
 			write_attr(dir, "enable", "0", 1);
 	}
@@ -381,14 +408,14 @@ static void fuzz_configfs(const char *nsdev, int race)
  */
 static void fuzz_maprace(struct nvmering *r)
 {
-	uint32_t i, n = 32, done = 0;
+	uint32_t i, n = 32, done = 0, maps = 200;
 	pid_t child;
 
 	child = fork();
 	if (child < 0)
 		return;
 	if (child == 0) {
-		for (i = 0; i < 200; i++) {
+		for (i = 0; i < maps; i++) {
 			uint64_t q = pick(r->info.nr_queues);
 			uint64_t len = (pick(r->map_size / 4096) + 1) << 12;
 			uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -422,15 +449,33 @@ static void fuzz_maprace(struct nvmering *r)
 		}
 	}
 	waitpid(child, NULL, 0);
+	inputs[F_MAPRACE] += maps;
+}
+
+/* The entry point of each of 12 equally likely draws. */
+static const int draws[12] = {
+	F_IOCTL, F_IOCTL, F_SETUP, F_MMAP, F_RING, F_RING, F_RING, F_URING,
+	F_URING, F_CONFIGFS, F_CFGRACE, F_MAPRACE,
+};
+
+static bool below(unsigned long target)
+{
+	int f;
+
+	for (f = 0; f < F_NR; f++) {
+		if (inputs[f] < target)
+			return true;
+	}
+	return false;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "rounds", 1, NULL, 'n' }, { "seed", 1, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+		{ "inputs", 1, NULL, 'i' }, { NULL, 0, NULL, 0 },
 	};
-	unsigned long rounds = 200, i;
+	unsigned long rounds = 200, target = 0, i;
 	uint64_t seed = 0;
 	struct nvmering r;
 	int c, nvme_fd, ret;
@@ -440,6 +485,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': rounds = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'i': target = strtoul(optarg, NULL, 0); break;
 		default: goto usage;
 		}
 	}
@@ -458,31 +504,38 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	q = r.queue;
-	for (i = 0; i < rounds; i++) {
-		switch (pick(12)) {
-		case 0: case 1:
+	for (i = 0; target ? below(target) : i < rounds; i++) {
+		int f = draws[pick(12)];
+
+		/* --inputs: the entry points that have had enough rest */
+		if (target && inputs[f] >= target) {
+			i--;
+			continue;
+		}
+		switch (f) {
+		case F_IOCTL:
 			fuzz_ioctl(r.fd);
 			/* SET_QUEUE may have moved the file: map what it says */
 			repair_ring(&r, argv[optind], q);
 			break;
-		case 2:
+		case F_SETUP:
 			fuzz_setup(nvme_fd);
 			break;
-		case 3:
+		case F_MMAP:
 			fuzz_mmap(r.fd, &r);
 			break;
-		case 4: case 5: case 6:
+		case F_RING:
 			fuzz_ring(&r);
 			if (pick(4) == 0)
 				repair_ring(&r, argv[optind], q);
 			break;
-		case 7: case 8:
+		case F_URING:
 			fuzz_uring(&r);
 			break;
-		case 9:
+		case F_CONFIGFS:
 			fuzz_configfs(argv[optind + 1], 0);
 			break;
-		case 10:
+		case F_CFGRACE:
 			fuzz_configfs(argv[optind + 1], 1);
 			break;
 		default:
@@ -495,9 +548,12 @@ int main(int argc, char **argv)
 	repair_ring(&r, argv[optind], q);
 	nvmering_close(&r);
 	close(nvme_fd);
-	printf("nri-fuzz: %lu rounds survived\n", rounds);
+	printf("nri-fuzz: %lu rounds survived; inputs:", i);
+	for (c = 0; c < F_NR; c++)
+		printf(" %s %lu", fuzz_names[c], inputs[c]);
+	printf("\n");
 	return 0;
 usage:
-	fprintf(stderr, "usage: nri-fuzz [--rounds N] [--seed S] RING NSDEV\n");
+	fprintf(stderr, "usage: nri-fuzz [--rounds N | --inputs N] [--seed S] RING NSDEV\n");
 	return 2;
 }

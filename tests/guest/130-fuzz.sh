@@ -8,12 +8,14 @@
 # kernel log stays clean (the runner checks), the ring stays usable, no
 # byte outside the ring's LBA window changes, counters add up, and the
 # module unloads with no ring or ring page left. NRI_FUZZ_ROUNDS sets the
-# length.
+# length, or NRI_FUZZ_INPUTS the inputs every entry point must have had.
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-fuzz nri-io
 rounds=${NRI_FUZZ_ROUNDS:-300}
 [ -n "$rounds" ] || rounds=300
+length=(--rounds "$rounds")
+[ -z "${NRI_FUZZ_INPUTS:-}" ] || length=(--inputs "$NRI_FUZZ_INPUTS")
 trap 'ring_down fz; ring_down fzall' EXIT
 
 # a pattern on both sides of the window the fuzzer may write into
@@ -27,8 +29,10 @@ echo 3 >/proc/sys/vm/drop_caches
 free0=$(meminfo_kb MemFree)
 ring_up fz lba_start=100000 lba_count=50000 cpus="$(cat /sys/devices/system/cpu/online)"
 seed=$(($(date +%s) % 100000))
-info "nri-fuzz --rounds $rounds --seed $seed"
-nri-fuzz --rounds "$rounds" --seed "$seed" fz "/dev/$ns" || fail "nri-fuzz died (seed $seed)"
+info "nri-fuzz ${length[*]} --seed $seed"
+nri-fuzz "${length[@]}" --seed "$seed" fz "/dev/$ns" >/tmp/fuzz.out ||
+	fail "nri-fuzz died (seed $seed): $(cat /tmp/fuzz.out)"
+info "$(cat /tmp/fuzz.out)"
 
 [ "$(cat "$NRI_SYS/fz/state")" = live ] || fail "ring not live after fuzzing (seed $seed)"
 nri-io --lba 100000 --nlb 256 --seed 92 write fz >/dev/null || fail "write after fuzzing (seed $seed)"
