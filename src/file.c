@@ -288,6 +288,29 @@ int nri_file_may_write(struct file *file, struct nri_ring *ring,
 	return -EBADF;
 }
 
+/* SUBMIT's flags and wait count, before anything is consumed. */
+static int nri_submit_check(struct nri_queue *nq,
+			    const struct nvme_ring_submit *s)
+{
+	u32 entries = nri_cq_entries(&nq->rings);
+
+	if (s->flags & ~NVME_RING_SUBMIT_F_WAIT) {
+		nri_warn(nq->ring, "SUBMIT: unknown flags 0x%x\n", s->flags);
+		return -EINVAL;
+	}
+	if (!(s->flags & NVME_RING_SUBMIT_F_WAIT) && s->min_complete) {
+		nri_warn(nq->ring, "SUBMIT: min_complete %u without NVME_RING_SUBMIT_F_WAIT\n",
+			 s->min_complete);
+		return -EINVAL;
+	}
+	if (s->min_complete > entries) {
+		nri_warn(nq->ring, "queue %u: SUBMIT: min_complete %u exceeds the %u-entry CQ\n",
+			 nq->idx, s->min_complete, entries);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct nri_file *nf = file->private_data;
@@ -317,15 +340,26 @@ static long nri_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return ret;
 		if (copy_from_user(&s, argp, sizeof(s)))
 			return -EFAULT;
-		if (s.flags || s.resv)
-			return -EINVAL;
+		ret = nri_submit_check(nq, &s);
+		if (ret)
+			return ret;
 		ret = nri_submit(nq, s.max_submit);
 		if (ret < 0)
 			return ret;
 		s.submitted = ret;
+		if (s.flags & NVME_RING_SUBMIT_F_WAIT) {
+			u32 avail;
+			long err;
+
+			err = nri_complete_wait(nq, s.min_complete, U32_MAX,
+						false, &avail);
+			/* what was submitted is reported even so */
+			if (err < 0 && !s.submitted)
+				return err;
+		}
 		if (copy_to_user(argp, &s, sizeof(s)))
 			return -EFAULT;
-		return ret;
+		return s.submitted;
 	}
 	case NVME_RING_IO_COMPLETE: {
 		struct nvme_ring_complete c;

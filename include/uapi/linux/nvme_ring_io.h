@@ -77,6 +77,8 @@
  *	(separate or extended, with or without protection information);
  *	slots' meta_off/meta_len and NVME_RING_URING_CMD_F_META carry
  *	separate metadata buffers; nvme_ring_info describes the format.
+ * NVME_RING_IO_F_SUBMIT_WAIT: NVME_RING_SUBMIT_F_WAIT: SUBMIT also waits
+ *	for completions, one system call per batch.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -88,6 +90,7 @@
 #define NVME_RING_IO_F_REPAIR_INDICES	_BITULL(7)
 #define NVME_RING_IO_F_URING_CMD_IOPOLL	_BITULL(8)
 #define NVME_RING_IO_F_METADATA		_BITULL(9)
+#define NVME_RING_IO_F_SUBMIT_WAIT	_BITULL(10)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -215,13 +218,25 @@ struct nvme_ring_setup {
  * poller it only wakes the poller and returns 0. Like every call that
  * changes a ring (REPAIR_INDICES, URING_KICK, URING_CMD, SETUP), it needs
  * the file open for writing: -EBADF otherwise.
+ *
+ * With NVME_RING_SUBMIT_F_WAIT it then waits, as NVME_RING_IO_COMPLETE
+ * with no time limit, until at least min_complete completions are in the
+ * CQ (min_complete at most the CQ's size), the ring stops, or a signal
+ * comes; on a polled ring it polls. It still returns the number consumed:
+ * a signal after a submission ends the wait early, not the call. Without
+ * the flag min_complete must be 0.
  */
 struct nvme_ring_submit {
 	__u32	max_submit;
 	__u32	submitted;	/* out */
-	__u32	flags;		/* must be 0 */
-	__u32	resv;		/* must be 0 */
+	__u32	flags;		/* NVME_RING_SUBMIT_F_* */
+	union {
+		__u32	min_complete;	/* with NVME_RING_SUBMIT_F_WAIT */
+		__u32	resv;		/* its name before; 0 without the flag */
+	};
 };
+
+#define NVME_RING_SUBMIT_F_WAIT		_BITUL(0)
 
 /*
  * NVME_RING_IO_COMPLETE: wait until at least min_complete completions are
