@@ -279,6 +279,34 @@ int nvmering_submit(struct nvmering *r, uint32_t max)
 	return nvmering_kick(r, max);
 }
 
+int nvmering_submit_and_wait(struct nvmering *r, uint32_t min_complete)
+{
+	struct nvme_ring_submit s = {
+		.flags = NVME_RING_SUBMIT_F_WAIT,
+		.min_complete = min_complete,
+	};
+	int ret, err;
+
+	nvmering_sq_publish(r);
+	if (nvmering_sq_polled(r)) {
+		/* (E): the producer store before the flag load */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!nvmering_sq_need_wakeup(r) &&
+		    nvmering_cq_ready(r) >= min_complete)
+			return 0;
+	}
+	if (!(r->info.features & NVME_RING_IO_F_SUBMIT_WAIT)) {
+		ret = nvmering_kick(r, 0);
+		if (ret < 0 || !min_complete)
+			return ret;
+		err = nvmering_wait(r, min_complete, UINT32_MAX);
+		/* as the kernel does: what was submitted is reported */
+		return err && err != -ETIME && !ret ? err : ret;
+	}
+	ret = ioctl(r->fd, NVME_RING_IO_SUBMIT, &s);
+	return ret < 0 ? -errno : ret;
+}
+
 int nvmering_wait(struct nvmering *r, uint32_t min, uint32_t timeout_ms)
 {
 	struct nvme_ring_complete c = {

@@ -72,7 +72,7 @@ extern "C" {
  * A minor version adds to the API, a major one would change it.
  */
 #define NVMERING_VERSION_MAJOR	1
-#define NVMERING_VERSION_MINOR	2
+#define NVMERING_VERSION_MINOR	3
 #define NVMERING_VERSION_PATCH	0
 
 /*
@@ -160,7 +160,8 @@ int nvmering_attach(struct nvmering *r, int fd, int queue);
  * NVMERING_FEATURES_REQUIRED, and NVME_RING_IO_F_MULTI_QUEUE when a queue
  * above 0 is asked for (a kernel without it has only queue 0). It never
  * refuses a kernel for bits it does not know. Other features it uses where
- * they exist: NVME_RING_IO_F_REPAIR_INDICES when it takes a queue over;
+ * they exist: NVME_RING_IO_F_REPAIR_INDICES when it takes a queue over,
+ * NVME_RING_IO_F_SUBMIT_WAIT in nvmering_submit_and_wait();
  * the SQ poller and polled completions are read from info.sq_poll_idle_ms
  * and info.flags, which a kernel without them leaves zero. Callers check
  * the features of what they use themselves (nvmering_has_features()), e.g.
@@ -306,6 +307,18 @@ static inline struct nvmering_sqe *nvmering_slot_sqe(struct nvme_ring_slot *s)
  * queue with an SQ poller it only wakes the poller and returns 0.
  */
 int nvmering_submit(struct nvmering *r, uint32_t max);
+
+/*
+ * Publish the SQ, submit all pending entries and wait until at least
+ * min_complete completions are ready, in one system call (SUBMIT with
+ * NVME_RING_SUBMIT_F_WAIT), as io_uring_submit_and_wait() does. On a queue
+ * with an SQ poller that is awake and min_complete already ready it makes
+ * no call at all. No time limit: a signal ends the wait early. Returns the
+ * count submitted (0 on a queue with an SQ poller) or -errno; the caller
+ * then reads the CQ. On a kernel without NVME_RING_IO_F_SUBMIT_WAIT it
+ * makes two calls, SUBMIT then COMPLETE. Since 1.3.
+ */
+int nvmering_submit_and_wait(struct nvmering *r, uint32_t min_complete);
 
 /*
  * NVME_RING_IO_SUBMIT without publishing: the kernel consumes what is
