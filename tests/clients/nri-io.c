@@ -546,11 +546,16 @@ static int run_ioctl_errors(struct nvmering *r, const char *nsdev)
 	int bad = 0, fd, nfd, ret;
 
 	memset(&sub, 0, sizeof(sub));
-	sub.flags = 1;
-	bad |= expect_errno("SUBMIT flags", ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
+	sub.flags = 0x80;
+	bad |= expect_errno("SUBMIT unknown flag", ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
 	memset(&sub, 0, sizeof(sub));
-	sub.resv = 1;
-	bad |= expect_errno("SUBMIT resv", ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
+	sub.min_complete = 1;
+	bad |= expect_errno("SUBMIT min_complete without NVME_RING_SUBMIT_F_WAIT",
+			    ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
+	sub.flags = NVME_RING_SUBMIT_F_WAIT;
+	sub.min_complete = r->cq_mask + 2;
+	bad |= expect_errno("SUBMIT waiting for more than the CQ holds",
+			    ioctl(r->fd, NVME_RING_IO_SUBMIT, &sub), EINVAL);
 	bad |= expect_errno("SUBMIT bad pointer", ioctl(r->fd, NVME_RING_IO_SUBMIT, (void *)8), EFAULT);
 	memset(&co, 0, sizeof(co));
 	co.resv[1] = 1;
@@ -651,6 +656,52 @@ static void on_alarm(int sig)
  * smaller than the batch: the kernel takes no more than the CQ can hold,
  * and every command completes exactly once.
  */
+/*
+ * SUBMIT that also waits: k reads in one call, all k completions there
+ * when it returns; then a wait nothing will end but a signal.
+ */
+static int flow_submit_wait(struct nvmering *r, uint32_t k)
+{
+	uint32_t i, ready;
+	double t0;
+	int ret, bad = 0;
+
+	if (!(r->info.features & NVME_RING_IO_F_SUBMIT_WAIT)) {
+		printf("SUBMIT with NVME_RING_SUBMIT_F_WAIT: NOT OFFERED\n");
+		return 1;
+	}
+	if (k > 8)
+		k = 8;
+	for (i = 0; i < k; i++) {
+		uint64_t slot = nvmering_slot_off(r, i);
+
+		nvmering_prep_read(r, slot, nvmering_buf_off(r, k, i, 4096),
+				   r->info.lba_start + i, 1);
+		nvmering_sq_push(r, slot);
+	}
+	ret = nvmering_submit_and_wait(r, k);
+	ready = nvmering_cq_ready(r);
+	printf("SUBMIT with F_WAIT for %u: returned %d, %u completions ready on return\n",
+	       k, ret, ready);
+	bad |= ret != (int)k || ready != k;
+	for (i = 0; i < ready; i++) {
+		struct nvme_ring_cqe cqe;
+
+		nvmering_peek_cqes(r, &cqe, 1);
+		bad |= cqe.status || cqe.err;
+		nvmering_cq_advance(r, 1);
+	}
+
+	t0 = now_ms();
+	alarm(1);
+	ret = nvmering_submit_and_wait(r, 1);
+	alarm(0);
+	printf("SUBMIT with F_WAIT and nothing in flight, interrupted by a signal: %s after %.0f ms\n",
+	       ret == -EINTR ? "EINTR (ok)" : "NOT INTERRUPTED", now_ms() - t0);
+	bad |= ret != -EINTR || now_ms() - t0 > 4000;
+	return bad;
+}
+
 static int run_flow(struct nvmering *r)
 {
 	uint32_t n = r->sq_mask + 1, i, seen = 0, cqn = r->cq_mask + 1;
@@ -694,6 +745,8 @@ static int run_flow(struct nvmering *r)
 	printf("min_complete above CQ size: %s\n",
 	       ret < 0 && errno == EINVAL ? "refused (ok)" : "ACCEPTED");
 	bad |= !(ret < 0 && errno == EINVAL);
+
+	bad |= flow_submit_wait(r, n < cqn ? n : cqn);
 
 	/* fill the whole SQ, more than the CQ holds */
 	for (i = 0; i < n; i++) {
