@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # DESCRIPTION: nvme-ring perf drives every queue through each submission
-# path - SUBMIT/COMPLETE ioctls, io_uring URING_KICK/URING_WAIT_CQ, and the
-# SQ poller - with verification.
+# path - SUBMIT that also waits (the default), SUBMIT/COMPLETE ioctls,
+# io_uring URING_KICK/URING_WAIT_CQ, and the SQ poller - with
+# verification.
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
@@ -11,7 +12,7 @@ trap 'nvme-ring destroy ps >/dev/null 2>&1; nvme-ring destroy pp >/dev/null 2>&1
 
 nvme-ring create ps --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/online)" \
 	--depth 64 >/dev/null || fail "create ps"
-for how in ioctl uring; do
+for how in wait ioctl uring; do
 	nvme-ring perf ps --rw randrw --depth 16 --ios 2000 --verify --submit "$how" \
 		-o json >/tmp/p.json || fail "perf --submit $how: $(cat /tmp/p.json)"
 	grep -q "\"submit\": \"$how\"" /tmp/p.json || fail "json lacks submit $how"
@@ -29,4 +30,6 @@ nvme-ring create pp --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/on
 nvme-ring perf pp --rw randrw --depth 16 --ios 2000 --verify --submit sqpoll ||
 	fail "perf --submit sqpoll"
 nvme-ring perf pp --depth 16 --ios 1000 --verify --submit ioctl || fail "perf ioctl on a polled ring"
+nvme-ring perf pp --depth 16 --ios 1000 --verify --submit wait ||
+	fail "perf --submit wait on a ring with an SQ poller"
 pass

@@ -80,6 +80,10 @@ static int perf_submit(struct worker *w)
 	switch (w->o->submit) {
 	case SUBMIT_SQPOLL:
 		return nvmering_sq_commit(&w->r) < 0 ? -errno : 0;
+	case SUBMIT_WAIT:
+		/* one call: submit, and sleep until a completion is there */
+		return nvmering_submit_and_wait(&w->r,
+						nvmering_cq_ready(&w->r) ? 0 : 1);
 	case SUBMIT_URING:
 		nvmering_sq_publish(&w->r);
 		sqe = uring_sqe(w);

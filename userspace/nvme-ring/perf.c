@@ -45,7 +45,9 @@ void usage_perf(FILE *f)
 "                            of it; 16M with --verify)\n"
 "  -V, --verify              write a pattern first, check every byte read, and\n"
 "                            after a write workload read it all back\n"
-"  -S, --submit HOW          ioctl (default): SUBMIT and COMPLETE ioctls;\n"
+"  -S, --submit HOW          wait (default): one SUBMIT that also waits for a\n"
+"                            completion, one system call per batch; ioctl:\n"
+"                            SUBMIT and COMPLETE ioctls;\n"
 "                            uring: URING_KICK and URING_WAIT_CQ through an\n"
 "                            io_uring; sqpoll: publish only, the ring's SQ\n"
 "                            poller consumes (needs a ring made with --sq-poll)\n"
@@ -58,7 +60,9 @@ void usage_perf(FILE *f)
 static const char *const rw_names[] = {
 	"randread", "randwrite", "read", "write", "randrw",
 };
-static const char *const submit_names[] = { "ioctl", "uring", "sqpoll" };
+static const char *const submit_names[] = {
+	"ioctl", "uring", "sqpoll", "wait",
+};
 
 volatile sig_atomic_t stop_flag;
 
@@ -104,7 +108,7 @@ static void perf_options(int argc, char **argv, struct perf_opts *o,
 	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:hS:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'S':
-			o->submit = (enum submit_mode)choice("--submit", optarg, submit_names, 3);
+			o->submit = (enum submit_mode)choice("--submit", optarg, submit_names, 4);
 			break;
 		case 'r':
 			o->rw = (enum rw_mode)choice("--rw", optarg, rw_names, 5);
@@ -469,7 +473,8 @@ static int report(const struct perf_opts *o, const struct qresult *res,
 
 int cmd_perf(int argc, char **argv)
 {
-	struct perf_opts o = { .rw = RW_RANDREAD, .bs = 4096, .time = 5 };
+	struct perf_opts o = { .rw = RW_RANDREAD, .bs = 4096, .time = 5,
+			       .submit = SUBMIT_WAIT };
 	const char *queues = NULL;
 	struct qresult *res;
 	pid_t *pids;

@@ -14,12 +14,13 @@
 enum rw_mode { RW_RANDREAD, RW_RANDWRITE, RW_READ, RW_WRITE, RW_RANDRW };
 
 /*
- * How a client hands its SQ to the kernel and waits for completions:
- * ioctl (SUBMIT and COMPLETE), uring (URING_KICK and URING_WAIT_CQ through
- * an io_uring) or sqpoll (publish only; the ring's SQ poller consumes, and
- * is kicked only when it sleeps).
+ * How a client hands its SQ to the kernel and waits for completions: wait
+ * (one SUBMIT that also waits, nvmering_submit_and_wait()), ioctl (SUBMIT
+ * and COMPLETE), uring (URING_KICK and URING_WAIT_CQ through an io_uring)
+ * or sqpoll (publish only; the ring's SQ poller consumes, and is kicked
+ * only when it sleeps).
  */
-enum submit_mode { SUBMIT_IOCTL, SUBMIT_URING, SUBMIT_SQPOLL };
+enum submit_mode { SUBMIT_IOCTL, SUBMIT_URING, SUBMIT_SQPOLL, SUBMIT_WAIT };
 
 struct perf_opts {
 	const char *name;
