@@ -8,6 +8,10 @@
  *                          submit with NVME_RING_IO_SUBMIT, reap by peeking
  *                          the CQ, wait with NVME_RING_IO_COMPLETE only when
  *                          nothing is ready
+ *   --engine ring-wait     the same ring, blocking: once the depth is full,
+ *                          one SUBMIT with NVME_RING_SUBMIT_F_WAIT
+ *                          (nvmering_submit_and_wait) submits the batch and
+ *                          waits for a batch of completions
  *   --engine ring-uring    the same ring through an io_uring: URING_KICK
  *                          submits, URING_WAIT_CQ waits
  *   --engine ring-sqpoll   a ring with an SQ poller: publishing the SQ is
@@ -19,6 +23,8 @@
  *                          SQE128/CQE32, SINGLE_ISSUER + DEFER_TASKRUN,
  *                          registered file and ring fd, fixed buffers
  *                          (IORING_URING_CMD_FIXED), NVME_URING_CMD_IO
+ *   --engine uring-pt-wait the same passthrough, blocking: once the depth
+ *                          is full, one io_uring_submit_and_wait(batch)
  *   --engine uring-direct  io_uring READ_FIXED, O_DIRECT on /dev/nvmeXnY,
  *                          SINGLE_ISSUER + DEFER_TASKRUN, registered file
  *                          and ring fd, fixed buffers
@@ -27,7 +33,9 @@
  * --batch reads and submit them with one call; then gather completions
  * until --batch slots are free again, taking what is ready without blocking
  * and blocking (for the completions still missing) only when nothing is
- * ready; repeat.
+ * ready; repeat. The blocking engines (-wait) submit the batch that fills
+ * the depth with a call that also waits for a batch of completions, one
+ * system call per batch, as a plain blocking client would.
  *
  * The clock is read once per batch, when the gathering ends. That reading
  * closes the reads just gathered and stamps the batch submitted next: an
@@ -81,11 +89,12 @@
 #define MAX_DEPTH	4096
 
 enum engine { ENG_RING, ENG_URING_PT, ENG_URING_DIRECT, ENG_RING_URING,
-	      ENG_RING_SQPOLL, ENG_RING_CMD };
+	      ENG_RING_SQPOLL, ENG_RING_CMD, ENG_RING_WAIT, ENG_URING_PT_WAIT,
+	      ENG_NR };
 
-static const char *const engine_names[] = {
+static const char *const engine_names[ENG_NR] = {
 	"ring", "uring-pt", "uring-direct", "ring-uring", "ring-sqpoll",
-	"ring-cmd",
+	"ring-cmd", "ring-wait", "uring-pt-wait",
 };
 
 static struct {
@@ -116,7 +125,13 @@ static struct lat_hist hist;
 static int is_ring(enum engine e)
 {
 	return e == ENG_RING || e == ENG_RING_URING || e == ENG_RING_SQPOLL ||
-	       e == ENG_RING_CMD;
+	       e == ENG_RING_CMD || e == ENG_RING_WAIT;
+}
+
+/* io_uring NVMe passthrough, either style */
+static int is_pt(enum engine e)
+{
+	return e == ENG_URING_PT || e == ENG_URING_PT_WAIT;
 }
 
 /* ---- engines ---- */
@@ -130,6 +145,8 @@ struct eng_ops {
 	uint32_t (*reap)(uint32_t *out, uint32_t max, uint64_t *errors);
 	/* block until at least `min` completions are ready */
 	int (*wait)(uint32_t min);
+	/* blocking engines: submit, and wait for `min`, in one call */
+	int (*submit_wait)(uint32_t n, uint32_t min);
 };
 
 /*
@@ -263,6 +280,17 @@ static int ring_wait(uint32_t min)
 
 static const struct eng_ops ring_ops = {
 	.prep = ring_prep, .submit = ring_submit, .reap = ring_reap, .wait = ring_wait,
+};
+
+static int ring_submit_wait(uint32_t n, uint32_t min)
+{
+	(void)n;
+	return nvmering_submit_and_wait(&ring, min);
+}
+
+static const struct eng_ops ring_wait_ops = {
+	.prep = ring_prep, .submit = ring_submit, .reap = ring_reap,
+	.wait = ring_wait, .submit_wait = ring_submit_wait,
 };
 
 /*
@@ -545,7 +573,7 @@ static int uring_submit(uint32_t n)
 static uint32_t uring_reap(uint32_t *out, uint32_t max, uint64_t *errors)
 {
 	/* passthrough: res is the NVMe status, 0 on success */
-	return reap_uring(&uring, opt.engine == ENG_URING_PT ? 0 : (int)opt.bs,
+	return reap_uring(&uring, is_pt(opt.engine) ? 0 : (int)opt.bs,
 			  out, max, errors);
 }
 
@@ -556,6 +584,20 @@ static int uring_wait(uint32_t min)
 
 static const struct eng_ops upt_ops = {
 	.prep = upt_prep, .submit = uring_submit, .reap = uring_reap, .wait = uring_wait,
+};
+
+static int uring_submit_wait(uint32_t n, uint32_t min)
+{
+	int ret = io_uring_submit_and_wait(&uring, min);
+
+	if (ret >= 0 && (uint32_t)ret != n)
+		return -EAGAIN;
+	return ret;
+}
+
+static const struct eng_ops upt_wait_ops = {
+	.prep = upt_prep, .submit = uring_submit, .reap = uring_reap,
+	.wait = uring_wait, .submit_wait = uring_submit_wait,
 };
 
 static const struct eng_ops udir_ops = {
@@ -611,7 +653,7 @@ static void uring_init(void)
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			die("sched_setaffinity", errno);
 	}
-	if (opt.engine == ENG_URING_PT) {
+	if (is_pt(opt.engine)) {
 		fd = open(opt.dev, O_RDONLY);
 		if (fd < 0)
 			die(opt.dev, errno);
@@ -639,7 +681,7 @@ static void uring_init(void)
 		entries <<= 1;
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-	if (opt.engine == ENG_URING_PT)
+	if (is_pt(opt.engine))
 		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 	if (opt.poll == 2)
 		p.flags |= IORING_SETUP_IOPOLL;
@@ -659,7 +701,7 @@ static void uring_init(void)
 		die("mmap buffers", errno);
 	memset(ubufs, 0, (size_t)opt.depth * opt.bs);
 	if (opt.meta) {
-		if (opt.engine != ENG_URING_PT)
+		if (!is_pt(opt.engine))
 			die("--meta: only the ring engines and uring-pt", EINVAL);
 		meta_layout(blockdev_attr(opt.dev, "metadata_bytes"));
 		umeta = mmap(NULL, (size_t)opt.depth * meta_stride,
@@ -719,7 +761,11 @@ static void run(const struct eng_ops *ops, struct result *res)
 				stamp[idx] = now;
 				ops->prep(idx, rng_below(&rng, blocks) * opt.bs);
 			}
-			ret = ops->submit(eb);
+			/* blocking engines: the depth is full, wait too */
+			if (ops->submit_wait && nfree < eb)
+				ret = ops->submit_wait(eb, eb);
+			else
+				ret = ops->submit(eb);
 			if (ret < 0)
 				die("submit", ret);
 			inflight += eb;
@@ -825,8 +871,9 @@ static void usage(void)
 		"                 [--depth D] [--batch B] [--bs BYTES] [--time SECONDS]\n"
 		"                 [--span BYTES] [--lba-size BYTES] [--seed S]\n"
 		"                 [--ready FILE] [--poll hybrid|iopoll] [--meta] [-o json]\n"
-		"engines: ring, ring-uring, ring-sqpoll, ring-cmd (a ring: --ring),\n"
-		"         uring-pt (--dev /dev/ngXnY), uring-direct (--dev /dev/nvmeXnY)\n");
+		"engines: ring, ring-wait, ring-uring, ring-sqpoll, ring-cmd (a ring:\n"
+		"         --ring), uring-pt, uring-pt-wait (--dev /dev/ngXnY),\n"
+		"         uring-direct (--dev /dev/nvmeXnY)\n");
 	exit(2);
 }
 
@@ -845,25 +892,18 @@ int main(int argc, char **argv)
 	};
 	const struct eng_ops *ops;
 	struct result res;
-	int c;
+	int c, e;
 
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (!strcmp(optarg, "ring"))
-				opt.engine = ENG_RING;
-			else if (!strcmp(optarg, "uring-pt"))
-				opt.engine = ENG_URING_PT;
-			else if (!strcmp(optarg, "uring-direct"))
-				opt.engine = ENG_URING_DIRECT;
-			else if (!strcmp(optarg, "ring-uring"))
-				opt.engine = ENG_RING_URING;
-			else if (!strcmp(optarg, "ring-sqpoll"))
-				opt.engine = ENG_RING_SQPOLL;
-			else if (!strcmp(optarg, "ring-cmd"))
-				opt.engine = ENG_RING_CMD;
-			else
+			for (e = 0; e < ENG_NR; e++) {
+				if (!strcmp(optarg, engine_names[e]))
+					break;
+			}
+			if (e == ENG_NR)
 				usage();
+			opt.engine = (enum engine)e;
 			break;
 		case 'd': opt.dev = optarg; break;
 		case 'r': opt.ring = optarg; break;
@@ -913,6 +953,10 @@ int main(int argc, char **argv)
 		ring_init();
 		ops = &ring_ops;
 		break;
+	case ENG_RING_WAIT:
+		ring_init();
+		ops = &ring_wait_ops;
+		break;
 	case ENG_RING_URING:
 	case ENG_RING_SQPOLL:
 	case ENG_RING_CMD:
@@ -922,8 +966,9 @@ int main(int argc, char **argv)
 		      opt.engine == ENG_RING_SQPOLL ? &sqp_ops : &rcmd_ops;
 		break;
 	case ENG_URING_PT:
+	case ENG_URING_PT_WAIT:
 		uring_init();
-		ops = &upt_ops;
+		ops = opt.engine == ENG_URING_PT ? &upt_ops : &upt_wait_ops;
 		break;
 	default:
 		uring_init();
@@ -953,7 +998,8 @@ int main(int argc, char **argv)
 
 	run(ops, &res);
 	print_result(&res);
-	if (is_ring(opt.engine) && opt.engine != ENG_RING)
+	if (is_ring(opt.engine) && opt.engine != ENG_RING &&
+	    opt.engine != ENG_RING_WAIT)
 		io_uring_queue_exit(&kring);
 	if (is_ring(opt.engine))
 		nvmering_close(&ring);

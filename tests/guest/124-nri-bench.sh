@@ -32,10 +32,12 @@ run() {
 }
 
 run ring --engine ring --ring nb
+run ring-wait --engine ring-wait --ring nb
 run ring-uring --engine ring-uring --ring nb
 run ring-cmd --engine ring-cmd --ring nb
 run ring-sqpoll --engine ring-sqpoll --ring nbsq
 run uring-pt --engine uring-pt --dev "$ng"
+run uring-pt-wait --engine uring-pt-wait --dev "$ng"
 run uring-direct --engine uring-direct --dev "$blk"
 
 # JSON: one object with the same counts
@@ -49,6 +51,7 @@ if mkdir "$NRI_CFS/nbp" && echo "$blk" >"$NRI_CFS/nbp/device" &&
 	echo "$all" >"$NRI_CFS/nbp/cpus" && echo 1 >"$NRI_CFS/nbp/poll" &&
 	echo 1 >"$NRI_CFS/nbp/enable" 2>/dev/null; then
 	run ring-poll --engine ring --ring nbp
+	run ring-wait-poll --engine ring-wait --ring nbp
 	run ring-poll-hybrid --engine ring --ring nbp --poll hybrid
 	run uring-pt-iopoll --engine uring-pt --dev "$ng" --poll iopoll
 else
