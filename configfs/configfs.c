@@ -532,6 +532,7 @@ NRI_CFG_ATTR(lba_count,		u64,		NULL);
 NRI_CFG_ATTR(opcodes,		opcodes,	NULL);
 NRI_CFG_ATTR(sq_poll,		bool,		NULL);
 NRI_CFG_ATTR(sq_poll_idle_ms,	u32,		nri_check_poll_idle);
+NRI_CFG_ATTR(sq_poll_cpus,	cpulist,	NULL);
 NRI_CFG_ATTR(poll,		bool,		NULL);
 NRI_CFG_ATTR(directives,	bool,		NULL);
 NRI_CFG_ATTR(pi_check,		bool,		NULL);
@@ -618,6 +619,7 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_opcodes,
 	&nri_attr_sq_poll,
 	&nri_attr_sq_poll_idle_ms,
+	&nri_attr_sq_poll_cpus,
 	&nri_attr_poll,
 	&nri_attr_directives,
 	&nri_attr_pi_check,

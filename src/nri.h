@@ -107,6 +107,7 @@ struct nri_config {
 	bool			anonymous;
 	bool			sq_poll;
 	u32			sq_poll_idle_ms;
+	struct cpumask		sq_poll_cpus;	/* empty: the queue's CPUs */
 	bool			poll;		/* polled completions */
 	bool			directives;	/* DTYPE/DSPEC on writes */
 	bool			pi_check;	/* clients must check PI */
@@ -212,6 +213,7 @@ struct nri_queue {
 	u32			poll_hint;	/* polled rings: last command issued */
 
 	struct task_struct	*poller;	/* SQ poller, when configured */
+	int			poller_cpu;	/* -1: on the queue's CPUs */
 };
 
 enum nri_state {

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvme_ring_io: the optional SQ poller, one kernel thread per queue, bound
- * to the queue's CPUs, in the manner of IORING_SETUP_SQPOLL.
+ * to the queue's CPUs, in the manner of IORING_SETUP_SQPOLL; or, with the
+ * ring's sq_poll_cpus, each to one CPU of that list (queue i to its
+ * (i mod n)-th CPU), as IORING_SETUP_SQ_AFF's sq_thread_cpu does, so that
+ * the poller does not take CPU time from the clients. Its commands then go
+ * to the hardware queue of the poller's CPU, as io_uring's do.
  *
  * The thread consumes the SQ as SUBMIT would. After sq_poll_idle_ms with
  * nothing to do it sets NVME_RING_FLAG_NEED_WAKEUP in sq.flags and sleeps;
@@ -97,9 +101,26 @@ static int nri_poller_fn(void *data)
 	return 0;
 }
 
+/* The CPU sq_poll_cpus gives queue @nq's poller, or -1 for its own CPUs. */
+static int nri_poller_cpu(struct nri_queue *nq)
+{
+	const struct cpumask *m = &nq->ring->cfg->sq_poll_cpus;
+	unsigned int n, cpu;
+
+	if (cpumask_empty(m))
+		return -1;
+	n = nq->idx % cpumask_weight(m);
+	for_each_cpu(cpu, m) {
+		if (!n--)
+			return cpu;
+	}
+	return -1;
+}
+
 int nri_poller_start(struct nri_queue *nq)
 {
 	struct task_struct *t;
+	const struct cpumask *where;
 	int ret;
 
 	t = kthread_create_on_node(nri_poller_fn, nq, nq->ring->numa_node,
@@ -110,18 +131,20 @@ int nri_poller_start(struct nri_queue *nq)
 		       dev_name(&nq->ring->dev), nq->idx, PTR_ERR(t));
 		return PTR_ERR(t);
 	}
-	ret = set_cpus_allowed_ptr(t, nq->cpus);
+	nq->poller_cpu = nri_poller_cpu(nq);
+	where = nq->poller_cpu < 0 ? nq->cpus : cpumask_of(nq->poller_cpu);
+	ret = set_cpus_allowed_ptr(t, where);
 	if (ret) {
 		pr_err("%s: queue %u: cannot bind the SQ poller to CPUs %*pbl: error %d\n",
 		       dev_name(&nq->ring->dev), nq->idx,
-		       cpumask_pr_args(nq->cpus), ret);
+		       cpumask_pr_args(where), ret);
 		kthread_stop(t);
 		return ret;
 	}
 	/*
 	 * What kthread_bind_mask() (not exported) adds: nobody moves the
-	 * thread off its queue's CPUs. It has not run yet, so the flags are
-	 * still ours to set.
+	 * thread off its CPUs. It has not run yet, so the flags are still
+	 * ours to set.
 	 */
 	t->flags |= PF_NO_SETAFFINITY;
 	nq->poller = t;

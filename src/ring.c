@@ -504,6 +504,20 @@ static int nri_resolve_placement(struct nri_ring *ring, struct nri_config *cfg,
 		}
 		cpumask_copy(cpus, &cfg->cpus);
 	}
+	if (!cpumask_empty(&cfg->sq_poll_cpus)) {
+		if (!cfg->sq_poll) {
+			pr_err("%s: sq_poll_cpus %*pbl: the ring has no SQ poller (sq_poll=0)\n",
+			       name, cpumask_pr_args(&cfg->sq_poll_cpus));
+			return -EINVAL;
+		}
+		for_each_cpu(cpu, &cfg->sq_poll_cpus) {
+			if (!cpu_online(cpu)) {
+				pr_err("%s: sq_poll_cpus: CPU %u is offline\n",
+				       name, cpu);
+				return -EINVAL;
+			}
+		}
+	}
 
 	if (node == NUMA_NO_NODE) {
 		int dnode = ring->tgt.node;

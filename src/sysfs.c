@@ -355,6 +355,17 @@ static ssize_t nri_queue_cpus_online_show(struct nri_queue *nq, char *buf)
 }
 NRI_QUEUE_ATTR(cpus_online);
 
+/* Where the queue's SQ poller runs; empty without one. */
+static ssize_t nri_queue_sq_poll_cpus_show(struct nri_queue *nq, char *buf)
+{
+	if (!READ_ONCE(nq->poller))
+		return sysfs_emit(buf, "\n");
+	if (nq->poller_cpu >= 0)
+		return sysfs_emit(buf, "%d\n", nq->poller_cpu);
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(nq->cpus));
+}
+NRI_QUEUE_ATTR(sq_poll_cpus);
+
 static ssize_t nri_queue_hctx_show(struct nri_queue *nq, char *buf)
 {
 	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, nq->hctxs);
@@ -429,7 +440,7 @@ static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 NRI_QUEUE_ATTR(inflight);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_QUEUE_FIXED_ATTRS	10
+#define NRI_QUEUE_FIXED_ATTRS	11
 static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 					 NRI_NR_STATS + 1] = {
 	&nri_queue_attr_cpus.attr,
@@ -442,6 +453,7 @@ static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 	&nri_queue_attr_cq_entries.attr,
 	&nri_queue_attr_data_size.attr,
 	&nri_queue_attr_inflight.attr,
+	&nri_queue_attr_sq_poll_cpus.attr,
 };
 ATTRIBUTE_GROUPS(nri_queue);
 
