@@ -55,6 +55,8 @@ void usage_create(FILE *f)
 "      --sq-poll           a kernel thread per queue polls the SQ, so clients\n"
 "                          submit without system calls\n"
 "      --sq-poll-idle MS   the poller sleeps after MS idle milliseconds (1000)\n"
+"      --sq-poll-cpus LIST the pollers run on these CPUs, one each (queue i on\n"
+"                          the list's (i mod n)-th), not on the queues' CPUs\n"
 "      --poll              poll for completions on the device's poll queues\n"
 "                          (nvme.poll_queues=N) instead of taking interrupts\n"
 "  -h, --help              this text\n"
@@ -73,7 +75,8 @@ struct attr_val {
 enum {
 	A_DEVICE, A_CPUS, A_NODE, A_QUEUES, A_SQ, A_CQ, A_DATA, A_HUGE,
 	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_SQPOLL,
-	A_SQPOLL_IDLE, A_POLL, A_DIRECTIVES, A_TMIN, A_TMAX, A_TEARDOWN, A_NR
+	A_SQPOLL_IDLE, A_POLL, A_DIRECTIVES, A_TMIN, A_TMAX, A_TEARDOWN,
+	A_SQPOLL_CPUS, A_NR
 };
 
 static const char *attr_hint(int a, int err)
@@ -115,6 +118,10 @@ static const char *attr_hint(int a, int err)
 		return "--timeout-min and --timeout-max take milliseconds from 1000 to 86400000";
 	case A_TEARDOWN:
 		return "--teardown-timeout takes milliseconds from 1 to 86400000";
+	case A_SQPOLL_CPUS:
+		read_str("/sys/devices/system/cpu/online", online, sizeof(online));
+		snprintf(buf, sizeof(buf), "--sq-poll-cpus takes a list of online CPUs such as 2,3 (online: %s)", online);
+		return buf;
 	default:
 		return "";
 	}
@@ -198,6 +205,7 @@ int cmd_create(int argc, char **argv)
 		{ "poll", 0, NULL, 7 }, { "directives", 0, NULL, 8 },
 		{ "timeout-min", 1, NULL, 9 }, { "timeout-max", 1, NULL, 10 },
 		{ "teardown-timeout", 1, NULL, 11 },
+		{ "sq-poll-cpus", 1, NULL, 12 },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct attr_val a[A_NR] = {
@@ -222,6 +230,7 @@ int cmd_create(int argc, char **argv)
 		[A_TMIN] = { "timeout_min_ms", "--timeout-min" },
 		[A_TMAX] = { "timeout_max_ms", "--timeout-max" },
 		[A_TEARDOWN] = { "teardown_timeout_ms", "--teardown-timeout" },
+		[A_SQPOLL_CPUS] = { "sq_poll_cpus", "--sq-poll-cpus" },
 	};
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
@@ -262,6 +271,12 @@ int cmd_create(int argc, char **argv)
 		case 4: SETV(A_LBA_COUNT, optarg); break;
 		case 'O': SETV(A_OPCODES, optarg); break;
 		case 5: SETV(A_SQPOLL, "1"); break;
+		case 12:
+			if (!cpulist_syntax_ok(optarg))
+				usage_error(usage_create, "--sq-poll-cpus '%s' is not a CPU list such as 2,3", optarg);
+			SETV(A_SQPOLL_CPUS, optarg);
+			SETV(A_SQPOLL, "1");
+			break;
 		case 7: SETV(A_POLL, "1"); break;
 		case 8: SETV(A_DIRECTIVES, "1"); break;
 		case 9: case 10: case 11:
