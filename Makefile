@@ -129,7 +129,7 @@ soak: module userspace
 		scripts/vm-test.sh --show tests/guest/138-soak.sh
 
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh --fio
 
 clean:
 	-[ -z "$(KDIR)" ] || flock $(BUILD)/.kbuild.lock $(MAKE) $(KBUILD_ARGS) clean

@@ -8,6 +8,9 @@
 #
 # Idempotent: when everything is present it only checks and returns.
 # With --debug-kernel, also what building a kernel takes (make check-debug).
+# With --fio, also Debian's fio source (adding a deb-src entry for the same
+# archive when there is none) and fio built from it (scripts/build-fio.sh),
+# for the nvmering fio engine.
 
 set -euo pipefail
 
@@ -26,9 +29,14 @@ BASE_PKGS=(
 	sparse shellcheck
 	gcc-multilib
 )
-if [ "${1:-}" = --debug-kernel ]; then
-	BASE_PKGS+=(flex bison libelf-dev libssl-dev)
-fi
+want_fio=0
+for arg in "$@"; do
+	case $arg in
+	--debug-kernel) BASE_PKGS+=(flex bison libelf-dev libssl-dev) ;;
+	--fio) want_fio=1; BASE_PKGS+=(dpkg-dev) ;;
+	*) echo "install-deps: unknown option $arg (--debug-kernel, --fio)" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${BASE_PKGS[@]}"; do
@@ -75,6 +83,30 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt_update
 	echo "install-deps: installing ${missing[*]}"
 	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# deb-src for the archive the binary packages come from, for fio's source
+add_deb_src() {
+	local uri suite list=/etc/apt/sources.list.d/nvme-ring-io-src.sources
+
+	if apt-cache showsrc fio 2>/dev/null | grep -q '^Package: fio'; then
+		return 0
+	fi
+	uri=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '{ print $2; exit }')
+	[ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' \
+		/etc/apt/sources.list 2>/dev/null)
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	echo "install-deps: adding deb-src $uri $suite main ($list)"
+	printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$uri" "$suite" | $SUDO tee "$list" >/dev/null
+	updated=0
+	apt_update
+}
+if [ "$want_fio" = 1 ]; then
+	add_deb_src
+	"$(dirname "$0")/build-fio.sh"
 fi
 
 echo "install-deps: kernel ${abi}-amd64 (${src_ver}); all dependencies present"

@@ -206,6 +206,16 @@ for f in "$ubuild"/bin/* "$ubuild"/tests-bin/*; do
 		copy_with_libs "$f" "$root" "/usr/bin/${f##*/}"
 done
 
+# fio and the nvmering fio engine, when built (scripts/build-fio.sh, then
+# make userspace): /usr/bin/fio, /usr/lib/nvme-ring/nvmering-fio.so.
+if [ -x "$top/build/fio/fio" ]; then
+	copy_with_libs "$top/build/fio/fio" "$root" /usr/bin/fio
+fi
+if [ -f "$ubuild/fio/nvmering-fio.so" ]; then
+	install -D -m 0755 "$ubuild/fio/nvmering-fio.so" \
+		"$root/usr/lib/nvme-ring/nvmering-fio.so"
+fi
+
 # Tests: one folder, lib.sh next to them, LIST keeps the order.
 install -m 0644 "$top/tests/guest/lib.sh" "$root/tests/lib.sh"
 : >"$root/tests/LIST"
