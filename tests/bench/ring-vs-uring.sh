@@ -13,8 +13,10 @@
 #
 # Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=3,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
-# BENCH_ENGINES="ring ring-uring ring-sqpoll ring-cmd uring-pt uring-direct"
-# (the default; ring-poll is added when the
+# BENCH_ENGINES="ring ring-wait ring-uring ring-sqpoll ring-cmd uring-pt
+# uring-pt-wait uring-direct" (the default; the -wait engines are the
+# blocking clients, one call submitting a batch and waiting for one;
+# ring-poll is added when the
 # namespace has poll queues and BENCH_ENGINES is not set).
 
 # shellcheck source=tests/guest/lib.sh
@@ -25,7 +27,7 @@ REPEATS=${BENCH_REPEATS:-3}
 DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
 BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
-ENGINES=${BENCH_ENGINES:-"ring ring-uring ring-sqpoll ring-cmd uring-pt uring-direct"}
+ENGINES=${BENCH_ENGINES:-"ring ring-wait ring-uring ring-sqpoll ring-cmd uring-pt uring-pt-wait uring-direct"}
 RING=bench
 RES=/tmp/bench.results
 
@@ -125,10 +127,10 @@ run_once() {
 	rm -f /tmp/bench.ready.* /tmp/bench.out.*
 	for i in "${!cpus[@]}"; do
 		case $eng in
-		ring | ring-uring | ring-cmd) target=(--ring "$RING$i") ;;
+		ring | ring-wait | ring-uring | ring-cmd) target=(--ring "$RING$i") ;;
 		ring-sqpoll) target=(--ring "$SRING$i") ;;
 		ring-poll) target=(--ring "$PRING$i") ;;
-		uring-pt) target=(--dev "$ng") ;;
+		uring-pt | uring-pt-wait) target=(--dev "$ng") ;;
 		*) target=(--dev "$blk") ;;
 		esac
 		nri-bench --engine "${eng%-poll}" "${target[@]}" --cpu "${cpus[$i]}" \
@@ -275,16 +277,21 @@ for cfg in "${configs[@]}"; do
 done
 
 echo
-for r in ring ring-uring ring-sqpoll ring-cmd ring-poll; do
+for r in ring ring-wait ring-uring ring-sqpoll ring-cmd ring-poll; do
 	case " $ENGINES " in *" $r "*) ;; *) continue ;; esac
-	echo "== $r / io_uring passthrough: per-repeat paired ratio, median [min-max]"
+	# the blocking ring client against the blocking io_uring client
+	base=uring-pt
+	if [ "$r" = ring-wait ]; then
+		case " $ENGINES " in *" uring-pt-wait "*) base=uring-pt-wait ;; esac
+	fi
+	echo "== $r / $base: per-repeat paired ratio, median [min-max]"
 	printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"
 	for cfg in "${configs[@]}"; do
 		read -r -a cpus <<<"$cfg"
 		nc=${#cpus[@]}
 		for d in $DEPTHS; do
-			read -r rm rlo rhi <<<"$(paired "$r" uring-pt "$nc" "$d" iops)"
-			read -r em elo ehi <<<"$(paired "$r" uring-pt "$nc" "$d" eff)"
+			read -r rm rlo rhi <<<"$(paired "$r" "$base" "$nc" "$d" iops)"
+			read -r em elo ehi <<<"$(paired "$r" "$base" "$nc" "$d" eff)"
 			[ "$rm" != - ] || continue
 			printf '%7d %5d  %-22s %-22s\n' "$nc" "$d" \
 				"$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
