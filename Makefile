@@ -12,7 +12,8 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean
+.PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean \
+	install uninstall
 
 all: module
 
@@ -27,13 +28,31 @@ $(KSRC_CACHE)/.stamp: build/kernel.mk
 module: build/kernel.mk $(KSRC_CACHE)/.stamp
 	flock $(BUILD)/.kbuild.lock $(MAKE) $(KBUILD_ARGS) modules
 
-# userspace/Makefile builds into build/userspace/{bin,lib}.
+# userspace/Makefile builds into build/userspace/{bin,lib}; a development
+# build, where warnings are errors.
 userspace:
 	@if [ -f userspace/Makefile ]; then \
-		$(MAKE) -C userspace; \
+		$(MAKE) -C userspace DEVELOPER=1; \
 	else \
 		echo "userspace: no userspace/Makefile, nothing to build"; \
 	fi
+
+# Install on this machine (or into DESTDIR for a package): the module into
+# /lib/modules/$(KVER)/updates/ (then depmod, without DESTDIR), and the
+# library, its headers, pc file and man pages and nvme-ring under PREFIX
+# (LIBDIR, INCLUDEDIR, SBINDIR, MANDIR too; see userspace/Makefile). The
+# module is copied as built: unsigned and uncompressed, as DKMS does.
+PREFIX		?= /usr/local
+MODDIR		= $(DESTDIR)/lib/modules/$(KVER)/updates
+install: module
+	install -D -m 644 nvme_ring_io.ko $(MODDIR)/nvme_ring_io.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+uninstall: build/kernel.mk
+	rm -f $(MODDIR)/nvme_ring_io.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX)
 
 # Host unit tests of the userspace code.
 unit: userspace
