@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make install and make uninstall into a scratch DESTDIR, as a package
+# build would: every file where the variables say, the library by its real
+# name with its links, a pc file for the LIBDIR it went to, a program built
+# against the installed headers and library with pkg-config, and nothing
+# left after uninstall. Run from the top of the tree (make check does).
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+vars=(DESTDIR="$dest" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu)
+fail() {
+	echo "FAIL: install: $*"
+	exit 1
+}
+
+make -s -C "$top" install "${vars[@]}" >/dev/null || fail "make install"
+. "$top/build/kernel.mk"
+lib=$dest/usr/lib/x86_64-linux-gnu
+version=$(awk '/^Version:/ { print $2 }' "$lib/pkgconfig/libnvmering.pc")
+for f in "lib/modules/$KVER/updates/nvme_ring_io.ko" \
+	usr/sbin/nvme-ring usr/include/nvmering.h usr/include/nvmering-uring.h \
+	usr/include/linux/nvme_ring_io.h usr/share/man/man8/nvme-ring.8 \
+	usr/share/man/man3/libnvmering.3 \
+	usr/share/man/man3/nvmering_submit_and_wait.3 \
+	"usr/lib/x86_64-linux-gnu/libnvmering.so.$version" \
+	usr/lib/x86_64-linux-gnu/libnvmering.a; do
+	[ -f "$dest/$f" ] || fail "/$f is missing"
+done
+[ "$(readlink "$lib/libnvmering.so.1")" = "libnvmering.so.$version" ] ||
+	fail "libnvmering.so.1 does not point to the real name"
+[ "$(readlink "$lib/libnvmering.so")" = libnvmering.so.1 ] ||
+	fail "libnvmering.so does not point to the soname"
+soname=$(objdump -p "$lib/libnvmering.so.$version" | awk '/SONAME/ { print $2 }')
+[ "$soname" = libnvmering.so.1 ] || fail "soname is $soname"
+grep -qx 'libdir=/usr/lib/x86_64-linux-gnu' "$lib/pkgconfig/libnvmering.pc" ||
+	fail "the pc file's libdir: $(grep libdir= "$lib/pkgconfig/libnvmering.pc")"
+[ -z "$(ls "$dest/usr/bin" 2>/dev/null)" ] || fail "programs in bin: $(ls "$dest/usr/bin")"
+for f in "$dest"/usr/sbin/*; do
+	[ "${f##*/}" = nvme-ring ] || fail "more than nvme-ring in sbin: ${f##*/}"
+done
+
+# a consumer, through pkg-config, against what was installed
+cat >"$dest/use.c" <<'C'
+#include <nvmering.h>
+#include <nvmering-uring.h>
+int main(void)
+{
+	return nvmering_version_major() == NVMERING_VERSION_MAJOR ? 0 : 1;
+}
+C
+flags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$lib/pkgconfig \
+	pkg-config --cflags --libs libnvmering)
+# shellcheck disable=SC2086 # the flags are words
+cc -o "$dest/use" "$dest/use.c" $flags -luring || fail "a program against the installed library does not build: cc $flags"
+LD_LIBRARY_PATH=$lib "$dest/use" || fail "the program's library version differs"
+
+make -s -C "$top" uninstall "${vars[@]}" >/dev/null || fail "make uninstall"
+rm -f "$dest/use" "$dest/use.c"
+left=$(find "$dest" -type f -o -type l)
+[ -z "$left" ] || fail "left after uninstall: $left"
+echo "install: all files where the variables say, uninstall removes them; library $version"
