@@ -54,6 +54,13 @@
  * metadata) every read also brings its blocks' metadata into a buffer of
  * its own: in the ring's data area, or in user memory for passthrough.
  *
+ * With --sqpoll-cpu C the io_uring engines use an SQ thread
+ * (IORING_SETUP_SQPOLL, bound to CPU C with IORING_SETUP_SQ_AFF, idle
+ * after 1 s) instead of submitting themselves; the ring engines' SQ poller
+ * is the ring's (sq_poll, sq_poll_cpus). client_cpu_us_per_io is the
+ * client thread's own CPU time per I/O (getrusage RUSAGE_THREAD), without
+ * an SQ thread's or poller's.
+ *
  * With --ready FILE the client sets up, creates FILE and waits for SIGUSR1
  * before it starts, so that a script can start several clients together and
  * measure the system around the timed part only.
@@ -74,6 +81,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,8 +122,10 @@ static struct {
 	int json;
 	int poll;	/* --poll: hybrid COMPLETE (ring), IOPOLL (io_uring) */
 	int meta;	/* --meta: reads carry separate metadata buffers */
+	int sqpoll_cpu;	/* --sqpoll-cpu: io_uring SQ thread there, or -1 */
 } opt = {
 	.engine = ENG_RING, .queue = -1, .cpu = -1, .depth = 32, .batch = 16,
+	.sqpoll_cpu = -1,
 	.bs = 4096, .time = 3.0, .span = 1ULL << 30, .seed = 1,
 };
 
@@ -562,9 +572,18 @@ static void udir_prep(uint32_t idx, uint64_t off)
 
 static int uring_submit(uint32_t n)
 {
-	/* one io_uring_enter: submit, and run the deferred completions */
-	int ret = io_uring_submit_and_get_events(&uring);
+	/*
+	 * One io_uring_enter: submit, and run the deferred completions; with
+	 * an SQ thread, only publish (and wake it when it sleeps).
+	 */
+	int ret;
 
+	if (opt.sqpoll_cpu >= 0) {
+		/* what the SQ thread takes, it takes later: no count to check */
+		ret = io_uring_submit(&uring);
+		return ret < 0 ? ret : (int)n;
+	}
+	ret = io_uring_submit_and_get_events(&uring);
 	if (ret >= 0 && (uint32_t)ret != n)
 		return -EAGAIN;
 	return ret;
@@ -680,7 +699,15 @@ static void uring_init(void)
 	while (entries < opt.depth)
 		entries <<= 1;
 	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	if (opt.sqpoll_cpu >= 0) {
+		/* an SQ thread submits; deferred task work is not for it */
+		p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF;
+		p.sq_thread_cpu = (uint32_t)opt.sqpoll_cpu;
+		p.sq_thread_idle = 1000;
+	} else {
+		p.flags = IORING_SETUP_SINGLE_ISSUER |
+			  IORING_SETUP_DEFER_TASKRUN;
+	}
 	if (is_pt(opt.engine))
 		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 	if (opt.poll == 2)
@@ -730,6 +757,7 @@ static uint64_t stamp[MAX_DEPTH];
 static uint32_t done_idx[MAX_DEPTH];
 
 struct result {
+	double client_cpu_us;	/* this thread's CPU in the timed part */
 	uint64_t ios;
 	uint64_t errors;
 	uint64_t ns;
@@ -737,6 +765,17 @@ struct result {
 	uint64_t waits;
 	double lat_sum;
 };
+
+/* This thread's user and system CPU time, in microseconds. */
+static double thread_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		die("getrusage", errno);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static void run(const struct eng_ops *ops, struct result *res)
 {
@@ -749,6 +788,7 @@ static void run(const struct eng_ops *ops, struct result *res)
 	for (i = 0; i < depth; i++)
 		free_idx[i] = depth - 1 - i;
 	memset(res, 0, sizeof(*res));
+	res->client_cpu_us = -thread_cpu_us();
 	t0 = now = now_ns();
 	end = t0 + (uint64_t)(opt.time * 1e9);
 
@@ -811,6 +851,7 @@ static void run(const struct eng_ops *ops, struct result *res)
 			/* the timed part ends; drain without counting */
 			stopping = 1;
 			res->ns = now - t0;
+			res->client_cpu_us += thread_cpu_us();
 		}
 	}
 }
@@ -859,6 +900,8 @@ static void print_result(const struct result *r)
 	field(&n, "p999_us", "%.1f", lat_hist_pct(&hist, 99.9) / 1e3);
 	field(&n, "submits", "%" PRIu64, r->submits);
 	field(&n, "waits", "%" PRIu64, r->waits);
+	field(&n, "client_cpu_us_per_io", "%.2f",
+	      r->ios ? r->client_cpu_us / (double)r->ios : 0);
 	puts(opt.json ? "}" : "");
 	fflush(stdout);
 }
@@ -870,7 +913,8 @@ static void usage(void)
 		"                 [--dev /dev/ngXnY|/dev/nvmeXnY] [--queue Q] [--cpu C]\n"
 		"                 [--depth D] [--batch B] [--bs BYTES] [--time SECONDS]\n"
 		"                 [--span BYTES] [--lba-size BYTES] [--seed S]\n"
-		"                 [--ready FILE] [--poll hybrid|iopoll] [--meta] [-o json]\n"
+		"                 [--ready FILE] [--poll hybrid|iopoll] [--meta]\n"
+		"                 [--sqpoll-cpu C] [-o json]\n"
 		"engines: ring, ring-wait, ring-uring, ring-sqpoll, ring-cmd (a ring:\n"
 		"         --ring), uring-pt, uring-pt-wait (--dev /dev/ngXnY),\n"
 		"         uring-direct (--dev /dev/nvmeXnY)\n");
@@ -888,6 +932,7 @@ int main(int argc, char **argv)
 		{ "lba-size", 1, NULL, 'l' }, { "seed", 1, NULL, 'S' },
 		{ "ready", 1, NULL, 'R' }, { "output", 1, NULL, 'o' },
 		{ "poll", 1, NULL, 'P' }, { "meta", 0, NULL, 'M' },
+		{ "sqpoll-cpu", 1, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct eng_ops *ops;
@@ -918,6 +963,7 @@ int main(int argc, char **argv)
 		case 'S': opt.seed = strtoull(optarg, NULL, 0); break;
 		case 'R': opt.ready = optarg; break;
 		case 'M': opt.meta = 1; break;
+		case 'Q': opt.sqpoll_cpu = atoi(optarg); break;
 		case 'P':
 			if (!strcmp(optarg, "hybrid"))
 				opt.poll = 1;
@@ -938,6 +984,9 @@ int main(int argc, char **argv)
 	if (optind != argc || !opt.depth || opt.depth > MAX_DEPTH ||
 	    !opt.batch || !opt.bs || opt.bs % 512 || opt.time <= 0)
 		usage();
+	if (opt.sqpoll_cpu >= 0 && is_ring(opt.engine))
+		die("--sqpoll-cpu: io_uring engines only (a ring's SQ poller is its sq_poll and sq_poll_cpus)",
+		    EINVAL);
 	/* with --cpu and no --queue, a ring uses the queue serving that CPU */
 	if (is_ring(opt.engine) && opt.cpu >= 0 && opt.queue < 0) {
 		cpu_set_t set;

@@ -38,6 +38,13 @@ run ring-cmd --engine ring-cmd --ring nb
 run ring-sqpoll --engine ring-sqpoll --ring nbsq
 run uring-pt --engine uring-pt --dev "$ng"
 run uring-pt-wait --engine uring-pt-wait --dev "$ng"
+# an io_uring SQ thread on another CPU; the client's own CPU is reported
+sqcpu=$(online_cpus | tail -n 1)
+run uring-pt-sqpoll --engine uring-pt --dev "$ng" --sqpoll-cpu "$sqcpu"
+out=$(nri-bench --engine uring-pt --dev "$ng" --sqpoll-cpu "$sqcpu" --cpu "$cpu" \
+	--depth 8 --time 0.3) || fail "uring-pt with an SQ thread: $out"
+grep -q ' client_cpu_us_per_io=[0-9]' <<<"$out" || fail "no client_cpu_us_per_io: $out"
+expect_fail nri-bench --engine ring --ring nb --sqpoll-cpu 0 --time 0.1
 run uring-direct --engine uring-direct --dev "$blk"
 
 # JSON: one object with the same counts
