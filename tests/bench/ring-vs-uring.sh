@@ -11,13 +11,25 @@
 # and the ratios ring / io_uring passthrough. A benchmark, not a test: it
 # fails only when a client reports an error.
 #
+# Each path runs in every mode it has, and the comparison is best against
+# best: for each depth, the ring's mode with the lowest CPU per I/O against
+# io_uring passthrough's. The ring's modes: ring (SUBMIT, COMPLETE when
+# nothing is ready), ring-wait (blocking: one SUBMIT that also waits),
+# ring-uring (URING_KICK/URING_WAIT_CQ), ring-cmd (commands in io_uring
+# SQEs), ring-sqpoll (SQ poller on the client's CPU), ring-sqpoll-cpu (SQ
+# poller on another CPU, sq_poll_cpus), and with poll queues ring-poll and
+# ring-wait-poll (a polled ring). io_uring passthrough's: uring-pt (greedy:
+# submit and reap, block only when nothing is ready), uring-pt-wait
+# (blocking: io_uring_submit_and_wait for a batch), uring-pt-sqpoll (SQ
+# thread on the same other CPU, sq_thread_cpu), and with poll queues
+# uring-pt-iopoll. uring-direct (O_DIRECT reads on the block device) is a
+# reference, not an anchor. Pollers run on a second CPU of each client's
+# node; CPU per I/O counts every vCPU, so the poller's too, and "client
+# us/IO" the client thread's alone.
+#
 # Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=3,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
-# BENCH_ENGINES="ring ring-wait ring-uring ring-sqpoll ring-cmd uring-pt
-# uring-pt-wait uring-direct" (the default; the -wait engines are the
-# blocking clients, one call submitting a batch and waiting for one;
-# ring-poll is added when the
-# namespace has poll queues and BENCH_ENGINES is not set).
+# BENCH_ENGINES (default: every mode above the VM has).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +39,9 @@ REPEATS=${BENCH_REPEATS:-3}
 DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
 BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
-ENGINES=${BENCH_ENGINES:-"ring ring-wait ring-uring ring-sqpoll ring-cmd uring-pt uring-pt-wait uring-direct"}
+ENGINES=${BENCH_ENGINES:-"ring ring-wait ring-uring ring-sqpoll ring-sqpoll-cpu ring-cmd uring-pt uring-pt-wait uring-pt-sqpoll uring-direct"}
+RING_MODES="ring ring-wait ring-uring ring-cmd ring-sqpoll ring-sqpoll-cpu ring-poll ring-wait-poll"
+PT_MODES="uring-pt uring-pt-wait uring-pt-sqpoll uring-pt-iopoll"
 RING=bench
 RES=/tmp/bench.results
 
@@ -53,8 +67,16 @@ else
 	info "one NUMA node: no one-client-per-queue runs"
 fi
 read -r -a ccpus <<<"${configs[-1]}"
+# each client's poller CPU: another CPU of its node, else any other one
+pcpus=()
+for c in "${ccpus[@]}"; do
+	p=$(node_cpus "$(node_of_cpu "$c")" | grep -vx "$c" | head -n 1)
+	[ -n "$p" ] || p=$(online_cpus | grep -vx "$c" | head -n 1)
+	pcpus+=("${p:-$c}")
+done
 
 SRING=benchsqp
+CRING=benchsqc
 PRING=benchpoll
 # shellcheck disable=SC2317 # called through the trap
 rings_down() {
@@ -63,6 +85,7 @@ rings_down() {
 	for i in "${!ccpus[@]}"; do
 		ring_down "$RING$i"
 		ring_down "$SRING$i"
+		ring_down "$CRING$i"
 		ring_down "$PRING$i"
 	done
 }
@@ -71,6 +94,7 @@ polled=1
 for i in "${!ccpus[@]}"; do
 	ring_up "$RING$i" cpus="${ccpus[$i]}"
 	ring_up "$SRING$i" cpus="${ccpus[$i]}" sq_poll=1
+	ring_up "$CRING$i" cpus="${ccpus[$i]}" sq_poll=1 sq_poll_cpus="${pcpus[$i]}"
 	# polled too, when the namespace has poll queues (nvme.poll_queues)
 	[ "$polled" = 1 ] || continue
 	if ! mkdir "$NRI_CFS/$PRING$i" 2>/dev/null; then
@@ -86,12 +110,10 @@ for i in "${!ccpus[@]}"; do
 	fi
 done
 if [ "$polled" = 1 ]; then
-	case " $ENGINES " in
-	*" ring-poll "*) ;;
-	*) [ -n "${BENCH_ENGINES:-}" ] || ENGINES="$ENGINES ring-poll" ;;
-	esac
+	[ -n "${BENCH_ENGINES:-}" ] ||
+		ENGINES="$ENGINES ring-poll ring-wait-poll uring-pt-iopoll"
 else
-	info "no polled ring (no poll queues): no ring-poll runs"
+	info "no polled ring (no poll queues): no ring-poll, ring-wait-poll or uring-pt-iopoll runs"
 fi
 
 echo "== setup"
@@ -106,7 +128,7 @@ for i in "${!ccpus[@]}"; do
 	done
 done
 echo "runs: ${TIME}s each, $REPEATS repeats, depths $DEPTHS, batch $BATCH, 4 KiB random reads over $((SPAN >> 20)) MiB"
-echo "clients: $(for c in "${configs[@]}"; do printf '[CPU %s] ' "$c"; done)"
+echo "clients: $(for c in "${configs[@]}"; do printf '[CPU %s] ' "$c"; done); pollers (ring-sqpoll-cpu, uring-pt-sqpoll) on CPU ${pcpus[*]}"
 
 # non-idle jiffies and all-CPU idle + iowait from /proc/stat
 stat_idle() {
@@ -118,6 +140,7 @@ nerr=0
 # run_once ENGINE DEPTH REPEAT CPU...: one run; appends a result line
 #   engine clients depth repeat iops cpu_us_per_io p50_us p99_us p999_us
 #   calls_per_io (submit and wait system calls per I/O) ios
+#   client_cpu_us_per_io (the client threads' own CPU)
 run_once() {
 	local eng=$1 depth=$2 rep=$3 i pid rc target
 	shift 3
@@ -126,14 +149,19 @@ run_once() {
 
 	rm -f /tmp/bench.ready.* /tmp/bench.out.*
 	for i in "${!cpus[@]}"; do
+		# the engine nri-bench runs, and its target
 		case $eng in
-		ring | ring-wait | ring-uring | ring-cmd) target=(--ring "$RING$i") ;;
-		ring-sqpoll) target=(--ring "$SRING$i") ;;
-		ring-poll) target=(--ring "$PRING$i") ;;
-		uring-pt | uring-pt-wait) target=(--dev "$ng") ;;
-		*) target=(--dev "$blk") ;;
+		ring | ring-wait | ring-uring | ring-cmd) target=(--engine "$eng" --ring "$RING$i") ;;
+		ring-sqpoll) target=(--engine ring-sqpoll --ring "$SRING$i") ;;
+		ring-sqpoll-cpu) target=(--engine ring-sqpoll --ring "$CRING$i") ;;
+		ring-poll) target=(--engine ring --ring "$PRING$i") ;;
+		ring-wait-poll) target=(--engine ring-wait --ring "$PRING$i") ;;
+		uring-pt | uring-pt-wait) target=(--engine "$eng" --dev "$ng") ;;
+		uring-pt-sqpoll) target=(--engine uring-pt --dev "$ng" --sqpoll-cpu "${pcpus[$i]}") ;;
+		uring-pt-iopoll) target=(--engine uring-pt --dev "$ng" --poll iopoll) ;;
+		*) target=(--engine "$eng" --dev "$blk") ;;
 		esac
-		nri-bench --engine "${eng%-poll}" "${target[@]}" --cpu "${cpus[$i]}" \
+		nri-bench "${target[@]}" --cpu "${cpus[$i]}" \
 			--depth "$depth" --batch "$BATCH" --time "$TIME" \
 			--span "$SPAN" --seed $((rep * 100 + i + 1)) \
 			--ready "/tmp/bench.ready.$i" >"/tmp/bench.out.$i" 2>&1 &
@@ -168,12 +196,14 @@ run_once() {
 	t1=$EPOCHREALTIME
 	i1=$(stat_idle)
 	echo "NRI-MARK end $eng ${#cpus[@]} $depth $rep"
-	# The SQ pollers spin on the clients' CPUs for sq_poll_idle_ms after
-	# the last submission: let them go to sleep before the next run, which
-	# they would otherwise slow down.
-	if [ "$eng" = ring-sqpoll ]; then
+	# The SQ pollers (and io_uring's SQ threads) spin for their idle time
+	# (1 s) after the last submission: let them go to sleep before the
+	# next run, which they would otherwise slow down.
+	case $eng in
+	*sqpoll*)
 		sleep "$(awk -v ms="$(cat "$NRI_CFS/${SRING}0/sq_poll_idle_ms")" 'BEGIN { print ms / 1000 + 0.2 }')"
-	fi
+		;;
+	esac
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}:"
 		cat "${outs[@]}"
@@ -191,6 +221,7 @@ run_once() {
 		}
 		ios += v["ios"]; iops += v["iops"]
 		calls += v["submits"] + v["waits"]
+		ccpu += v["client_cpu_us_per_io"] * v["ios"]
 		if (v["p50_us"] > p50) p50 = v["p50_us"]
 		if (v["p99_us"] > p99) p99 = v["p99_us"]
 		if (v["p999_us"] > p999) p999 = v["p999_us"]
@@ -199,8 +230,9 @@ run_once() {
 		if (!ios)
 			exit 1
 		busy = ncpu * (t1 - t0) - (i1 - i0) / 100
-		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f %.3f %d\n", eng, nc, d,
-			rep, iops, busy * 1e6 / ios, p50, p99, p999, calls / ios, ios
+		printf "%s %d %d %d %.0f %.2f %.1f %.1f %.1f %.3f %d %.2f\n", eng, nc, d,
+			rep, iops, busy * 1e6 / ios, p50, p99, p999, calls / ios, ios,
+			ccpu / ios
 	}' >>"$RES" || {
 		echo "FAIL: $eng depth $depth on CPUs ${cpus[*]}: no I/O reported:"
 		cat "${outs[@]}"
@@ -256,8 +288,8 @@ paired() {
 }
 
 echo
-echo "== results: median [min-max] of $REPEATS repeats; CPU/IO is non-idle guest CPU (all vCPUs) per I/O"
-printf '%-13s %7s %5s  %-26s %9s %10s %9s %9s %9s\n' engine clients depth "IOPS" "CPU us/IO" "IOPS/CPU-s" "p50 us" "p99 us" "calls/IO"
+echo "== results: median [min-max] of $REPEATS repeats; CPU/IO is non-idle guest CPU (all vCPUs) per I/O, client us/IO the client threads' own"
+printf '%-16s %7s %5s  %-26s %9s %10s %9s %9s %9s %9s\n' engine clients depth "IOPS" "CPU us/IO" "IOPS/CPU-s" "client us" "p50 us" "p99 us" "calls/IO"
 for cfg in "${configs[@]}"; do
 	read -r -a cpus <<<"$cfg"
 	nc=${#cpus[@]}
@@ -269,47 +301,139 @@ for cfg in "${configs[@]}"; do
 			read -r pm _ <<<"$(col "$eng" "$nc" "$d" 7 | median_range)"
 			read -r qm _ <<<"$(col "$eng" "$nc" "$d" 8 | median_range)"
 			read -r km _ <<<"$(col "$eng" "$nc" "$d" 10 | median_range)"
-			printf '%-13s %7d %5d  %-26s %9.2f %10.0f %9s %9s %9s\n' "$eng" "$nc" "$d" \
+			read -r um _ <<<"$(col "$eng" "$nc" "$d" 12 | median_range)"
+			printf '%-16s %7d %5d  %-26s %9.2f %10.0f %9.2f %9s %9s %9s\n' "$eng" "$nc" "$d" \
 				"$(printf '%.0f [%.0f-%.0f]' "$im" "$ilo" "$ihi")" "$cm" \
-				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$pm" "$qm" "$km"
+				"$(awk -v c="$cm" 'BEGIN { print (c > 0) ? 1e6 / c : 0 }')" "$um" "$pm" "$qm" "$km"
 		done
 	done
 done
 
+# has ENGINE: true when ENGINE runs
+has() {
+	case " $ENGINES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# best MODES CLIENTS DEPTH FIELD: the mode of MODES that ran with the lowest
+# median FIELD (6: CPU per I/O, 7: p50), "-" when none ran
+best() {
+	local modes=$1 nc=$2 d=$3 f=$4 eng m bm=- bv=
+	for eng in $modes; do
+		has "$eng" || continue
+		read -r m _ <<<"$(col "$eng" "$nc" "$d" "$f" | median_range)"
+		[ "$m" != - ] || continue
+		if [ -z "$bv" ] || awk -v a="$m" -v b="$bv" 'BEGIN { exit !(a < b) }'; then
+			bm=$eng
+			bv=$m
+		fi
+	done
+	echo "$bm"
+}
+
+# ratio_line A B CLIENTS DEPTH: "IOPS x [..] IOPS/CPU-s x [..]" of A to B
+ratio_line() {
+	local rm rlo rhi em elo ehi
+	read -r rm rlo rhi <<<"$(paired "$1" "$2" "$3" "$4" iops)"
+	read -r em elo ehi <<<"$(paired "$1" "$2" "$3" "$4" eff)"
+	[ "$rm" != - ] || return 1
+	printf '%-22s %-22s' "$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
+		"$(printf '%.2fx [%.2f-%.2f]' "$em" "$elo" "$ehi")"
+}
+
 echo
-for r in ring ring-wait ring-uring ring-sqpoll ring-cmd ring-poll; do
-	case " $ENGINES " in *" $r "*) ;; *) continue ;; esac
-	# the blocking ring client against the blocking io_uring client
-	base=uring-pt
-	if [ "$r" = ring-wait ]; then
-		case " $ENGINES " in *" uring-pt-wait "*) base=uring-pt-wait ;; esac
-	fi
+echo "== best against best: each path's mode with the lowest CPU per I/O, per-repeat paired ratio ring / io_uring passthrough, median [min-max]"
+printf '%7s %5s  %-16s %-16s %-22s %-22s\n' clients depth "ring best" "io_uring best" "IOPS" "IOPS per CPU-second"
+for cfg in "${configs[@]}"; do
+	read -r -a cpus <<<"$cfg"
+	nc=${#cpus[@]}
+	for d in $DEPTHS; do
+		rb=$(best "$RING_MODES" "$nc" "$d" 6)
+		ub=$(best "$PT_MODES" "$nc" "$d" 6)
+		if [ "$rb" = - ] || [ "$ub" = - ]; then continue; fi
+		printf '%7d %5d  %-16s %-16s %s\n' "$nc" "$d" "$rb" "$ub" "$(ratio_line "$rb" "$ub" "$nc" "$d")"
+	done
+done
+
+echo
+for r in ring ring-wait ring-uring ring-cmd ring-sqpoll ring-sqpoll-cpu ring-poll ring-wait-poll; do
+	has "$r" || continue
+	# the like client on the other side
+	case $r in
+	ring-wait | ring-wait-poll) base=uring-pt-wait ;;
+	ring-sqpoll-cpu) base=uring-pt-sqpoll ;;
+	ring-poll) base=uring-pt-iopoll ;;
+	*) base=uring-pt ;;
+	esac
+	has "$base" || base=uring-pt
 	echo "== $r / $base: per-repeat paired ratio, median [min-max]"
 	printf '%7s %5s  %-22s %-22s\n' clients depth "IOPS" "IOPS per CPU-second"
 	for cfg in "${configs[@]}"; do
 		read -r -a cpus <<<"$cfg"
 		nc=${#cpus[@]}
 		for d in $DEPTHS; do
-			read -r rm rlo rhi <<<"$(paired "$r" "$base" "$nc" "$d" iops)"
-			read -r em elo ehi <<<"$(paired "$r" "$base" "$nc" "$d" eff)"
-			[ "$rm" != - ] || continue
-			printf '%7d %5d  %-22s %-22s\n' "$nc" "$d" \
-				"$(printf '%.2fx [%.2f-%.2f]' "$rm" "$rlo" "$rhi")" \
-				"$(printf '%.2fx [%.2f-%.2f]' "$em" "$elo" "$ehi")"
+			line=$(ratio_line "$r" "$base" "$nc" "$d") || continue
+			printf '%7d %5d  %s\n' "$nc" "$d" "$line"
 		done
 	done
 done
-read -r em _ <<<"$(paired ring uring-pt 1 32 eff)"
-if [ "$em" != - ]; then
-	if awk -v r="$em" 'BEGIN { exit !(r >= 1.5) }'; then
-		echo "target (ring >= 1.5x the IOPS per CPU-second of io_uring passthrough at depth 32, one client): met, ${em}x"
+
+# the SQ pollers on another CPU: the client's own CPU per I/O too
+if has ring-sqpoll-cpu && has uring-pt-sqpoll; then
+	echo
+	echo "== SQ pollers on CPU ${pcpus[*]}: ring-sqpoll-cpu against uring-pt-sqpoll (medians; CPU counts the poller)"
+	printf '%7s %5s  %-26s %-26s\n' clients depth "total CPU us/IO ring/io_uring" "client us/IO ring/io_uring"
+	for cfg in "${configs[@]}"; do
+		read -r -a cpus <<<"$cfg"
+		nc=${#cpus[@]}
+		for d in $DEPTHS; do
+			read -r a _ <<<"$(col ring-sqpoll-cpu "$nc" "$d" 6 | median_range)"
+			read -r b _ <<<"$(col uring-pt-sqpoll "$nc" "$d" 6 | median_range)"
+			read -r ca _ <<<"$(col ring-sqpoll-cpu "$nc" "$d" 12 | median_range)"
+			read -r cb _ <<<"$(col uring-pt-sqpoll "$nc" "$d" 12 | median_range)"
+			if [ "$a" = - ] || [ "$b" = - ]; then continue; fi
+			printf '%7d %5d  %-26s %-26s\n' "$nc" "$d" "$a / $b" "$ca / $cb"
+		done
+	done
+fi
+
+# target LABEL VALUE THRESHOLD: a met / NOT met line
+target() {
+	if [ "$2" = - ]; then
+		echo "target ($1): not measured"
+	elif awk -v r="$2" -v t="$3" 'BEGIN { exit !(r >= t) }'; then
+		echo "target ($1): met, ${2}x"
 	else
-		echo "target (ring >= 1.5x the IOPS per CPU-second of io_uring passthrough at depth 32, one client): NOT met, ${em}x"
+		echo "target ($1): NOT met, ${2}x"
+	fi
+}
+
+echo
+rb=$(best "$RING_MODES" 1 32 6)
+ub=$(best "$PT_MODES" 1 32 6)
+em=-
+[ "$rb" = - ] || [ "$ub" = - ] || read -r em _ <<<"$(paired "$rb" "$ub" 1 32 eff)"
+target "ring's best ($rb) >= 1.3x the IOPS per CPU-second of io_uring passthrough's best ($ub), depth 32, one client" "$em" 1.3
+target "the project's goal: the same >= 1.5x" "$em" 1.5
+em=-
+read -r em _ <<<"$(paired ring-wait uring-pt-wait 1 32 eff)"
+target "blocking ring client (ring-wait) >= 1.0x the IOPS per CPU-second of the blocking io_uring client (uring-pt-wait), depth 32, one client" "$em" 1.0
+rb=$(best "$RING_MODES" 1 1 7)
+ub=$(best "$PT_MODES" 1 1 7)
+if [ "$rb" != - ] && [ "$ub" != - ]; then
+	read -r rp _ <<<"$(col "$rb" 1 1 7 | median_range)"
+	read -r up _ <<<"$(col "$ub" 1 1 7 | median_range)"
+	read -r rq _ <<<"$(col "$rb" 1 1 8 | median_range)"
+	read -r uq _ <<<"$(col "$ub" 1 1 8 | median_range)"
+	if awk -v a="$rp" -v b="$up" -v c="$rq" -v e="$uq" 'BEGIN { exit !(a <= b && c <= e) }'; then
+		echo "target (depth 1 latency, ring's best $rb no worse than io_uring's best $ub): met, p50 $rp/$up us, p99 $rq/$uq us"
+	else
+		echo "target (depth 1 latency, ring's best $rb no worse than io_uring's best $ub): NOT met, p50 $rp/$up us, p99 $rq/$uq us"
 	fi
 fi
 
 echo
-echo "== raw: engine clients depth repeat IOPS CPU-us/IO p50 p99 p99.9 calls/IO"
+echo "== raw: engine clients depth repeat IOPS CPU-us/IO p50 p99 p99.9 calls/IO ios client-us/IO"
 cat "$RES"
 
 [ "$nerr" -eq 0 ] || fail "$nerr run(s) failed"
