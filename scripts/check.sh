@@ -8,6 +8,8 @@
 #   lint/checkpatch, lint/W=1, lint/sparse, lint/shellcheck
 #   unit/...                               'make -C userspace test': each TAP
 #                                          line it prints, or one item if none
+#   host/<test>                            tests/host/*.sh on the build
+#                                          machine (make install, ...)
 #   guest/<test>                           tests/guest/*.sh in the default VM
 #                                          (but those whose TOPOLOGY line is
 #                                          just "poll")
@@ -135,6 +137,17 @@ if [ -f userspace/Makefile ] && grep -q '^test:' userspace/Makefile; then
 else
 	item skip unit "no 'test' target in userspace/Makefile"
 fi
+
+# what is checked on the build machine itself, not in the VM
+for t in tests/host/*.sh; do
+	[ -f "$t" ] || continue
+	b=$(basename "$t" .sh)
+	if step "host/$b" "$log/host-$b.log" "$t"; then
+		item pass "host/$b"
+	else
+		item fail "host/$b" "see build/check/host-$b.log"
+	fi
+done
 
 if [ "$module_ok" = 1 ]; then
 	shopt -s nullglob
