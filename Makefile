@@ -86,12 +86,13 @@ demo: deps
 # keeps the host's storage out of the figures; runs take minutes, not the
 # tests' two. The guest reads the TSC for time (BENCH_CMDLINE): its default
 # clock source under emulation, the HPET, makes every clock read a trip
-# through QEMU's global lock. The host's perf, when it has one, goes into
-# the guest for the profile.
+# through QEMU's global lock. nvme_core.multipath=N lets rings bind the
+# device-free nvme-loop namespace (ring-vs-uring-loop.sh). The host's perf,
+# when it has one, goes into the guest for the profile.
 # The host also records the CPU its vCPU threads use in each run
 # (VM_HOST_CPU, scripts/bench-host-cpu.sh): under TCG the guest counts as
 # busy the time a vCPU waits for QEMU's global lock.
-BENCH_CMDLINE ?= clocksource=tsc tsc=reliable
+BENCH_CMDLINE ?= clocksource=tsc tsc=reliable nvme_core.multipath=N
 bench: module userspace
 	@set -- tests/bench/*.sh; \
 	if [ ! -f "$$1" ]; then \

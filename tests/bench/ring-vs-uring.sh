@@ -29,7 +29,9 @@
 #
 # Knobs (environment): BENCH_TIME=2 seconds a run, BENCH_REPEATS=3,
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
-# BENCH_ENGINES (default: every mode above the VM has).
+# BENCH_ENGINES (default: every mode above the VM has), BENCH_NS (the
+# namespace, default the first; ring-vs-uring-loop.sh sets it to a
+# device-free one).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +48,7 @@ RING=bench
 RES=/tmp/bench.results
 
 ring_test nri-bench
+ns=${BENCH_NS:-$ns}
 blk=/dev/$ns
 ng=$(ns_generic_dev "$ns")
 [ -b "$blk" ] || skip "$blk is not a block device"
@@ -92,9 +95,9 @@ rings_down() {
 trap rings_down EXIT
 polled=1
 for i in "${!ccpus[@]}"; do
-	ring_up "$RING$i" cpus="${ccpus[$i]}"
-	ring_up "$SRING$i" cpus="${ccpus[$i]}" sq_poll=1
-	ring_up "$CRING$i" cpus="${ccpus[$i]}" sq_poll=1 sq_poll_cpus="${pcpus[$i]}"
+	ring_up "$RING$i" device="$blk" cpus="${ccpus[$i]}"
+	ring_up "$SRING$i" device="$blk" cpus="${ccpus[$i]}" sq_poll=1
+	ring_up "$CRING$i" device="$blk" cpus="${ccpus[$i]}" sq_poll=1 sq_poll_cpus="${pcpus[$i]}"
 	# polled too, when the namespace has poll queues (nvme.poll_queues)
 	[ "$polled" = 1 ] || continue
 	if ! mkdir "$NRI_CFS/$PRING$i" 2>/dev/null; then
@@ -402,9 +405,9 @@ target() {
 	if [ "$2" = - ]; then
 		echo "target ($1): not measured"
 	elif awk -v r="$2" -v t="$3" 'BEGIN { exit !(r >= t) }'; then
-		echo "target ($1): met, ${2}x"
+		printf 'target (%s): met, %.2fx\n' "$1" "$2"
 	else
-		echo "target ($1): NOT met, ${2}x"
+		printf 'target (%s): NOT met, %.2fx\n' "$1" "$2"
 	fi
 }
 
