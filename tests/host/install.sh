@@ -27,6 +27,7 @@ for f in "lib/modules/$KVER/updates/nvme_ring_io.ko" \
 	usr/include/linux/nvme_ring_io.h usr/share/man/man8/nvme-ring.8 \
 	usr/share/man/man3/libnvmering.3 \
 	usr/share/man/man3/nvmering_submit_and_wait.3 \
+	usr/lib/systemd/system/nvme-ring.service usr/lib/modules-load.d/nvme-ring.conf \
 	"usr/lib/x86_64-linux-gnu/libnvmering.so.$version" \
 	usr/lib/x86_64-linux-gnu/libnvmering.a; do
 	[ -f "$dest/$f" ] || fail "/$f is missing"
@@ -39,6 +40,8 @@ soname=$(objdump -p "$lib/libnvmering.so.$version" | awk '/SONAME/ { print $2 }'
 [ "$soname" = libnvmering.so.1 ] || fail "soname is $soname"
 grep -qx 'libdir=/usr/lib/x86_64-linux-gnu' "$lib/pkgconfig/libnvmering.pc" ||
 	fail "the pc file's libdir: $(grep libdir= "$lib/pkgconfig/libnvmering.pc")"
+grep -qx 'ExecStart=/usr/sbin/nvme-ring restore' "$dest/usr/lib/systemd/system/nvme-ring.service" ||
+	fail "nvme-ring.service does not run /usr/sbin/nvme-ring restore"
 [ -z "$(ls "$dest/usr/bin" 2>/dev/null)" ] || fail "programs in bin: $(ls "$dest/usr/bin")"
 for f in "$dest"/usr/sbin/*; do
 	[ "${f##*/}" = nvme-ring ] || fail "more than nvme-ring in sbin: ${f##*/}"

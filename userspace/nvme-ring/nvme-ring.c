@@ -63,6 +63,10 @@ static void usage_main(FILE *f)
 "  show NAME [-o json]              configuration and queues of a ring\n"
 "  stat NAME [-i S] [-c N] [-o json] counters, or rates every S seconds\n"
 "  perf NAME [...]                  measure (and verify) I/O through a ring\n"
+"  save [FILE]                      write the rings' configuration to FILE\n"
+"                                   (/etc/nvme-ring/rings.json)\n"
+"  restore [FILE]                   make the saved rings again\n"
+"  clear                            destroy every configured ring\n"
 "  help [COMMAND]                   this text, or a command's\n"
 "  version                          the tool's version\n"
 "\n"
@@ -80,6 +84,9 @@ static const struct {
 	{ "show", cmd_show, usage_show },
 	{ "stat", cmd_stat, usage_stat },
 	{ "perf", cmd_perf, usage_perf },
+	{ "save", cmd_save, usage_save },
+	{ "restore", cmd_restore, usage_restore },
+	{ "clear", cmd_clear, usage_clear },
 };
 
 int main(int argc, char **argv)

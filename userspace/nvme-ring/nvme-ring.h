@@ -39,12 +39,18 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_perf(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_clear(int argc, char **argv);
 void usage_create(FILE *f);
 void usage_destroy(FILE *f);
 void usage_list(FILE *f);
 void usage_show(FILE *f);
 void usage_stat(FILE *f);
 void usage_perf(FILE *f);
+void usage_save(FILE *f);
+void usage_restore(FILE *f);
+void usage_clear(FILE *f);
 
 /* parse.c */
 int parse_size(const char *s, uint64_t *out);
@@ -61,6 +67,7 @@ int simple_opts(int argc, char **argv, void (*usage)(FILE *), bool *json);
 const char *need_name(int argc, char **argv, int ind, void (*usage)(FILE *));
 
 /* output.c: JSON, one value per line in a fixed key order */
+void j_output(FILE *f);
 void j_open(const char *key, char brace);
 void j_close(char brace);
 void j_str(const char *key, const char *val);

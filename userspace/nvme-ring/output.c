@@ -16,39 +16,48 @@
 static struct {
 	int depth;
 	bool comma[16];
+	FILE *out;		/* NULL: stdout */
 } js;
+
+#define JOUT	(js.out ? js.out : stdout)
+
+/* Where the JSON goes from now on (NULL: stdout). */
+void j_output(FILE *f)
+{
+	js.out = f;
+}
 
 static void j_sep(const char *key)
 {
 	if (js.depth) {
-		fputs(js.comma[js.depth] ? ",\n" : "\n", stdout);
-		printf("%*s", js.depth * 2, "");
+		fputs(js.comma[js.depth] ? ",\n" : "\n", JOUT);
+		fprintf(JOUT, "%*s", js.depth * 2, "");
 	}
 	js.comma[js.depth] = true;
 	if (key)
-		printf("\"%s\": ", key);
+		fprintf(JOUT, "\"%s\": ", key);
 }
 
 static void j_strval(const char *s)
 {
-	putchar('"');
+	fputc('"', JOUT);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			fprintf(JOUT, "\\%c", c);
 		else if (c < 0x20)
-			printf("\\u%04x", c);
+			fprintf(JOUT, "\\u%04x", c);
 		else
-			putchar(c);
+			fputc(c, JOUT);
 	}
-	putchar('"');
+	fputc('"', JOUT);
 }
 
 void j_open(const char *key, char brace)
 {
 	j_sep(key);
-	putchar(brace);
+	fputc(brace, JOUT);
 	js.depth++;
 	js.comma[js.depth] = false;
 }
@@ -59,10 +68,10 @@ void j_close(char brace)
 
 	js.depth--;
 	if (any)
-		printf("\n%*s", js.depth * 2, "");
-	putchar(brace);
+		fprintf(JOUT, "\n%*s", js.depth * 2, "");
+	fputc(brace, JOUT);
 	if (!js.depth)
-		putchar('\n');
+		fputc('\n', JOUT);
 }
 
 void j_str(const char *key, const char *val)
@@ -74,25 +83,25 @@ void j_str(const char *key, const char *val)
 void j_u64(const char *key, uint64_t v)
 {
 	j_sep(key);
-	printf("%" PRIu64, v);
+	fprintf(JOUT, "%" PRIu64, v);
 }
 
 void j_i64(const char *key, int64_t v)
 {
 	j_sep(key);
-	printf("%" PRId64, v);
+	fprintf(JOUT, "%" PRId64, v);
 }
 
 void j_dbl(const char *key, double v)
 {
 	j_sep(key);
-	printf("%.2f", v);
+	fprintf(JOUT, "%.2f", v);
 }
 
 void j_bool(const char *key, bool v)
 {
 	j_sep(key);
-	fputs(v ? "true" : "false", stdout);
+	fputs(v ? "true" : "false", JOUT);
 }
 
 void human(uint64_t v, char *buf, size_t size)
