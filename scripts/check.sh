@@ -16,7 +16,8 @@
 #                                          (4 CPUs, 2 nodes, 1 NVMe)
 #   3node/<test>                           tests/guest/*.sh with a line
 #                                          "# TOPOLOGY: any", in a VM with 6
-#                                          CPUs, 3 nodes, 3 NVMe queues
+#                                          CPUs, 3 nodes, 2 NVMe controllers
+#                                          of 3 queues
 #   memless/<test>                         tests/guest/*.sh with a line
 #                                          "# TOPOLOGY: ... memless", "slow",
 #                                          "meta" or "extras", in a 6-CPU VM whose
@@ -173,7 +174,7 @@ if [ "$module_ok" = 1 ]; then
 
 	if [ "${#topo[@]}" -gt 0 ]; then
 		step "guest (3 nodes)" "$log/3node.log" \
-			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
+			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 VM_NVME=2 \
 			scripts/vm-test.sh "${topo[@]}"
 		tap_items 3node/ "$log/3node.log"
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
