@@ -12,7 +12,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bio-integrity.h>
 #include <linux/blk-mq.h>
 #include <linux/nvme.h>
 

@@ -173,7 +173,7 @@ static int nri_poll_rq(struct request *rq)
 	int ret;
 
 	ret = blk_rq_poll(rq, &iob, BLK_POLL_ONESHOT);
-	if (!rq_list_empty(&iob.req_list))
+	if (!nri_iob_empty(&iob))
 		iob.complete(&iob);
 	return ret > 0 ? ret : 0;
 }

@@ -502,7 +502,9 @@ const struct file_operations nri_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= nri_mmap,
 	.poll		= nri_poll,
+#if NRI_HAVE_URING_CMD
 	.uring_cmd	= nri_uring_cmd,
 	.uring_cmd_iopoll = nri_uring_cmd_iopoll,
+#endif
 	.llseek		= noop_llseek,
 };

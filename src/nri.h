@@ -21,6 +21,7 @@
 #include <linux/nvme.h>
 #include <linux/nvme_ring_io.h>
 
+#include "compat.h"
 #include "queue.h"
 
 struct io_uring_cmd;
@@ -56,17 +57,22 @@ struct nri_ring;
 #define NRI_WARN_BURST		30
 
 /* What this kernel offers and accepts: kept out of the uapi on purpose. */
+#if NRI_HAVE_URING_CMD
+#define NRI_URING_FEATURES	(NVME_RING_IO_F_URING_CMD |		\
+				 NVME_RING_IO_F_URING_CMD_IOPOLL)
+#else
+#define NRI_URING_FEATURES	0
+#endif
 #define NRI_FEATURES		(NVME_RING_IO_F_MULTI_QUEUE |		\
 				 NVME_RING_IO_F_CQE_STATUS |		\
 				 NVME_RING_IO_F_REMOTE_SUBMIT |		\
 				 NVME_RING_IO_F_LBA_WINDOW |		\
-				 NVME_RING_IO_F_URING_CMD |		\
 				 NVME_RING_IO_F_SQ_POLL |		\
 				 NVME_RING_IO_F_POLL |			\
 				 NVME_RING_IO_F_REPAIR_INDICES |	\
-				 NVME_RING_IO_F_URING_CMD_IOPOLL |	\
 				 NVME_RING_IO_F_METADATA |		\
-				 NVME_RING_IO_F_SUBMIT_WAIT)
+				 NVME_RING_IO_F_SUBMIT_WAIT |		\
+				 NRI_URING_FEATURES)
 #define NRI_SETUP_FLAGS		(NVME_RING_SETUP_F_NUMA_NODE |		\
 				 NVME_RING_SETUP_F_HUGEPAGES)
 #define NRI_COMPLETE_FLAGS	NVME_RING_COMPLETE_F_HYBRID
@@ -419,7 +425,7 @@ int nri_file_may_write(struct file *file, struct nri_ring *ring,
 extern const struct file_operations nri_fops;
 
 /* src/sysfs.c */
-extern const struct class nri_class;
+extern NRI_CLASS_CONST struct class nri_class;
 extern const struct device_type nri_ring_type;
 extern const struct attribute_group *nri_ring_groups[];
 extern const struct kobj_type nri_queue_ktype;

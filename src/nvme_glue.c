@@ -177,13 +177,14 @@ void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
 {
 	info->q = ns->queue;
 	info->nsid = ns->head->ns_id;
-	info->lba_shift = READ_ONCE(ns->head->lba_shift);
-	info->ms = READ_ONCE(ns->head->ms);
+	info->lba_shift = READ_ONCE(NRI_NS_FORMAT(ns)->lba_shift);
+	info->ms = READ_ONCE(NRI_NS_FORMAT(ns)->ms);
 	info->meta_ext = info->ms &&
-			 (READ_ONCE(ns->head->features) & NVME_NS_EXT_LBAS);
-	info->pi_type = READ_ONCE(ns->head->pi_type);
-	info->pi_size = READ_ONCE(ns->head->pi_size);
-	info->guard16 = READ_ONCE(ns->head->guard_type) ==
+			 (READ_ONCE(NRI_NS_FORMAT(ns)->features) &
+			  NVME_NS_EXT_LBAS);
+	info->pi_type = READ_ONCE(NRI_NS_FORMAT(ns)->pi_type);
+	info->pi_size = READ_ONCE(NRI_NS_FORMAT(ns)->pi_size);
+	info->guard16 = READ_ONCE(NRI_NS_FORMAT(ns)->guard_type) ==
 			NVME_NVM_NS_16B_GUARD;
 	info->disk_sectors = get_capacity(ns->disk);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);

@@ -299,8 +299,8 @@ static int nri_queue_alloc_mem(struct nri_queue *nq, bool need_huge)
 	nq->hdr_pages = nq->layout.data_off >> PAGE_SHIFT;
 	nq->nr_chunks = nq->layout.data_size >> 21;
 	nq->nr_pages = nq->hdr_pages + (nq->nr_chunks << NRI_CHUNK_ORDER);
-	nq->pages = kvcalloc_node(nq->nr_pages, sizeof(*nq->pages),
-				  GFP_KERNEL_ACCOUNT, ring->numa_node);
+	nq->pages = nri_kvcalloc_node(nq->nr_pages, sizeof(*nq->pages),
+				      GFP_KERNEL_ACCOUNT, ring->numa_node);
 	if (!nq->pages)
 		return -ENOMEM;
 
@@ -406,8 +406,9 @@ static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
 			       L1_CACHE_BYTES);
 	nq->cmds = kvzalloc_node(nq->cmd_stride * nq->nr_cmds, GFP_KERNEL_ACCOUNT,
 				 nq->ring->numa_node);
-	nq->free_cmds = kvcalloc_node(nq->nr_cmds, sizeof(u32), GFP_KERNEL_ACCOUNT,
-				      nq->ring->numa_node);
+	nq->free_cmds = nri_kvcalloc_node(nq->nr_cmds, sizeof(u32),
+					  GFP_KERNEL_ACCOUNT,
+					  nq->ring->numa_node);
 	if (!nq->cmds || !nq->free_cmds)
 		return -ENOMEM;
 	for (i = 0; i < nq->nr_cmds; i++) {

@@ -13,7 +13,7 @@
 
 #include "nri.h"
 
-static char *nri_devnode(const struct device *dev, umode_t *mode,
+static char *nri_devnode(NRI_DEVNODE_CONST struct device *dev, umode_t *mode,
 			 kuid_t *uid, kgid_t *gid)
 {
 	const struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
@@ -27,7 +27,7 @@ static char *nri_devnode(const struct device *dev, umode_t *mode,
 	return kasprintf(GFP_KERNEL, NVME_RING_IO_DEV_DIR "/%s", dev_name(dev));
 }
 
-const struct class nri_class = {
+NRI_CLASS_CONST struct class nri_class = {
 	.name		= "nvme_ring_io",
 };
 

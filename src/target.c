@@ -64,7 +64,7 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	t->node = info.node;
 	t->poll_queues = q->tag_set && q->tag_set->nr_maps > HCTX_TYPE_POLL &&
 			 q->tag_set->map[HCTX_TYPE_POLL].nr_queues;
-	t->dma_align = max(queue_dma_alignment(q), 3U);
+	t->dma_align = max_t(unsigned int, queue_dma_alignment(q), 3);
 
 	/*
 	 * The data mapping is built page by page, one bio_vec each; a
@@ -150,7 +150,7 @@ int nri_target_poll_hctx(struct nri_target *t, int hctx)
 	bio.bi_bdev = t->q->disk->part0;
 	bio.bi_cookie = hctx;
 	ret = bio_poll(&bio, &iob, BLK_POLL_ONESHOT);
-	if (!rq_list_empty(&iob.req_list))
+	if (!nri_iob_empty(&iob))
 		iob.complete(&iob);
 	return ret > 0 ? ret : 0;
 }

@@ -14,9 +14,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
-#include <linux/io_uring/cmd.h>
 
 #include "nri.h"
+
+#if NRI_HAVE_URING_CMD
+#include <linux/io_uring/cmd.h>
 
 /* Per-command state kept in io_uring's pdu. */
 struct nri_uring_pdu {
@@ -357,3 +359,29 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		return -ENOTTY;
 	}
 }
+
+#else /* !NRI_HAVE_URING_CMD */
+
+/*
+ * A kernel whose io_uring lacks what the commands need: the ring file has
+ * no .uring_cmd, so no command ever reaches the module, and nothing waits.
+ */
+void nri_uring_collect(struct nri_queue *nq, bool all, int err,
+		       struct nri_uring_batch *b)
+{
+	b->n = 0;
+}
+
+void nri_uring_finish(struct nri_uring_batch *b)
+{
+}
+
+void nri_uring_cancel_all(struct nri_queue *nq, int err)
+{
+}
+
+void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err)
+{
+}
+
+#endif /* NRI_HAVE_URING_CMD */
