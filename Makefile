@@ -3,7 +3,39 @@
 # nvme_ring_io top-level Makefile. The module itself is described in Kbuild;
 # this file drives the out-of-tree build, userspace, lint and the test VM.
 
+# The kernel the module is built for. KVER= or KDIR=, on the command line
+# or in the environment, name one; otherwise the running kernel when its
+# headers are installed (/lib/modules/$(uname -r)/build); otherwise the
+# Debian 6.12 kernel the test VM boots (TEST_KVER, build/kernel.mk). The
+# test kernel is built in the tree (./nvme_ring_io.ko, which the VM
+# takes); any other in build/module/<KVER>/ by scripts/build-module.sh,
+# with the NVMe driver's private header from that kernel's own source.
+# make check builds for the test kernels whatever is named here.
+ASKED_KVER	:= $(KVER)
+ASKED_KDIR	:= $(KDIR)
+
 -include build/kernel.mk
+
+ifeq ($(ASKED_KVER)$(ASKED_KDIR),)
+RUNNING_KVER	:= $(shell uname -r)
+ifneq ($(wildcard /lib/modules/$(RUNNING_KVER)/build/Makefile),)
+ASKED_KVER	:= $(RUNNING_KVER)
+endif
+endif
+ifneq ($(ASKED_KDIR),)
+override KDIR	:= $(ASKED_KDIR)
+override KVER	:= $(or $(ASKED_KVER),$(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+		     $(ASKED_KDIR)/include/generated/utsrelease.h 2>/dev/null))
+else ifneq ($(ASKED_KVER),)
+override KVER	:= $(ASKED_KVER)
+override KDIR	:= $(TEST_KDIR)
+ifneq ($(KVER),$(TEST_KVER))
+override KDIR	:= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)))
+endif
+endif
+# OTHER_KERNEL: built out of the tree, in build/module/$(KVER)
+OTHER_KERNEL	:= $(if $(filter $(TEST_KVER),$(KVER)),$(if $(filter $(TEST_KDIR),$(KDIR)),,y),y)
+MODULE_KO	:= $(if $(OTHER_KERNEL),build/module/$(KVER)/nvme_ring_io.ko,nvme_ring_io.ko)
 
 BUILD		:= $(CURDIR)/build
 KSRC_CACHE	:= $(BUILD)/ksrc
@@ -17,16 +49,26 @@ KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 
 all: module
 
+# the test kernel's facts, also as TEST_* (which the command line cannot
+# override)
 build/kernel.mk: scripts/kernel-env.sh
 	@mkdir -p build
-	@env -u NRI_KERNEL_ENV scripts/kernel-env.sh > $@.tmp && mv $@.tmp $@
+	@env -u NRI_KERNEL_ENV scripts/kernel-env.sh > $@.tmp && \
+		sed 's/^/TEST_/' $@.tmp >> $@.tmp2 && cat $@.tmp2 >> $@.tmp && \
+		rm $@.tmp2 && mv $@.tmp $@
 
 $(KSRC_CACHE)/.stamp: build/kernel.mk
 	scripts/extract-ksrc.sh $(KSRC_TAR) $(KSRC_CACHE)
 
 # Several people may build in one tree at once: kbuild runs under a lock.
 module: build/kernel.mk $(KSRC_CACHE)/.stamp
+ifeq ($(OTHER_KERNEL),y)
+	@[ -n "$(KVER)" ] && [ -n "$(KDIR)" ] || \
+		{ echo "module: no headers for '$(KVER)' (install linux-headers-$(KVER), or give KDIR=)"; exit 1; }
+	scripts/build-module.sh $(KVER) $(KDIR)
+else
 	flock $(BUILD)/.kbuild.lock $(MAKE) $(KBUILD_ARGS) modules
+endif
 
 # userspace/Makefile builds into build/userspace/{bin,lib}; a development
 # build, where warnings are errors.
@@ -45,7 +87,7 @@ userspace:
 PREFIX		?= /usr/local
 MODDIR		= $(DESTDIR)/lib/modules/$(KVER)/updates
 install: module
-	install -D -m 644 nvme_ring_io.ko $(MODDIR)/nvme_ring_io.ko
+	install -D -m 644 $(MODULE_KO) $(MODDIR)/nvme_ring_io.ko
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 	$(MAKE) -C userspace install PREFIX=$(PREFIX)
 

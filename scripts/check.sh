@@ -4,7 +4,8 @@
 # 'make check': build, lint, unit tests, guest tests, harness self-tests.
 # Every step is reported as it finishes; the last line of output is the
 # summary "N passed, N failed, N skipped", each item being one of:
-#   build/module, build/userspace          the builds
+#   build/module, build/userspace          the builds (build/module-6.1:
+#                                          the module for Debian 12's 6.1)
 #   lint/checkpatch, lint/W=1, lint/sparse, lint/shellcheck
 #   unit/...                               'make -C userspace test': each TAP
 #                                          line it prints, or one item if none
@@ -32,6 +33,10 @@
 #                                          line names poll, in a VM whose
 #                                          NVMe has 4 default + 2 poll queues
 #                                          and threaded interrupts
+#   6.1/<test>                             tests/guest/*.sh with a line
+#                                          "# KERNELS: 6.1", in a VM booting
+#                                          Debian 12's 6.1 kernel (beside
+#                                          the 3-node boot)
 #   harness/<case>                         tests/harness/run.sh
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
@@ -103,12 +108,26 @@ step() {
 	return "$rc"
 }
 
+# the test kernel's module, in the tree, whatever kernel runs here
+test_kver=$(sed -n 's/^TEST_KVER=//p' build/kernel.mk)
 module_ok=1
-if step build/module "$log/module.log" make --no-print-directory module; then
+if step build/module "$log/module.log" make --no-print-directory module KVER="$test_kver"; then
 	item pass build/module
 else
 	module_ok=0
 	item fail build/module "see build/check/module.log"
+fi
+
+# the older kernel the module supports (Debian 12's 6.1), when installed
+old_kver=$(scripts/older-kernel.sh)
+old_ok=0
+if [ -z "$old_kver" ]; then
+	item skip build/module-6.1 "no Debian 6.1 kernel installed (make deps installs one)"
+elif step build/module-6.1 "$log/module-6.1.log" scripts/build-module.sh "$old_kver"; then
+	item pass build/module-6.1
+	old_ok=1
+else
+	item fail build/module-6.1 "see build/check/module-6.1.log"
 fi
 
 if [ -f userspace/Makefile ]; then
@@ -157,7 +176,9 @@ if [ "$module_ok" = 1 ]; then
 	topo=()
 	memless=()
 	polled=()
+	old=()
 	for t in "${all[@]}"; do
+		grep -q '^# KERNELS: .*6\.1' "$t" && old+=("$t")
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
 		grep -qE '^# TOPOLOGY: .*(memless|slow|meta|extras)' "$t" && memless+=("$t")
 		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
@@ -172,12 +193,27 @@ if [ "$module_ok" = 1 ]; then
 	tap_items guest/ "$log/guest.log"
 	grep -q '^1\.\.' "$log/guest.log" || item fail guest "vm-test.sh did not finish"
 
+	# the 6.1 kernel's tests, beside the 3-node boot
+	old_pid=
+	if [ "$old_ok" = 1 ] && [ "${#old[@]}" -gt 0 ]; then
+		step "guest (kernel $old_kver)" "$log/6.1.log" \
+			env VM_TIMEOUT="$vm_timeout" \
+			NRI_KERNEL_ENV="$top/build/module/$old_kver/env" \
+			scripts/vm-test.sh "${old[@]}" &
+		old_pid=$!
+	fi
+
 	if [ "${#topo[@]}" -gt 0 ]; then
 		step "guest (3 nodes)" "$log/3node.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 VM_NVME=2 \
 			scripts/vm-test.sh "${topo[@]}"
 		tap_items 3node/ "$log/3node.log"
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
+	fi
+	if [ -n "$old_pid" ]; then
+		wait "$old_pid"
+		tap_items 6.1/ "$log/6.1.log"
+		grep -q '^1\.\.' "$log/6.1.log" || item fail 6.1 "vm-test.sh did not finish"
 	fi
 
 	# Its tests mostly wait for the slow NVMe or soak at a moderate

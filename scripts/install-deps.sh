@@ -4,7 +4,8 @@
 # Install everything nvme_ring_io needs to build, lint and run its test VM:
 # a matching set of Debian 6.12 kernel packages (unsigned image for the guest,
 # headers for the out-of-tree build, source for the private NVMe header and
-# checkpatch), QEMU, the userspace libraries and the linters.
+# checkpatch), the same set of Debian 12's 6.1 kernel (the older kernel the
+# module supports), QEMU, the userspace libraries and the linters.
 #
 # Idempotent: when everything is present it only checks and returns.
 # With --debug-kernel, also what building a kernel takes (make check-debug).
@@ -78,6 +79,23 @@ for spec in "${KPKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$spec")
 done
+
+# Debian 12's own 6.1 kernel too, which the module also supports and make
+# check boots: unsigned image, headers and linux-source-6.1 of one version
+# (the one linux-headers-amd64 points to), unless such a set is installed.
+if [ -z "$("$(dirname "$0")/older-kernel.sh")" ]; then
+	apt_update
+	h61=$(apt-cache depends linux-headers-amd64 2>/dev/null |
+		awk '/Depends: linux-headers-6\.1\./ { print $2; exit }')
+	if [ -n "$h61" ]; then
+		v61=$(apt-cache policy "$h61" | awk '/Candidate:/ { print $2 }')
+		abi61=${h61#linux-headers-}
+		missing+=("linux-image-${abi61}-unsigned=$v61" "$h61=$v61"
+			"linux-source-6.1=$v61")
+	else
+		echo "install-deps: no Debian 6.1 kernel in the archive; make check will not boot one" >&2
+	fi
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	apt_update

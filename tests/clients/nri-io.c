@@ -882,6 +882,7 @@ static int run_info(struct nvmering *r)
 	printf("abi %u queues %u queue %u nsid %u lba_shift %u max_transfer %u\n",
 	       i->abi_version, i->nr_queues, i->queue, i->nsid, i->lba_shift,
 	       i->max_transfer);
+	printf("features 0x%llx\n", (unsigned long long)i->features);
 	printf("sq_entries %u cq_entries %u data_size %llu mmap_size %llu\n",
 	       i->sq_entries, i->cq_entries, (unsigned long long)r->data_size,
 	       r->qinfo.layout.mmap_size);

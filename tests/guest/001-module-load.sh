@@ -4,6 +4,7 @@
 # DESCRIPTION: nvme_ring_io is loaded (or loads), and survives three rounds
 # of rmmod + insmod with a clean kernel log.
 # TOPOLOGY: any
+# KERNELS: 6.1
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -4,6 +4,7 @@
 # device, 30 create/destroy cycles without memory growth, concurrent
 # mkdir/rmdir from several shells, and module unload afterwards.
 # TOPOLOGY: any
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 require_module

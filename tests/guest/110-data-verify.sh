@@ -4,6 +4,7 @@
 # through independent paths (dd on the block device, nvme-cli), and data
 # written by those paths reads back through the ring.
 # TOPOLOGY: any
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io

@@ -3,6 +3,7 @@
 # DESCRIPTION: bad commands and corrupt ring indices get error completions or
 # errors, are counted and logged, and never reach the device; LBA window,
 # opcode allow-list and read-only namespaces are enforced.
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io

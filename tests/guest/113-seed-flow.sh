@@ -5,6 +5,7 @@
 # rings in sysfs, and flow control: COMPLETE waits, poll(), a CQ smaller
 # than the SQ, every command completed exactly once.
 # TOPOLOGY: any
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io

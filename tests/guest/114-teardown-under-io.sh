@@ -3,6 +3,7 @@
 # DESCRIPTION: disabling, removing and unloading under I/O wait or refuse
 # cleanly; clients see a clear error; a client killed mid-I/O (or one that
 # mapped and never submitted) leaves a ring the next client can use.
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 require_module

@@ -7,6 +7,7 @@
 # field, the allowed bits (FUA, LR, DEAC, access hints) pass, and data
 # outside the window is untouched. directives=1 lets DTYPE and DSPEC
 # through on writes only.
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io

@@ -7,6 +7,7 @@
 # that differs from the file, a namespace nobody has, a file of another
 # version and a file that is not JSON are refused with a message, and no
 # half-made ring is left.
+# KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme-ring
