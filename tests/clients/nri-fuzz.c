@@ -44,6 +44,7 @@
 #include <liburing.h>
 
 #include "nvmering.h"
+#include "clock.h"
 #include "nvme-cmd.h"
 #include "rng.h"
 
@@ -56,6 +57,7 @@ static const char *const fuzz_names[F_NR] = {
 	"maprace",
 };
 static unsigned long inputs[F_NR];
+static uint64_t spent_ns[F_NR];	/* time in each entry point's rounds */
 
 static uint64_t rnd(void)
 {
@@ -508,10 +510,13 @@ int main(int argc, char **argv)
 		int f = draws[pick(12)];
 
 		/* --inputs: the entry points that have had enough rest */
+		uint64_t t0;
+
 		if (target && inputs[f] >= target) {
 			i--;
 			continue;
 		}
+		t0 = now_ns();
 		switch (f) {
 		case F_IOCTL:
 			fuzz_ioctl(r.fd);
@@ -544,13 +549,15 @@ int main(int argc, char **argv)
 			repair_ring(&r, argv[optind], q);
 			break;
 		}
+		spent_ns[f] += now_ns() - t0;
 	}
 	repair_ring(&r, argv[optind], q);
 	nvmering_close(&r);
 	close(nvme_fd);
-	printf("nri-fuzz: %lu rounds survived; inputs:", i);
+	printf("nri-fuzz: %lu rounds survived; inputs (seconds):", i);
 	for (c = 0; c < F_NR; c++)
-		printf(" %s %lu", fuzz_names[c], inputs[c]);
+		printf(" %s %lu (%.1f)", fuzz_names[c], inputs[c],
+		       (double)spent_ns[c] / 1e9);
 	printf("\n");
 	return 0;
 usage:
