@@ -45,7 +45,7 @@ KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
 .PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean \
-	install uninstall
+	install uninstall dkms-source
 
 all: module
 
@@ -95,6 +95,21 @@ uninstall: build/kernel.mk
 	rm -f $(MODDIR)/nvme_ring_io.ko
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX)
+
+# The sources DKMS builds from: DESTDIR/usr/src/nvme-ring-io-<version>/
+# with dkms.conf (then dkms add/build/install; see README).
+NRI_VERSION	:= $(shell awk '/^\#define NVMERING_VERSION_(MAJOR|MINOR|PATCH)/ \
+			{ printf "%s%s", s, $$3; s = "." }' userspace/lib/include/nvmering.h)
+DKMS_DIR	= $(DESTDIR)/usr/src/nvme-ring-io-$(NRI_VERSION)
+dkms-source:
+	rm -rf $(DKMS_DIR)
+	install -d $(DKMS_DIR)/scripts
+	cp -r Kbuild Kconfig src configfs include $(DKMS_DIR)/
+	find $(DKMS_DIR) \( -name '*.o' -o -name '*.cmd' -o -name '*.ko' \
+		-o -name '*.mod*' \) -delete
+	install -m 755 scripts/build-module.sh $(DKMS_DIR)/scripts/
+	sed 's|@VERSION@|$(NRI_VERSION)|' dkms.conf.in > $(DKMS_DIR)/dkms.conf
+	@echo "dkms-source: $(DKMS_DIR)"
 
 # Host unit tests of the userspace code.
 unit: userspace
