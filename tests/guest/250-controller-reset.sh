@@ -11,18 +11,27 @@ ring_test nvme-ring nri-io nvme
 ctrl=${ns%n*}
 cleanup_rings rst
 ring_up rst cpus="$(cat /sys/devices/system/cpu/online)"
-nvme-ring perf rst --rw randrw --bs 4k --depth 32 --time 12 --size 4M --verify \
+nvme-ring perf rst --rw randrw --bs 4k --depth 32 --time 20 --size 4M --verify \
 	>/tmp/rst.out 2>&1 &
 pid=$!
-sleep 2
-c0=$(cat "$NRI_SYS/rst/completed")
+
+# completed_beyond N: waits up to 15 s for the ring's completions to pass
+# N (a debug kernel is slow to start the clients); prints the count
+completed_beyond() {
+	local c
+	for _ in $(seq 1 150); do
+		c=$(cat "$NRI_SYS/rst/completed")
+		[ "$c" -gt "$1" ] && break
+		sleep 0.1
+	done
+	echo "$c"
+}
+c0=$(completed_beyond 0)
 [ "$c0" -gt 0 ] || fail "no I/O before the resets"
 nvme reset "/dev/$ctrl" || fail "nvme reset /dev/$ctrl"
-sleep 2
-c1=$(cat "$NRI_SYS/rst/completed")
+c1=$(completed_beyond "$c0")
 echo 1 >"/sys/class/nvme/$ctrl/reset_controller" || fail "reset_controller"
-sleep 2
-c2=$(cat "$NRI_SYS/rst/completed")
+c2=$(completed_beyond "$c1")
 info "completed: $c0 before, $c1 after nvme reset, $c2 after reset_controller"
 [ "$c1" -gt "$c0" ] || fail "no completions after nvme reset"
 [ "$c2" -gt "$c1" ] || fail "no completions after reset_controller"
