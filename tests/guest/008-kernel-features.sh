@@ -4,7 +4,6 @@
 # every kernel has the core set; the io_uring commands (which need 6.7's
 # io_uring) are offered, and work, exactly when the kernel has them, and
 # are refused with EOPNOTSUPP where it does not.
-# TOPOLOGY: any
 # KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 

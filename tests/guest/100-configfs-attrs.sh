@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # DESCRIPTION: every configfs attribute takes its good values and refuses bad
 # ones with an error and a log line naming the attribute.
-# TOPOLOGY: any memless
+# TOPOLOGY: memless
 . "$(dirname "$0")/lib.sh"
 
 require_module

@@ -3,7 +3,6 @@
 # DESCRIPTION: nvme-ring create/list/show/stat/destroy: the ring appears
 # with the requested attributes, -o json parses back (field by field) and
 # matches sysfs, stat with an interval reports rates, destroy removes it.
-# TOPOLOGY: any
 # KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 

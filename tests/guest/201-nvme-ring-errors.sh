@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # DESCRIPTION: nvme-ring refuses bad arguments with a non-zero exit and a
 # message naming the problem, and a refused create leaves nothing behind.
-# TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme-ring

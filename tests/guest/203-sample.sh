@@ -4,7 +4,6 @@
 # first namespace: anonymous ring set up with an io_uring, data area
 # registered as fixed buffers, a batch of reads submitted and completed,
 # statistics read back; it exits 0 and the anonymous ring is gone after.
-# TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme_ring_io_test
