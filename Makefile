@@ -45,7 +45,7 @@ KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
 .PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean \
-	install uninstall dkms-source
+	install uninstall dkms-source deb
 
 all: module
 
@@ -110,6 +110,14 @@ dkms-source:
 	install -m 755 scripts/build-module.sh $(DKMS_DIR)/scripts/
 	sed 's|@VERSION@|$(NRI_VERSION)|' dkms.conf.in > $(DKMS_DIR)/dkms.conf
 	@echo "dkms-source: $(DKMS_DIR)"
+
+# Debian packages, with Debian's tools (debhelper, dh-dkms), into build/deb/:
+# nvme-ring-io-dkms, libnvmering1, libnvmering-dev, nvme-ring; then lintian.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error build/deb/*.changes
 
 # Host unit tests of the userspace code.
 unit: userspace

@@ -26,7 +26,8 @@ fi
 BASE_PKGS=(
 	build-essential make gcc libc6-dev bc kmod cpio xz-utils
 	qemu-system-x86 qemu-utils busybox-static
-	liburing-dev libnuma-dev nvme-cli dkms
+	liburing-dev libnuma-dev nvme-cli
+	dkms debhelper dh-dkms lintian fakeroot
 	sparse shellcheck
 	gcc-multilib
 )
