@@ -23,7 +23,7 @@ done_ok='^err 0 status 0x0000 flags 0x0$'
 meta_up() {
 	local name=$1 n=$2 ns got
 	shift 2
-	ns=$(meta_ns "$n")
+	ns=$(meta_ns "$n") || exit 77	# meta_ns said why it skips
 	ring_make "$name" device="/dev/$ns" cpus="$all" "$@"
 	echo 1 >"$NRI_CFS/$name/enable" || fail "$name: enable on $ns"
 	got="$(cat "$NRI_SYS/$name/metadata_size") $(cat "$NRI_SYS/$name/metadata_layout") $(cat "$NRI_SYS/$name/pi_type")"
