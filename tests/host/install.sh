@@ -18,11 +18,13 @@ fail() {
 	exit 1
 }
 
-make -s -C "$top" install "${vars[@]}" >/dev/null || fail "make install"
 . "$top/build/kernel.mk"
+# the test kernel's module, whatever kernel runs here
+vars+=(KVER="$TEST_KVER")
+make -s -C "$top" install "${vars[@]}" >/dev/null || fail "make install"
 lib=$dest/usr/lib/x86_64-linux-gnu
 version=$(awk '/^Version:/ { print $2 }' "$lib/pkgconfig/libnvmering.pc")
-for f in "lib/modules/$KVER/updates/nvme_ring_io.ko" \
+for f in "lib/modules/$TEST_KVER/updates/nvme_ring_io.ko" \
 	usr/sbin/nvme-ring usr/include/nvmering.h usr/include/nvmering-uring.h \
 	usr/include/linux/nvme_ring_io.h usr/share/man/man8/nvme-ring.8 \
 	usr/share/man/man3/libnvmering.3 \
