@@ -27,7 +27,7 @@ BASE_PKGS=(
 	build-essential make gcc libc6-dev bc kmod cpio xz-utils
 	qemu-system-x86 qemu-utils busybox-static
 	liburing-dev libnuma-dev nvme-cli
-	dkms debhelper dh-dkms lintian fakeroot
+	dkms debhelper dh-dkms lintian fakeroot pkg-config
 	sparse shellcheck
 	gcc-multilib
 )
