@@ -219,7 +219,6 @@ struct nri_queue {
 	u32			poll_hint;	/* polled rings: last command issued */
 
 	struct task_struct	*poller;	/* SQ poller, when configured */
-	int			poller_cpu;	/* -1: on the queue's CPUs */
 };
 
 enum nri_state {
@@ -415,6 +414,7 @@ void nri_uring_cmd_end(struct nri_cmd *cmd, u16 status, u64 result, int err);
 
 /* src/poller.c */
 int nri_poller_start(struct nri_queue *nq);
+const struct cpumask *nri_poller_cpus(const struct nri_queue *nq);
 void nri_poller_stop(struct nri_queue *nq);
 void nri_poller_kick(struct nri_queue *nq);
 

@@ -101,20 +101,17 @@ static int nri_poller_fn(void *data)
 	return 0;
 }
 
-/* The CPU sq_poll_cpus gives queue @nq's poller, or -1 for its own CPUs. */
-static int nri_poller_cpu(struct nri_queue *nq)
+/*
+ * The CPUs queue @nq's poller runs on: the one CPU the ring's sq_poll_cpus
+ * gives it (the (idx mod n)-th of the list), or the queue's own.
+ */
+const struct cpumask *nri_poller_cpus(const struct nri_queue *nq)
 {
 	const struct cpumask *m = &nq->ring->cfg->sq_poll_cpus;
-	unsigned int n, cpu;
 
 	if (cpumask_empty(m))
-		return -1;
-	n = nq->idx % cpumask_weight(m);
-	for_each_cpu(cpu, m) {
-		if (!n--)
-			return cpu;
-	}
-	return -1;
+		return nq->cpus;
+	return cpumask_of(cpumask_nth(nq->idx % cpumask_weight(m), m));
 }
 
 int nri_poller_start(struct nri_queue *nq)
@@ -131,8 +128,7 @@ int nri_poller_start(struct nri_queue *nq)
 		       dev_name(&nq->ring->dev), nq->idx, PTR_ERR(t));
 		return PTR_ERR(t);
 	}
-	nq->poller_cpu = nri_poller_cpu(nq);
-	where = nq->poller_cpu < 0 ? nq->cpus : cpumask_of(nq->poller_cpu);
+	where = nri_poller_cpus(nq);
 	ret = set_cpus_allowed_ptr(t, where);
 	if (ret) {
 		pr_err("%s: queue %u: cannot bind the SQ poller to CPUs %*pbl: error %d\n",

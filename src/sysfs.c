@@ -360,9 +360,7 @@ static ssize_t nri_queue_sq_poll_cpus_show(struct nri_queue *nq, char *buf)
 {
 	if (!READ_ONCE(nq->poller))
 		return sysfs_emit(buf, "\n");
-	if (nq->poller_cpu >= 0)
-		return sysfs_emit(buf, "%d\n", nq->poller_cpu);
-	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(nq->cpus));
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(nri_poller_cpus(nq)));
 }
 NRI_QUEUE_ATTR(sq_poll_cpus);
 
