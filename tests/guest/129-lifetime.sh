@@ -43,7 +43,5 @@ done
 
 echo 0 >"$NRI_CFS/lt/enable" || fail "final disable"
 rmdir "$NRI_CFS/lt" || fail "rmdir"
-dmesg -c >/dev/null
-nri_reload
-dmesg | grep -q "still held" && fail "the module still held rings or memory: $(dmesg | grep 'still held')"
+nri_reload_held_nothing
 pass

@@ -89,7 +89,5 @@ echo 1 >"$NRI_CFS/fa/enable" || fail "enable once the faults are off"
 nri-io --nlb 64 --seed 252 write fa >/dev/null || fail "write"
 nri-io --nlb 64 --seed 252 verify fa >/dev/null || fail "verify"
 ring_down fa
-dmesg -c >/dev/null
-nri_reload
-dmesg | grep -q "still held" && fail "the module still held memory: $(dmesg | grep 'still held')"
+nri_reload_held_nothing
 pass

@@ -76,6 +76,16 @@ nri_reload() {
 	modprobe "$NRI_MODULE" || fail "modprobe $NRI_MODULE failed"
 }
 
+# nri_reload_held_nothing: reload the module; fails the test when the
+# module said at unload that it still held rings or ring memory.
+nri_reload_held_nothing() {
+	local held
+	dmesg -c >/dev/null
+	nri_reload
+	held=$(dmesg | grep 'still held')
+	[ -z "$held" ] || fail "the module still held rings or memory: $held"
+}
+
 # expand_list "0-2,5": prints 0 1 2 5 one per line (sysfs CPU/node lists).
 expand_list() {
 	local part lo hi
