@@ -8,15 +8,18 @@
 # that same kernel's source: Debian's linux-source-<X.Y> package, which
 # must have the headers package's version (checked; never another one).
 # Writes build/module/<KVER>/env, the kernel facts the test VM takes
-# (NRI_KERNEL_ENV): KVER, KDIR, KIMAGE, NRI_KO.
+# (NRI_KERNEL_ENV): KVER, KDIR, KIMAGE, NRI_KO. A kernel built from a
+# source tree (scripts/debug-kernel.sh) gives HOSTINC, that tree's
+# drivers/nvme/host, instead.
 #
-# Usage: build-module.sh KVER [KDIR]
+# Usage: build-module.sh KVER [KDIR [HOSTINC]]
 
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=${1:?usage: build-module.sh KVER [KDIR]}
+kver=${1:?usage: build-module.sh KVER [KDIR [HOSTINC]]}
 kdir=${2:-}
+inc=${3:-}
 die() {
 	echo "build-module: $*" >&2
 	exit 1
@@ -31,25 +34,31 @@ if [ -z "$kdir" ] || [ ! -f "$kdir/Makefile" ]; then
 	die "no headers for $kver (install linux-headers-$kver, or give KDIR)"
 fi
 
-# the private header, from the source of exactly this kernel
-xy=$(echo "$kver" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
-tarball=/usr/src/linux-source-$xy.tar.xz
-[ -f "$tarball" ] || die "no $tarball: install linux-source-$xy (the private NVMe header comes from it)"
-hpkg=$(dpkg-query -S "$kdir" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
-if [ -n "$hpkg" ]; then
-	hver=$(dpkg-query -W -f='${Version}' "$hpkg")
-	sver=$(dpkg-query -W -f='${Version}' "linux-source-$xy")
-	[ "$hver" = "$sver" ] ||
-		die "linux-source-$xy is $sver but $hpkg is $hver: the private header must come from the same kernel"
-fi
-inc=$top/build/ksrc-$kver
-if [ ! -f "$inc/.stamp" ] || [ "$tarball" -nt "$inc/.stamp" ]; then
-	rm -rf "$inc"
-	mkdir -p "$inc"
-	t=$(tar -tf "$tarball" 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
-	tar -xf "$tarball" -C "$inc" --strip-components=4 "$t/drivers/nvme/host/nvme.h"
-	touch "$inc/.stamp"
-fi
+# header_from_source: the private header, from the Debian source package
+# of exactly this kernel, into build/ksrc-<KVER>/; sets inc
+header_from_source() {
+	local xy tarball hpkg hver sver t
+
+	xy=$(echo "$kver" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	tarball=/usr/src/linux-source-$xy.tar.xz
+	[ -f "$tarball" ] || die "no $tarball: install linux-source-$xy (the private NVMe header comes from it)"
+	hpkg=$(dpkg-query -S "$kdir" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
+	if [ -n "$hpkg" ]; then
+		hver=$(dpkg-query -W -f='${Version}' "$hpkg")
+		sver=$(dpkg-query -W -f='${Version}' "linux-source-$xy")
+		[ "$hver" = "$sver" ] ||
+			die "linux-source-$xy is $sver but $hpkg is $hver: the private header must come from the same kernel"
+	fi
+	inc=$top/build/ksrc-$kver
+	if [ ! -f "$inc/.stamp" ] || [ "$tarball" -nt "$inc/.stamp" ]; then
+		rm -rf "$inc"
+		mkdir -p "$inc"
+		t=$(tar -tf "$tarball" 2>/dev/null | head -n 1 | cut -d/ -f1 || true)
+		tar -xf "$tarball" -C "$inc" --strip-components=4 "$t/drivers/nvme/host/nvme.h"
+		touch "$inc/.stamp"
+	fi
+}
+[ -n "$inc" ] || header_from_source
 
 out=$top/build/module/$kver
 mkdir -p "$out"

@@ -8,7 +8,8 @@
 # defconfig, the drivers the guest tests need as modules, large
 # subsystems the VM has no use for left out), and the nvme_ring_io
 # module against it. The kernel is cached in build/debug-kernel/<hash of
-# debug-kernel.config and the source>/, the module rebuilt each time;
+# debug-kernel.config and the source>/, the module rebuilt each time (in
+# build/module/<KVER>/, by build-module.sh);
 # prints the make-style facts vm-build.sh and vm-test.sh take (KVER, KDIR,
 # KIMAGE, MODROOT, NRI_KO) once done.
 #
@@ -32,18 +33,20 @@ out=$top/build/debug-kernel/$hash
 src=$out/src
 log=$out/build.log
 
-# build_module: the module against the debug kernel, from a copy of the
-# sources only (the tree may hold objects built for another kernel; mtimes
-# kept, so an unchanged file is not rebuilt); every time, since the kernel
-# is cached but the module changes.
-build_module() {
-	local mod=$out/nri
-
-	mkdir -p "$mod"
-	(cd "$top" && find src configfs include -name '*.[ch]' -print0 |
-		xargs -0 cp -p --parents -t "$mod" && cp -p Kbuild "$mod/")
-	run make -C "$src" M="$mod" CONFIG_NVME_RING_IO=m \
-		NVME_HOST_INC="$src/drivers/nvme/host" modules
+# module_and_env KVER: the module against the debug kernel
+# (build-module.sh, the private header from this tree), every time, since
+# the kernel is cached but the module changes; then the facts the test VM
+# takes, printed.
+module_and_env() {
+	run "$top/scripts/build-module.sh" "$1" "$src" "$src/drivers/nvme/host"
+	cat >"$out/env" <<ENV
+KVER=$1
+KDIR=$src
+KIMAGE=$src/arch/x86/boot/bzImage
+MODROOT=$out/mods
+NRI_KO=$top/build/module/$1/nvme_ring_io.ko
+ENV
+	cat "$out/env"
 }
 
 # run CMD...: into the log; on failure say so with the log's end, and stop
@@ -55,8 +58,7 @@ run() {
 }
 
 if [ -f "$out/env" ]; then
-	build_module
-	cat "$out/env"
+	module_and_env "$(sed -n 's/^KVER=//p' "$out/env")"
 	exit 0
 fi
 for tool in flex bison; do
@@ -79,15 +81,5 @@ for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK FAILSLAB \
 done
 run make -j"$jobs" bzImage modules
 run make INSTALL_MOD_PATH="$out/mods" modules_install
-kver=$(cat include/config/kernel.release)
-build_module
-
-cat >"$out/env" <<ENV
-KVER=$kver
-KDIR=$src
-KIMAGE=$src/arch/x86/boot/bzImage
-MODROOT=$out/mods
-NRI_KO=$out/nri/nvme_ring_io.ko
-ENV
-echo "debug-kernel: $kver built in $(($(date +%s) - start)) s" >&2
-cat "$out/env"
+echo "debug-kernel: $(cat include/config/kernel.release) built in $(($(date +%s) - start)) s" >&2
+module_and_env "$(cat include/config/kernel.release)"
