@@ -560,10 +560,8 @@ static char *slurp(const char *file)
 		if (len + 1 == cap) {
 			char *t = realloc(buf, cap *= 2);
 
-			if (!t) {
+			if (!t)
 				free(buf);
-				buf = NULL;
-			}
 			buf = t;
 		}
 	}
