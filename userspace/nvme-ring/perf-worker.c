@@ -338,7 +338,8 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 
 		if (ph == PH_RUN && (stop_flag || (end_ns && now >= end_ns)))
 			stop = true;
-		if (ph != PH_RUN && stop_flag)
+		/* a stopped run still checks what it wrote, unless told twice */
+		if ((ph == PH_FILL && stop_flag) || stop_flag > 1)
 			stop = true;
 		if (!stop && limit_ios && issued >= limit_ios)
 			stop = true;
@@ -462,7 +463,7 @@ int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 	res->started = 1;
 	/* every block of the slice gets the pattern, so every read can check */
 	if (o->verify) {
-		if (run_phase(&w, PH_FILL, w.blocks, 0))
+		if (run_phase(&w, PH_FILL, w.blocks, 0) || stop_flag)
 			goto out;
 	}
 	t0 = now_ns();

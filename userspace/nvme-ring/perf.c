@@ -31,7 +31,8 @@ void usage_perf(FILE *f)
 "DEPTH commands in flight in its own slice of the ring's LBA window. Prints\n"
 "per-queue and total IOPS, MiB/s, errors and latency percentiles (p50/p99,\n"
 "measured per batch). Exits non-zero when a command fails, data does not\n"
-"verify, or the ring dies.\n"
+"verify, or the ring dies. SIGINT or SIGTERM ends the run early; the check\n"
+"after it still runs, unless a second signal comes.\n"
 "\n"
 "Options:\n"
 "  -r, --rw MODE             randread (default), randwrite, read, write, randrw\n"
@@ -66,10 +67,12 @@ static const char *const submit_names[] = {
 
 volatile sig_atomic_t stop_flag;
 
+/* The first signal ends the run, the second the check after it too. */
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	if (stop_flag < 2)
+		stop_flag++;
 }
 
 /* --OPT s, one of names[n]: its index; else "use A, B or C" and exit. */
@@ -298,6 +301,7 @@ static int run_clients(const struct perf_opts *o, struct qresult *res,
 	uint64_t t0, last_ios = 0, last_t, next;
 	pid_t parent = getpid();
 	uint32_t q, idx;
+	sig_atomic_t forwarded = 0;
 	int failed = 0;
 
 	for (q = 0, idx = 0; q < o->nq; q++) {
@@ -330,6 +334,17 @@ static int run_clients(const struct perf_opts *o, struct qresult *res,
 		uint64_t ios = 0, bytes = 0, errs = 0, t;
 
 		usleep(50000);
+		/*
+		 * SIGINT or SIGTERM sent to perf alone (kill, systemd,
+		 * timeout(1)), not to its process group: the clients are told
+		 * too, so they stop, verify what they wrote and report.
+		 */
+		while (forwarded < stop_flag) {
+			for (q = 0; q < o->nq; q++)
+				if (pids[q] > 0)
+					kill(pids[q], SIGTERM);
+			forwarded++;
+		}
 		if (!tty || now_ns() < next)
 			continue;
 		t = now_ns();
