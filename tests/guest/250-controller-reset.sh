@@ -11,7 +11,9 @@ ring_test nvme-ring nri-io nvme
 ctrl=${ns%n*}
 cleanup_rings rst
 ring_up rst cpus="$(cat /sys/devices/system/cpu/online)"
-nvme-ring perf rst --rw randrw --bs 4k --depth 32 --time 20 --size 4M --verify \
+# the client runs until told to stop (SIGTERM to perf alone, which tells
+# its clients), so the resets need no fixed time
+nvme-ring perf rst --rw randrw --bs 4k --depth 32 --time 300 --size 4M --verify \
 	>/tmp/rst.out 2>&1 &
 pid=$!
 
@@ -36,7 +38,15 @@ info "completed: $c0 before, $c1 after nvme reset, $c2 after reset_controller"
 [ "$c1" -gt "$c0" ] || fail "no completions after nvme reset"
 [ "$c2" -gt "$c1" ] || fail "no completions after reset_controller"
 [ "$(cat "$NRI_SYS/rst/state")" = live ] || fail "state $(cat "$NRI_SYS/rst/state") after the resets"
+c3=$(completed_beyond $((c2 + 1000)))
+[ "$c3" -gt $((c2 + 1000)) ] || fail "the client stalled after the resets ($c2 -> $c3)"
 
+kill -TERM "$pid"
+for _ in $(seq 1 300); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$pid" 2>/dev/null && fail "nvme-ring perf still runs 30 s after SIGTERM"
 rc=0
 wait "$pid" || rc=$?
 info "client: $(grep -m 1 -E 'errors|error' /tmp/rst.out | tr -s ' ')"
