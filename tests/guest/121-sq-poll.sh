@@ -9,7 +9,7 @@ require_module
 require_tool nri-uring
 trap 'ring_down sp' EXIT
 
-ring_make sp sq_poll=1 sq_poll_idle_ms=1000
+ring_make sp sq_poll=1 sq_poll_idle_ms=400
 expect_write_fail 0 "$NRI_CFS/sp/sq_poll_idle_ms"
 expect_write_fail 60001 "$NRI_CFS/sp/sq_poll_idle_ms"
 expect_write_fail 2 "$NRI_CFS/sp/sq_poll"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # DESCRIPTION: teardown never races I/O. The administrator toggles enable
-# every 50 ms for 30 s while four processes drive per-command io_uring
+# every 50 ms for 15 s while four processes drive per-command io_uring
 # reads and two SUBMIT through the SQ, all reopening the ring whenever it
 # goes away: no oops or warning, every client sees only the errors of a
 # ring going away, and the module holds nothing once the ring is removed.
@@ -10,7 +10,7 @@
 ring_test nri-hammer
 cleanup_rings lt
 ring_up lt cpus="$(cat /sys/devices/system/cpu/online)"
-secs=${NRI_LIFETIME_SECONDS:-30}
+secs=${NRI_LIFETIME_SECONDS:-15}
 
 pids=()
 for i in 1 2 3 4; do
