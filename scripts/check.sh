@@ -38,7 +38,8 @@
 #                                          "# KERNELS: 6.1", in a VM booting
 #                                          Debian 12's 6.1 kernel (beside
 #                                          the 3-node boot)
-#   harness/<case>                         tests/harness/run.sh
+#   harness/<case>                         tests/harness/run.sh (in the
+#                                          background from the lint on)
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
 # Exits non-zero if anything failed.
 
@@ -52,6 +53,16 @@ tree_lock build/.check.lock "check: another 'make check' is running in this tree
 log=$top/build/check
 rm -rf "$log"
 mkdir -p "$log"
+
+# Builds use every CPU (kbuild and the userspace Makefile run one job at
+# a time otherwise), unless make check itself was given -j.
+case " ${MAKEFLAGS:-} " in
+*" -j"* | *" --jobserver"*) ;;
+*)
+	MAKEFLAGS="${MAKEFLAGS:-} -j$(nproc)"
+	export MAKEFLAGS
+	;;
+esac
 
 passed=0
 failed=0
@@ -139,6 +150,15 @@ if [ -f userspace/Makefile ]; then
 	fi
 else
 	item skip build/userspace "no userspace/Makefile"
+fi
+
+# The harness's self-tests boot small VMs that mostly wait (a timeout,
+# a panic): they run in the background, beside lint and the unit tests,
+# and are reported at the end.
+harness_pid=
+if [ "$module_ok" = 1 ]; then
+	tests/harness/run.sh >"$log/harness.log" 2>&1 &
+	harness_pid=$!
 fi
 
 step lint "$log/lint.log" scripts/lint.sh --tap
@@ -272,7 +292,8 @@ if [ "$module_ok" = 1 ]; then
 		grep -q '^1\.\.' "$log/memless.log" || item fail memless "vm-test.sh did not finish"
 	fi
 
-	step harness "$log/harness.log" tests/harness/run.sh
+	echo "--- harness"
+	wait "$harness_pid" || tail -n 40 "$log/harness.log"
 	tap_items "" "$log/harness.log"
 	grep -q '^1\.\.' "$log/harness.log" || item fail harness "tests/harness/run.sh did not finish"
 else
