@@ -38,6 +38,10 @@
 #                                          "# KERNELS: 6.1", in a VM booting
 #                                          Debian 12's 6.1 kernel (beside
 #                                          the 3-node boot)
+#   dkms-<kver>/<test>                     001-module-load and 110-data-verify
+#                                          booting each kernel host/deb had
+#                                          DKMS build the module for, with
+#                                          that module (after the 6.1 boot)
 #   harness/<case>                         tests/harness/run.sh (in the
 #                                          background from the lint on)
 # Each guest boot is limited to CHECK_VM_TIMEOUT seconds (default 600).
@@ -237,15 +241,26 @@ if [ "$module_ok" = 1 ]; then
 	tap_items guest/ "$log/guest.log"
 	grep -q '^1\.\.' "$log/guest.log" || item fail guest "vm-test.sh did not finish"
 
-	# the 6.1 kernel's tests, beside the 3-node boot
-	old_pid=
-	if [ "$old_ok" = 1 ] && [ "${#old[@]}" -gt 0 ]; then
-		step "guest (kernel $old_kver)" "$log/6.1.log" \
-			env VM_TIMEOUT="$vm_timeout" \
-			NRI_KERNEL_ENV="$top/build/module/$old_kver/env" \
-			scripts/vm-test.sh "${old[@]}" &
-		old_pid=$!
-	fi
+	# the 6.1 kernel's tests, then a smoke boot of each kernel with the
+	# module DKMS built for it (host/deb), beside the 3-node boot
+	old_side() {
+		local e k
+		if [ "$old_ok" = 1 ] && [ "${#old[@]}" -gt 0 ]; then
+			step "guest (kernel $old_kver)" "$log/6.1.log" \
+				env VM_TIMEOUT="$vm_timeout" \
+				NRI_KERNEL_ENV="$top/build/module/$old_kver/env" \
+				scripts/vm-test.sh "${old[@]}"
+		fi
+		for e in build/dkms/*/env; do
+			k=$(basename "$(dirname "$e")")
+			step "guest (kernel $k, DKMS-built module)" "$log/dkms-$k.log" \
+				env VM_TIMEOUT="$vm_timeout" NRI_KERNEL_ENV="$top/$e" \
+				scripts/vm-test.sh "${dkms_smoke[@]}"
+		done
+	}
+	dkms_smoke=(tests/guest/001-module-load.sh tests/guest/110-data-verify.sh)
+	old_side &
+	old_pid=$!
 
 	if [ "${#topo[@]}" -gt 0 ]; then
 		step "guest (3 nodes)" "$log/3node.log" \
@@ -254,11 +269,19 @@ if [ "$module_ok" = 1 ]; then
 		tap_items 3node/ "$log/3node.log"
 		grep -q '^1\.\.' "$log/3node.log" || item fail 3node "vm-test.sh did not finish"
 	fi
-	if [ -n "$old_pid" ]; then
-		wait "$old_pid"
+	wait "$old_pid"
+	if [ "$old_ok" = 1 ] && [ "${#old[@]}" -gt 0 ]; then
 		tap_items 6.1/ "$log/6.1.log"
 		grep -q '^1\.\.' "$log/6.1.log" || item fail 6.1 "vm-test.sh did not finish"
 	fi
+	dkms_seen=0
+	for e in build/dkms/*/env; do
+		k=$(basename "$(dirname "$e")")
+		dkms_seen=1
+		tap_items "dkms-$k/" "$log/dkms-$k.log"
+		grep -q '^1\.\.' "$log/dkms-$k.log" || item fail "dkms-$k" "vm-test.sh did not finish"
+	done
+	[ "$dkms_seen" = 1 ] || item skip dkms "no DKMS-built module to boot (host/deb did not build one)"
 
 	# Its tests mostly wait for the slow NVMe or soak at a moderate
 	# rate: it runs beside the poll boot, whose churn keeps one host CPU

@@ -5,7 +5,9 @@
 # dh-dkms, then lintian, which must report no error), install the four
 # packages, DKMS builds the module for every installed kernel with headers
 # (the test kernel and Debian 12's 6.1 here), the files are where they
-# belong, nvme-ring runs, and purging removes everything. Needs root, dkms
+# belong, nvme-ring runs, and purging removes everything. The modules DKMS
+# built are kept in build/dkms/<kver>/ (with an env file for
+# NRI_KERNEL_ENV) for make check's smoke boot of each kernel. Needs root, dkms
 # and debhelper (make deps); exits 77 (skip) without them.
 
 set -euo pipefail
@@ -31,6 +33,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the modules DKMS builds, for make check's smoke boots (only this run's)
+smoke=$top/build/dkms
+rm -rf "$smoke"
 make -s -C "$top" deb >/tmp/deb-build.log 2>&1 || fail "make deb: $(tail -n 5 /tmp/deb-build.log)"
 debs=()
 for p in "${pkgs[@]}"; do
@@ -48,8 +53,22 @@ old=$("$top/scripts/older-kernel.sh")
 for k in "${kernels[@]}"; do
 	st=$(dkms status nvme-ring-io -k "$k" 2>/dev/null)
 	grep -q installed <<<"$st" || fail "dkms status for $k: '$st'"
-	[ -n "$(find "/lib/modules/$k/updates/dkms" -name 'nvme_ring_io.ko*')" ] ||
-		fail "no module for $k in /lib/modules/$k/updates/dkms"
+	ko=$(find "/lib/modules/$k/updates/dkms" -name 'nvme_ring_io.ko*' | head -n 1)
+	[ -n "$ko" ] || fail "no module for $k in /lib/modules/$k/updates/dkms"
+	# make check boots each kernel with the module DKMS built for it
+	mkdir -p "$smoke/$k"
+	case $ko in
+	*.xz) xz -dc "$ko" >"$smoke/$k/nvme_ring_io.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$smoke/$k/nvme_ring_io.ko" ;;
+	*.gz) gzip -dc "$ko" >"$smoke/$k/nvme_ring_io.ko" ;;
+	*) cp "$ko" "$smoke/$k/nvme_ring_io.ko" ;;
+	esac
+	{
+		echo "KVER=$k"
+		echo "KDIR=/lib/modules/$k/build"
+		echo "KIMAGE=/boot/vmlinuz-$k"
+		echo "NRI_KO=$smoke/$k/nvme_ring_io.ko"
+	} >"$smoke/$k/env"
 done
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 for f in /usr/sbin/nvme-ring /usr/include/nvmering.h /usr/include/nvmering-uring.h \
