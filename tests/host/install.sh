@@ -4,8 +4,9 @@
 # make install and make uninstall into a scratch DESTDIR, as a package
 # build would: every file where the variables say, the library by its real
 # name with its links, a pc file for the LIBDIR it went to, a program built
-# against the installed headers and library with pkg-config, and nothing
-# left after uninstall. Run from the top of the tree (make check does).
+# against the installed headers and library with pkg-config, a systemd
+# unit that systemd-analyze verifies, and nothing left after uninstall.
+# Run from the top of the tree (make check does).
 
 set -euo pipefail
 
@@ -44,6 +45,18 @@ grep -qx 'libdir=/usr/lib/x86_64-linux-gnu' "$lib/pkgconfig/libnvmering.pc" ||
 	fail "the pc file's libdir: $(grep libdir= "$lib/pkgconfig/libnvmering.pc")"
 grep -qx 'ExecStart=/usr/sbin/nvme-ring restore' "$dest/usr/lib/systemd/system/nvme-ring.service" ||
 	fail "nvme-ring.service does not run /usr/sbin/nvme-ring restore"
+# the unit as systemd reads it (offline; nothing is started): no unknown
+# key, no bad dependency, its command there and executable
+if command -v systemd-analyze >/dev/null; then
+	sed "s|=/usr/sbin/|=$dest/usr/sbin/|" "$dest/usr/lib/systemd/system/nvme-ring.service" \
+		>"$dest/verify.service"
+	out=$(systemd-analyze verify --man=no "$dest/verify.service" 2>&1) ||
+		fail "systemd-analyze verify nvme-ring.service: $out"
+	[ -z "$out" ] || fail "systemd-analyze verify nvme-ring.service: $out"
+	unit="the unit verified by systemd-analyze"
+else
+	unit="the unit NOT verified (no systemd-analyze here)"
+fi
 [ -z "$(ls "$dest/usr/bin" 2>/dev/null)" ] || fail "programs in bin: $(ls "$dest/usr/bin")"
 for f in "$dest"/usr/sbin/*; do
 	[ "${f##*/}" = nvme-ring ] || fail "more than nvme-ring in sbin: ${f##*/}"
@@ -65,7 +78,7 @@ cc -o "$dest/use" "$dest/use.c" $flags -luring || fail "a program against the in
 LD_LIBRARY_PATH=$lib "$dest/use" || fail "the program's library version differs"
 
 make -s -C "$top" uninstall "${vars[@]}" >/dev/null || fail "make uninstall"
-rm -f "$dest/use" "$dest/use.c"
+rm -f "$dest/use" "$dest/use.c" "$dest/verify.service"
 left=$(find "$dest" -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"
-echo "install: all files where the variables say, uninstall removes them; library $version"
+echo "install: all files where the variables say, uninstall removes them; library $version; $unit"
