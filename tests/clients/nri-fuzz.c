@@ -371,9 +371,19 @@ static void fuzz_configfs(const char *nsdev, int race)
 			_exit(0);
 		}
 	}
-	for (i = 0; i < 40; i++) {
+	/*
+	 * 40 writes; under cfgrace, writes go on for as long as the toggler
+	 * enables and disables (up to 4000), so that every enable races
+	 * writes and the count does not hang on how slow an enable is.
+	 */
+	for (i = 0; i < 40 || (toggler > 0 && i < 4000); i++) {
 		const char *a = attrs[pick(sizeof(attrs) / sizeof(attrs[0]))];
 		size_t len;
+
+		if (i >= 40 && waitpid(toggler, NULL, WNOHANG) == toggler) {
+			toggler = -1;
+			break;
+		}
 
 		/* no random device paths: they could open anything */
 		switch (strcmp(a, "device") ? pick(3) : 0) {
