@@ -110,8 +110,14 @@ bool nri_target_changed(struct nri_ring *ring)
 		   now.meta_ext == t->meta_ext && now.pi_type == t->pi_type &&
 		   now.disk_sectors == t->disk_sectors))
 		return false;
-	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) ==
+	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) !=
 	    NRI_STATE_LIVE)
+		return true;
+	/* the driver zeroes the capacity first when a namespace goes away */
+	if (!now.disk_sectors && t->disk_sectors)
+		pr_err("%s: namespace %u has no capacity any more (removed, detached, its controller deleted or disconnected, or formatted to what the block layer cannot use): the ring is dead\n",
+		       dev_name(&ring->dev), t->nsid);
+	else
 		pr_err("%s: namespace %u changed under the ring (%u-byte blocks + %u bytes of metadata%s, PI type %u, %llu sectors; bound to %u + %u%s, type %u, %llu): the ring is dead\n",
 		       dev_name(&ring->dev), t->nsid, 1U << now.lba_shift,
 		       now.ms, now.meta_ext ? " extended" : "", now.pi_type,
