@@ -286,7 +286,12 @@ static int complete(struct worker *w, enum phase ph,
 		lat_hist_add(&w->res->lat, now - w->issued_at[s]);
 	if (c->status || c->err) {
 		atomic_fetch_add(&w->res->errors, 1);
-		if (c->err)
+		if (c->err && c->status)
+			wfail(w, "queue %u: %s of LBA %" PRIu64 " failed: %s, NVMe status 0x%x (%s)",
+			      w->q, write ? "write" : "read", lba,
+			      strerror(-c->err), c->status,
+			      nvmering_status_str(c->status));
+		else if (c->err)
 			wfail(w, "queue %u: %s of LBA %" PRIu64 " failed: %s%s",
 			      w->q, write ? "write" : "read", lba,
 			      strerror(-c->err),
