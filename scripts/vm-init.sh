@@ -84,6 +84,13 @@ export NRI_KO="/lib/modules/$KVER/extra/nvme_ring_io.ko"
 
 hostname nri-vm
 ip link set lo up 2>/dev/null
+# what NVMe over Fabrics hosts need: a host NQN and id, as nvme-cli's
+# package makes at install time
+mkdir -p /etc/nvme
+if [ ! -s /etc/nvme/hostid ]; then
+	cat /proc/sys/kernel/random/uuid >/etc/nvme/hostid
+	echo "nqn.2014-08.org.nvmexpress:uuid:$(cat /etc/nvme/hostid)" >/etc/nvme/hostnqn
+fi
 
 # Kernel log patterns that fail the test during which they appear.
 TROUBLE='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|suspicious RCU usage|bad unlock balance|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|hung_task|soft lockup|hard LOCKUP|rcu: INFO|self-detected stall|Call Trace|UBSAN|KASAN|KFENCE|list_add corruption|list_del corruption|refcount_t:|Bad page|BUG kmalloc'

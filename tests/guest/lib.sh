@@ -235,6 +235,72 @@ loop_ns_down() {
 	return 0
 }
 
+# fabrics_target_up TRANSPORT NQN FILE: an nvmet subsystem NQN exporting
+# FILE (a file-backed namespace 1, so data written verifies) on a port of
+# TRANSPORT: loop, or tcp on 127.0.0.1:4420. Configured through nvmet's
+# configfs, as an administrator would.
+fabrics_target_up() {
+	local tr=$1 nqn=$2 file=$3 cfs=/sys/kernel/config/nvmet sub port
+	# nvme-loop is host and target in one
+	modprobe nvmet && modprobe "nvme-$tr" || return 1
+	[ "$tr" = loop ] || modprobe "nvmet-$tr" || return 1
+	sub=$cfs/subsystems/$nqn
+	mkdir "$sub" && echo 1 >"$sub/attr_allow_any_host" || return 1
+	mkdir "$sub/namespaces/1" &&
+		echo -n "$file" >"$sub/namespaces/1/device_path" &&
+		echo 1 >"$sub/namespaces/1/enable" || return 1
+	for port in 1 2 3 4 5 6 7 8 9; do
+		mkdir "$cfs/ports/$port" 2>/dev/null && break
+	done
+	echo "$tr" >"$cfs/ports/$port/addr_trtype" || return 1
+	if [ "$tr" = tcp ]; then
+		echo ipv4 >"$cfs/ports/$port/addr_adrfam" &&
+			echo 127.0.0.1 >"$cfs/ports/$port/addr_traddr" &&
+			echo 4420 >"$cfs/ports/$port/addr_trsvcid" || return 1
+	fi
+	ln -s "$sub" "$cfs/ports/$port/subsystems/$nqn"
+}
+
+# fabrics_target_down NQN: take down what fabrics_target_up made.
+fabrics_target_down() {
+	local nqn=$1 cfs=/sys/kernel/config/nvmet port
+	for port in "$cfs"/ports/*; do
+		[ -L "$port/subsystems/$nqn" ] && rm "$port/subsystems/$nqn" && rmdir "$port"
+	done
+	[ -d "$cfs/subsystems/$nqn" ] || return 0
+	echo 0 >"$cfs/subsystems/$nqn/namespaces/1/enable" 2>/dev/null
+	rmdir "$cfs/subsystems/$nqn/namespaces/1" "$cfs/subsystems/$nqn" 2>/dev/null
+	return 0
+}
+
+# fabrics_connect TRANSPORT NQN: nvme connect to NQN (tcp: 127.0.0.1:4420);
+# prints the namespace (nvmeXnY) once its block device is there.
+fabrics_connect() {
+	local tr=$1 nqn=$2 try d n
+	if [ "$tr" = tcp ]; then
+		nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$nqn" >/dev/null || return 1
+	else
+		nvme connect -t "$tr" -n "$nqn" >/dev/null || return 1
+	fi
+	for try in $(seq 1 100); do
+		[ "$try" -eq 1 ] || sleep 0.1
+		for d in /sys/class/nvme/nvme*; do
+			[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] || continue
+			[ "$(cat "$d/state" 2>/dev/null)" = live ] || continue
+			for n in "$d"/nvme*n*; do
+				[ -b "/dev/${n##*/}" ] && { basename "$n"; return 0; }
+			done
+		done
+	done
+	return 1
+}
+
+# native_multipath: whether nvme_core makes multipath heads (fabrics
+# namespaces are then heads, which rings do not bind yet)
+native_multipath() {
+	[ "$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)" = Y ]
+}
+
 # nvme_controllers: nvme0 nvme1 ...
 nvme_controllers() {
 	local d
