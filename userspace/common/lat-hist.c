@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
+
 #include "lat-hist.h"
+
+const double lat_pcts[LAT_PCTS_NR] = {
+	1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99,
+};
 
 double lat_hist_value(unsigned int b)
 {
@@ -45,4 +51,33 @@ double lat_hist_pct(const struct lat_hist *h, double pct)
 			return lat_hist_value(b);
 	}
 	return 0;
+}
+
+void lat_stats_merge(struct lat_stats *into, const struct lat_stats *from)
+{
+	if (!from->n)
+		return;
+	if (!into->n || from->min < into->min)
+		into->min = from->min;
+	if (from->max > into->max)
+		into->max = from->max;
+	into->n += from->n;
+	into->sum += from->sum;
+	into->sumsq += from->sumsq;
+	lat_hist_merge(&into->h, &from->h);
+}
+
+double lat_stats_mean(const struct lat_stats *s)
+{
+	return s->n ? s->sum / (double)s->n : 0;
+}
+
+double lat_stats_stdev(const struct lat_stats *s)
+{
+	double n = (double)s->n, var;
+
+	if (s->n < 2)
+		return 0;
+	var = (s->sumsq - s->sum * s->sum / n) / (n - 1);
+	return var > 0 ? sqrt(var) : 0;
 }

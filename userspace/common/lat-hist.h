@@ -45,4 +45,36 @@ void lat_hist_merge(struct lat_hist *into, const struct lat_hist *from);
 /* The latency (ns) below which pct percent of the samples lie; 0 if none. */
 double lat_hist_pct(const struct lat_hist *h, double pct);
 
+/*
+ * A histogram with the exact count, minimum, maximum, sum and sum of
+ * squares beside it: min/max/mean/stdev are exact, percentiles the
+ * histogram's. Plain fields too, for shared memory.
+ */
+struct lat_stats {
+	uint64_t n, min, max;
+	double sum, sumsq;
+	struct lat_hist h;
+};
+
+static inline void lat_stats_add(struct lat_stats *s, uint64_t ns)
+{
+	if (!s->n || ns < s->min)
+		s->min = ns;
+	if (ns > s->max)
+		s->max = ns;
+	s->n++;
+	s->sum += (double)ns;
+	s->sumsq += (double)ns * (double)ns;
+	lat_hist_add(&s->h, ns);
+}
+
+void lat_stats_merge(struct lat_stats *into, const struct lat_stats *from);
+double lat_stats_mean(const struct lat_stats *s);
+/* The sample standard deviation, as fio reports it; 0 below 2 samples. */
+double lat_stats_stdev(const struct lat_stats *s);
+
+/* fio's default percentiles, for reports in its shape */
+#define LAT_PCTS_NR	17
+extern const double lat_pcts[LAT_PCTS_NR];
+
 #endif /* NRI_COMMON_LAT_HIST_H */

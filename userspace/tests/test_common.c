@@ -2,10 +2,11 @@
 /*
  * Unit tests of the tools' shared code (userspace/common): the data
  * pattern every tool writes and verifies, the random numbers, the latency
- * histogram and the NVMe command builders.
+ * histogram and statistics, durations and the NVMe command builders.
  */
 #define _GNU_SOURCE
 #include <endian.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "nvme-cmd.h"
 #include "pattern.h"
 #include "rng.h"
+#include "units.h"
 
 static void test_pattern(void)
 {
@@ -111,6 +113,70 @@ static void test_hist(void)
 	free(t);
 }
 
+static void test_stats(void)
+{
+	struct lat_stats *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	unsigned int i;
+
+	if (!a || !b)
+		exit(2);
+	CHECK(lat_stats_mean(a) == 0 && lat_stats_stdev(a) == 0, "empty");
+	/* 2, 4, 4, 4, 5, 5, 7, 9 us: mean 5, sample stdev sqrt(32/7) */
+	lat_stats_add(a, 2000);
+	lat_stats_add(a, 4000);
+	lat_stats_add(a, 4000);
+	lat_stats_add(a, 4000);
+	lat_stats_add(b, 9000);
+	lat_stats_add(b, 5000);
+	lat_stats_add(b, 5000);
+	lat_stats_add(b, 7000);
+	CHECK_EQ(b->min, 5000);
+	lat_stats_merge(a, b);
+	CHECK_EQ(a->n, 8);
+	CHECK_EQ(a->min, 2000);
+	CHECK_EQ(a->max, 9000);
+	CHECK_EQ(lat_hist_count(&a->h), 8);
+	CHECK(fabs(lat_stats_mean(a) - 5000) < 1e-6, "mean %f", lat_stats_mean(a));
+	CHECK(fabs(lat_stats_stdev(a) - 1000 * sqrt(32.0 / 7)) < 1e-6,
+	      "stdev %f", lat_stats_stdev(a));
+	/* merging an empty one changes nothing; into an empty one copies */
+	memset(b, 0, sizeof(*b));
+	lat_stats_merge(a, b);
+	CHECK_EQ(a->min, 2000);
+	lat_stats_merge(b, a);
+	CHECK(b->n == 8 && b->min == 2000 && b->max == 9000, "copy");
+	/* the percentile list is fio's, in order */
+	CHECK(lat_pcts[0] == 1 && lat_pcts[LAT_PCTS_NR - 1] == 99.99, "ends");
+	for (i = 1; i < LAT_PCTS_NR; i++)
+		CHECK(lat_pcts[i] > lat_pcts[i - 1], "pct %u", i);
+	free(a);
+	free(b);
+}
+
+static void test_units(void)
+{
+	static const struct {
+		const char *s;
+		double secs;
+	} ok[] = {
+		{ "5", 5 }, { "1.5", 1.5 }, { "10s", 10 }, { "1m", 60 },
+		{ "2h", 7200 }, { "1d", 86400 }, { "250ms", 0.25 },
+		{ "500us", 0.0005 },
+	};
+	static const char *const bad[] = {
+		"", "s", "0", "-1", "1x", "1 s", "5sec", "inf", "nan", "1ms2",
+	};
+	double v;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK(!parse_seconds(ok[i].s, &v) && fabs(v - ok[i].secs) < 1e-9,
+		      "'%s' -> %f", ok[i].s, v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(parse_seconds(bad[i], &v), "'%s' accepted", bad[i]);
+}
+
 static void test_nvme_cmd(void)
 {
 	struct nvmering_sqe c;
@@ -148,6 +214,8 @@ int main(void)
 	test_pattern();
 	test_rng();
 	test_hist();
+	test_stats();
+	test_units();
 	test_nvme_cmd();
 	return check_done();
 }
