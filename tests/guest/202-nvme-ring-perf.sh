@@ -3,7 +3,8 @@
 # DESCRIPTION: nvme-ring perf drives every queue of a ring (one pinned
 # client per queue): --verify writes patterns and checks every byte read
 # back, for read, write and mixed workloads; -o json reports every queue
-# with no errors and the ring's counters moved on every queue.
+# with no errors and the ring's counters moved on every queue; reads and
+# writes are reported apart in fio's shape (--rwmixread, time suffixes).
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +33,52 @@ fi
 grep -qE '"verified_bytes": [1-9]' /tmp/perf.json || fail "nothing verified"
 nvme-ring perf "$name" --rw read --bs 16k --depth 4 --ios 400 ||
 	fail "perf read"
+
+# fio-grade reports: reads and writes apart, --rwmixread, time suffixes,
+# latency min <= mean <= max with fio's percentiles, the clients' CPU
+nvme-ring perf "$name" --rw randrw --rwmixread 80 --depth 8 --time 1500ms --size 1M \
+	-o json >/tmp/mix.json || { cat /tmp/mix.json; fail "perf --rwmixread 80 -o json"; }
+# jfield OBJ KEY: KEY's number inside the JSON object OBJ of the total
+jfield() {
+	awk -v o="\"$1\": {" -v k="\"$2\": " '
+		index($0, o) { in_o = 1; next }
+		in_o && index($0, k) { sub(/.*": /, ""); sub(/,$/, ""); print; exit }' /tmp/mix.json
+}
+r=$(jfield read total_ios)
+w=$(jfield write total_ios)
+info "randrw 80% reads: $r reads, $w writes"
+if [ -z "$r" ] || [ -z "$w" ] || [ "$((r + w))" -le 100 ]; then
+	fail "no read/write totals: $(cat /tmp/mix.json)"
+fi
+pct=$((r * 100 / (r + w)))
+[ "$pct" -ge 70 ] || fail "--rwmixread 80 gave $r reads and $w writes"
+[ "$pct" -le 90 ] || fail "--rwmixread 80 gave $r reads and $w writes"
+for d in read write; do
+	min=$(jfield "$d" min)
+	max=$(jfield "$d" max)
+	mean=$(jfield "$d" mean)
+	p50=$(jfield "$d" 50.000000)
+	p9999=$(jfield "$d" 99.990000)
+	awk -v a="$min" -v b="$mean" -v c="$max" -v p="$p50" -v q="$p9999" \
+		'BEGIN { exit !(a > 0 && a <= b && b <= c && p > 0 && p <= q && q <= c) }' ||
+		fail "$d latency: min $min mean $mean max $max p50 $p50 p99.99 $p9999"
+	[ -n "$(jfield "$d" stddev)" ] || fail "$d lacks stddev"
+	[ -n "$(jfield "$d" bw_bytes)" ] || fail "$d lacks bw_bytes"
+done
+for k in usr_cpu sys_cpu usr_us_per_io sys_us_per_io; do
+	grep -qE "\"$k\": [0-9.]+" /tmp/mix.json || fail "json lacks $k"
+done
+grep -q '"rwmixread": 80' /tmp/mix.json || fail "json lacks rwmixread"
+nvme-ring perf "$name" --rw randrw --rwmixread 0 --depth 8 --ios 400 --size 1M >/tmp/mix.txt ||
+	fail "perf --rwmixread 0"
+cat /tmp/mix.txt
+grep -q "^write: IOPS=" /tmp/mix.txt || fail "no write line: $(cat /tmp/mix.txt)"
+grep -q "^read:" /tmp/mix.txt && fail "reads with --rwmixread 0"
+grep -q "lat percentiles (usec):" /tmp/mix.txt || fail "no percentiles"
+grep -q "99.99th=" /tmp/mix.txt || fail "no 99.99th percentile"
+grep -q "^cpu (clients, while running): usr=" /tmp/mix.txt || fail "no CPU line"
+expect_fail nvme-ring perf "$name" --time 1x
+expect_fail nvme-ring perf "$name" --rwmixread 50
 
 # every queue did I/O, without errors
 for q in $(seq 0 $((nq - 1))); do

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "nvme-ring.h"
 #include "perf.h"
@@ -177,7 +178,7 @@ static uint64_t next_block(struct worker *w, enum phase ph, bool *write)
 	case RW_WRITE: *write = true; return w->seq++ % w->blocks;
 	default:
 		blk = rng_next(&w->rnd);
-		*write = blk & (1ULL << 40);
+		*write = (blk >> 40) % 100 >= w->o->rwmixread;
 		return blk % w->blocks;
 	}
 }
@@ -283,7 +284,8 @@ static int complete(struct worker *w, enum phase ph,
 	write = nvme_sqe(sl->cmd)->opcode == NVME_OPC_WRITE;
 	lba = sl->user_data;
 	if (ph == PH_RUN)
-		lat_hist_add(&w->res->lat, now - w->issued_at[s]);
+		lat_stats_add(write ? &w->res->wlat : &w->res->rlat,
+			      now - w->issued_at[s]);
 	if (c->status || c->err) {
 		atomic_fetch_add(&w->res->errors, 1);
 		if (c->err && c->status)
@@ -395,10 +397,16 @@ static int run_phase(struct worker *w, enum phase ph, uint64_t limit_ios,
 	}
 }
 
+static double tv_secs(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
 int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 		       struct qresult *res)
 {
 	struct worker w = { .o = o, .res = res, .q = q };
+	struct rusage ru0, ru1;
 	uint64_t win_start, win_count, per, slice_blocks, limit = 0, t0;
 	uint32_t cpu;
 	int ret, n;
@@ -471,9 +479,13 @@ int perf_worker(const struct perf_opts *o, uint32_t q, uint32_t idx,
 		if (run_phase(&w, PH_FILL, w.blocks, 0) || stop_flag)
 			goto out;
 	}
+	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now_ns();
 	ret = run_phase(&w, PH_RUN, limit, o->ios ? 0 : t0 + (uint64_t)(o->time * 1e9));
 	res->seconds = (double)(now_ns() - t0) / 1e9;
+	getrusage(RUSAGE_SELF, &ru1);
+	res->usr_secs = tv_secs(&ru1.ru_utime) - tv_secs(&ru0.ru_utime);
+	res->sys_secs = tv_secs(&ru1.ru_stime) - tv_secs(&ru0.ru_stime);
 	if (ret)
 		goto out;
 	if (o->verify && o->rw != RW_READ && o->rw != RW_RANDREAD)

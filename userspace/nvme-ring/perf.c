@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nvme-ring.h"
+#include "units.h"
 #include "perf.h"
 #include "clock.h"
 #include "nvme-cmd.h"
@@ -29,17 +30,21 @@ void usage_perf(FILE *f)
 "Drive every queue of the ring NAME with one client process per queue,\n"
 "pinned to the queue's CPUs with its memory on the ring's node, each keeping\n"
 "DEPTH commands in flight in its own slice of the ring's LBA window. Prints\n"
-"per-queue and total IOPS, MiB/s, errors and latency percentiles (p50/p99,\n"
-"measured per batch). Exits non-zero when a command fails, data does not\n"
-"verify, or the ring dies. SIGINT or SIGTERM ends the run early; the check\n"
-"after it still runs, unless a second signal comes.\n"
+"per-queue and total IOPS, MiB/s, errors and latency percentiles (p50/p99),\n"
+"then for reads and writes apart IOPS, bandwidth, latency min/max/mean/stdev\n"
+"and percentiles from 1 to 99.99 (latency is measured per batch), and the\n"
+"clients' user and system CPU per I/O. Exits non-zero when a command\n"
+"fails, data does not verify, or the ring dies. SIGINT or SIGTERM ends the\n"
+"run early; the check after it still runs, unless a second signal comes.\n"
 "\n"
 "Options:\n"
 "  -r, --rw MODE             randread (default), randwrite, read, write, randrw\n"
+"  -M, --rwmixread PCT       randrw: percent of reads (default 50)\n"
 "  -b, --bs SIZE             bytes per command, a multiple of the LBA size (default 4k)\n"
 "  -d, --depth N             commands in flight per queue (default 32, or\n"
 "                            less when the ring's queues hold fewer)\n"
-"  -t, --time S              run S seconds (default 5)\n"
+"  -t, --time T              run T: seconds, or with a suffix us, ms, s, m, h\n"
+"                            (default 5)\n"
 "  -n, --ios N               run N commands in all instead, split across queues\n"
 "  -q, --queues LIST         only these queues, e.g. 0,2 (default: all)\n"
 "  -s, --size SIZE           bytes of each queue's slice to use (default: all\n"
@@ -101,15 +106,21 @@ static void perf_options(int argc, char **argv, struct perf_opts *o,
 		{ "ios", 1, NULL, 'n' }, { "queues", 1, NULL, 'q' },
 		{ "size", 1, NULL, 's' }, { "verify", 0, NULL, 'V' },
 		{ "output-format", 1, NULL, 'o' }, { "help", 0, NULL, 'h' },
-		{ "submit", 1, NULL, 'S' },
+		{ "submit", 1, NULL, 'S' }, { "rwmixread", 1, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool time_set = false, depth_set = false;
+	bool time_set = false, depth_set = false, mix_set = false;
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:hS:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:b:d:t:n:q:s:Vo:hS:M:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'M':
+			if (parse_u64(optarg, &v) || v > 100)
+				usage_error(usage_perf, "--rwmixread '%s' is not a percentage from 0 to 100", optarg);
+			o->rwmixread = (uint32_t)v;
+			mix_set = true;
+			break;
 		case 'S':
 			o->submit = (enum submit_mode)choice("--submit", optarg, submit_names, 4);
 			break;
@@ -128,8 +139,8 @@ static void perf_options(int argc, char **argv, struct perf_opts *o,
 			depth_set = true;
 			break;
 		case 't':
-			if (parse_double(optarg, &o->time) || o->time <= 0)
-				usage_error(usage_perf, "--time '%s' is not a positive number of seconds", optarg);
+			if (parse_seconds(optarg, &o->time))
+				usage_error(usage_perf, "--time '%s' is not a positive duration such as 10, 10s, 500ms or 1m", optarg);
 			time_set = true;
 			break;
 		case 'n':
@@ -150,6 +161,8 @@ static void perf_options(int argc, char **argv, struct perf_opts *o,
 	o->name = need_name(argc, argv, optind, usage_perf);
 	if (time_set && o->ios)
 		usage_error(usage_perf, "--time and --ios exclude each other");
+	if (mix_set && o->rw != RW_RANDRW)
+		usage_error(usage_perf, "--rwmixread needs --rw randrw");
 	if (o->verify && !o->size)
 		o->size = 16 << 20;
 	/* 0: the default, which shrinks to what the ring holds */
@@ -370,11 +383,12 @@ static int run_clients(const struct perf_opts *o, struct qresult *res,
 
 static void perf_row(bool json, const char *label, int64_t q, const char *cpus,
 		     int node, uint64_t ios, uint64_t bytes, uint64_t errors,
-		     uint64_t mism, double secs, const struct lat_hist *lat)
+		     uint64_t mism, double secs, const struct lat_stats *lat)
 {
 	double iops = secs > 0 ? (double)ios / secs : 0;
 	double mibs = secs > 0 ? (double)bytes / secs / 1048576 : 0;
-	double p50 = lat_hist_pct(lat, 50) / 1000, p99 = lat_hist_pct(lat, 99) / 1000;
+	double p50 = lat_hist_pct(&lat->h, 50) / 1000;
+	double p99 = lat_hist_pct(&lat->h, 99) / 1000;
 
 	if (json) {
 		if (q >= 0) {
@@ -405,17 +419,86 @@ static void perf_row(bool json, const char *label, int64_t q, const char *cpus,
 	       label, cpus, nodes, ios, iops, mibs, errors, mism, p50, p99);
 }
 
+/*
+ * One direction of the whole run, as fio shows it: IOPS, bandwidth, the
+ * latency's min/max/mean/stdev and percentiles. In JSON, fio's keys
+ * (a "read" or "write" object; lat_ns with its percentiles).
+ */
+/* A percentile from the histogram, kept within the exact min and max */
+static double pct_ns(const struct lat_stats *l, double pct)
+{
+	double v = lat_hist_pct(&l->h, pct);
+
+	if (v < (double)l->min)
+		return (double)l->min;
+	return v > (double)l->max ? (double)l->max : v;
+}
+
+static void dir_report(bool json, const char *dir, uint64_t ios,
+		       uint64_t bytes, double secs, const struct lat_stats *l)
+{
+	double iops = secs > 0 ? (double)ios / secs : 0;
+	double bw = secs > 0 ? (double)bytes / secs : 0;
+	char key[16];
+	unsigned int i;
+
+	if (json) {
+		j_open(dir, '{');
+		j_u64("total_ios", ios);
+		j_u64("io_bytes", bytes);
+		j_dbl("bw_bytes", bw);
+		j_dbl("iops", iops);
+		j_u64("runtime", (uint64_t)(secs * 1000));
+		j_open("lat_ns", '{');
+		j_u64("min", l->min);
+		j_u64("max", l->max);
+		j_dbl("mean", lat_stats_mean(l));
+		j_dbl("stddev", lat_stats_stdev(l));
+		j_u64("N", l->n);
+		j_open("percentile", '{');
+		for (i = 0; i < LAT_PCTS_NR; i++) {
+			snprintf(key, sizeof(key), "%f", lat_pcts[i]);
+			j_u64(key, (uint64_t)pct_ns(l, lat_pcts[i]));
+		}
+		j_close('}');
+		j_close('}');
+		j_close('}');
+		return;
+	}
+	if (!ios)
+		return;
+	printf("%s: IOPS=%.0f, BW=%.2f MiB/s (%.0f kB/s), %" PRIu64 " I/Os in %.2f s\n",
+	       dir, iops, bw / 1048576, bw / 1000, ios, secs);
+	printf("  lat (usec): min=%.1f, max=%.1f, avg=%.1f, stdev=%.1f\n",
+	       (double)l->min / 1000, (double)l->max / 1000,
+	       lat_stats_mean(l) / 1000, lat_stats_stdev(l) / 1000);
+	printf("  lat percentiles (usec):\n");
+	for (i = 0; i < LAT_PCTS_NR; i++)
+		printf("%s%5.2fth=[%8.1f]%s", i % 4 ? " " : "     | ",
+		       lat_pcts[i], pct_ns(l, lat_pcts[i]) / 1000,
+		       i == LAT_PCTS_NR - 1 ? "\n" : i % 4 == 3 ? ",\n" : ",");
+}
+
+/* The whole run's totals, summed over the queues */
+struct perf_totals {
+	uint64_t ios, bytes, errors, mism, verified, reads, writes;
+	double secs, usr, sys;
+	bool dead;
+	struct lat_stats rlat, wlat, lat;
+};
+
 /* The table or JSON object of the results; whether the run failed. */
 static int report(const struct perf_opts *o, const struct qresult *res,
 		  int failed)
 {
-	uint64_t tot_ios = 0, tot_bytes = 0, tot_err = 0, tot_mism = 0, tot_ver = 0;
-	struct lat_hist *tot_lat = calloc(1, sizeof(*tot_lat));
-	double max_secs = 0;
-	bool any_dead = false;
+	struct perf_totals *t = calloc(1, sizeof(*t));
+	struct lat_stats *ql = malloc(sizeof(*ql));
+	double cpu_io;
 	uint32_t q;
 
-	if (!tot_lat) {
+	if (!t || !ql) {
+		free(t);
+		free(ql);
 		err_msg("out of memory");
 		return 1;
 	}
@@ -423,15 +506,19 @@ static int report(const struct perf_opts *o, const struct qresult *res,
 		j_open(NULL, '{');
 		j_str("name", o->name);
 		j_str("rw", rw_names[o->rw]);
+		if (o->rw == RW_RANDRW)
+			j_u64("rwmixread", o->rwmixread);
 		j_u64("bs", o->bs);
 		j_u64("depth", o->depth);
 		j_bool("verify", o->verify);
 		j_str("submit", submit_names[o->submit]);
 		j_open("queues", '[');
 	} else {
-		printf("ring %s: %s bs %u depth %u, %u queue(s)%s\n", o->name,
-		       rw_names[o->rw], o->bs, o->depth, o->run,
-		       o->verify ? ", verified" : "");
+		printf("ring %s: %s", o->name, rw_names[o->rw]);
+		if (o->rw == RW_RANDRW)
+			printf(" (%u%% reads)", o->rwmixread);
+		printf(" bs %u depth %u, %u queue(s)%s\n", o->bs, o->depth,
+		       o->run, o->verify ? ", verified" : "");
 		printf("%5s %-10s %4s %10s %10s %9s %7s %10s %9s %9s\n", "QUEUE",
 		       "CPUS", "NODE", "IOS", "IOPS", "MiB/s", "ERRORS",
 		       "MISMATCH", "p50(us)", "p99(us)");
@@ -443,53 +530,77 @@ static int report(const struct perf_opts *o, const struct qresult *res,
 		if (!perf_runs(o, q))
 			continue;
 		snprintf(label, sizeof(label), "%u", q);
+		*ql = x->rlat;
+		lat_stats_merge(ql, &x->wlat);
 		perf_row(o->json, label, q, x->cpus, x->node, x->ios, x->bytes,
-			 x->errors, x->mismatches, x->seconds, &x->lat);
-		tot_ios += x->ios;
-		tot_bytes += x->bytes;
-		tot_err += x->errors;
-		tot_mism += x->mismatches;
-		tot_ver += x->verified_bytes;
-		any_dead |= x->dead;
-		if (x->seconds > max_secs)
-			max_secs = x->seconds;
-		lat_hist_merge(tot_lat, &x->lat);
+			 x->errors, x->mismatches, x->seconds, ql);
+		t->ios += x->ios;
+		t->bytes += x->bytes;
+		t->errors += x->errors;
+		t->mism += x->mismatches;
+		t->verified += x->verified_bytes;
+		t->reads += x->reads;
+		t->writes += x->writes;
+		t->usr += x->usr_secs;
+		t->sys += x->sys_secs;
+		t->dead |= x->dead;
+		if (x->seconds > t->secs)
+			t->secs = x->seconds;
+		lat_stats_merge(&t->rlat, &x->rlat);
+		lat_stats_merge(&t->wlat, &x->wlat);
+		lat_stats_merge(&t->lat, ql);
 		if (x->status)
 			failed = 1;
 	}
 	if (o->json)
 		j_close(']');
-	perf_row(o->json, "total", -1, "", -1, tot_ios, tot_bytes, tot_err,
-		 tot_mism, max_secs, tot_lat);
-	free(tot_lat);
+	perf_row(o->json, "total", -1, "", -1, t->ios, t->bytes, t->errors,
+		 t->mism, t->secs, &t->lat);
+	if (!o->json)
+		printf("\n");
+	dir_report(o->json, "read", t->reads, t->reads * o->bs, t->secs, &t->rlat);
+	dir_report(o->json, "write", t->writes, t->writes * o->bs, t->secs, &t->wlat);
+	/* the clients' own CPU while they ran, like fio's usr/sys */
+	cpu_io = t->ios ? 1e6 / (double)t->ios : 0;
 	if (o->json) {
-		j_u64("verified_bytes", tot_ver);
-		j_bool("ring_dead", any_dead);
+		j_dbl("usr_cpu", t->secs > 0 ? t->usr / t->secs * 100 : 0);
+		j_dbl("sys_cpu", t->secs > 0 ? t->sys / t->secs * 100 : 0);
+		j_dbl("usr_us_per_io", t->usr * cpu_io);
+		j_dbl("sys_us_per_io", t->sys * cpu_io);
+		j_u64("verified_bytes", t->verified);
+		j_bool("ring_dead", t->dead);
 		j_str("result", failed ? "failed" : "ok");
 		j_close('}');
-	} else if (o->verify) {
-		printf("verify: %" PRIu64 " bytes checked, %" PRIu64 " mismatches\n",
-		       tot_ver, tot_mism);
+	} else {
+		printf("cpu (clients, while running): usr=%.2f us/IO, sys=%.2f us/IO (usr=%.1f%%, sys=%.1f%% of one CPU)\n",
+		       t->usr * cpu_io, t->sys * cpu_io,
+		       t->secs > 0 ? t->usr / t->secs * 100 : 0,
+		       t->secs > 0 ? t->sys / t->secs * 100 : 0);
+		if (o->verify)
+			printf("verify: %" PRIu64 " bytes checked, %" PRIu64 " mismatches\n",
+			       t->verified, t->mism);
 	}
 	fflush(stdout);
 	if (failed) {
 		for (q = 0; q < o->nq; q++)
 			if (res[q].msg[0])
 				err_msg("%s", res[q].msg);
-		if (any_dead && !strcmp(dead_reason(o->name), "its NVMe device went away"))
+		if (t->dead && !strcmp(dead_reason(o->name), "its NVMe device went away"))
 			hint("the ring is dead: nvme-ring destroy %s, then create it again once the device is back", o->name);
 	}
-	if (o->verify && !failed && tot_ver == 0 && tot_ios) {
+	if (o->verify && !failed && t->verified == 0 && t->ios) {
 		err_msg("--verify checked no data");
 		failed = 1;
 	}
+	free(t);
+	free(ql);
 	return failed;
 }
 
 int cmd_perf(int argc, char **argv)
 {
 	struct perf_opts o = { .rw = RW_RANDREAD, .bs = 4096, .time = 5,
-			       .submit = SUBMIT_WAIT };
+			       .submit = SUBMIT_WAIT, .rwmixread = 50 };
 	const char *queues = NULL;
 	struct qresult *res;
 	pid_t *pids;

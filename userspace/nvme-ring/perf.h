@@ -37,6 +37,7 @@ struct perf_opts {
 	uint32_t run;		/* how many */
 	uint32_t seed;
 	enum submit_mode submit;
+	uint32_t rwmixread;	/* randrw: percent of reads */
 };
 
 static inline bool perf_runs(const struct perf_opts *o, uint32_t q)
@@ -49,13 +50,14 @@ struct qresult {
 	_Atomic uint64_t ios, bytes, errors;	/* live, for the progress line */
 	uint64_t reads, writes, mismatches, verified_bytes;
 	double seconds;
+	double usr_secs, sys_secs;	/* the client's CPU during the run */
 	int status;		/* 0 ok, 1 failed */
 	int dead;		/* the ring died */
 	int started;
 	char cpus[64];
 	int node;
 	char msg[256];		/* the first failure */
-	struct lat_hist lat;
+	struct lat_stats rlat, wlat;	/* per batch: the clock is read once */
 };
 
 /* Set by SIGINT and SIGTERM: the clients finish what is in flight. */
