@@ -4,7 +4,8 @@
 # client per queue): --verify writes patterns and checks every byte read
 # back, for read, write and mixed workloads; -o json reports every queue
 # with no errors and the ring's counters moved on every queue; reads and
-# writes are reported apart in fio's shape (--rwmixread, time suffixes).
+# writes are reported apart in fio's shape (--rwmixread, time suffixes);
+# stat -o prometheus gives the counters in Prometheus' text format.
 # TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
@@ -87,6 +88,30 @@ for q in $(seq 0 $((nq - 1))); do
 	[ "$(cat "$NRI_SYS/$name/queues/$q/errors")" = 0 ] || fail "queue $q has errors"
 done
 [ "$(cat "$NRI_SYS/$name/inflight")" = 0 ] || fail "commands still in flight"
+
+# the counters in Prometheus' text format: every sample line well formed,
+# HELP and TYPE for each metric, the values sysfs has
+nvme-ring stat "$name" -o prometheus >/tmp/prom.txt || fail "stat -o prometheus"
+nvme-ring stat -o prometheus >/tmp/prom-all.txt || fail "stat -o prometheus (all rings)"
+grep -q "ring=\"$name\"" /tmp/prom-all.txt || fail "all rings' output lacks $name"
+bad=$(grep -v '^#' /tmp/prom.txt | grep -vE '^nvme_ring_io_[a-z_]+\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\} [0-9]+$')
+[ -z "$bad" ] || fail "malformed Prometheus lines: $bad"
+grep -v '^#' /tmp/prom.txt | sed 's/{.*//' | sort -u >/tmp/prom.metrics
+while read -r m; do
+	grep -q "^# HELP $m " /tmp/prom.txt || fail "no HELP for $m"
+	grep -qE "^# TYPE $m (counter|gauge)$" /tmp/prom.txt || fail "no TYPE for $m"
+done </tmp/prom.metrics
+[ "$(wc -l </tmp/prom.metrics)" -ge 11 ] || fail "only $(wc -l </tmp/prom.metrics) metrics"
+for q in $(seq 0 $((nq - 1))); do
+	v=$(sed -n "s/^nvme_ring_io_completed_total{ring=\"$name\",queue=\"$q\"} //p" /tmp/prom.txt)
+	[ "$v" = "$(cat "$NRI_SYS/$name/queues/$q/completed")" ] ||
+		fail "queue $q: completed_total '$v', sysfs $(cat "$NRI_SYS/$name/queues/$q/completed")"
+	v=$(sed -n "s/^nvme_ring_io_read_bytes_total{ring=\"$name\",queue=\"$q\"} //p" /tmp/prom.txt)
+	[ "$v" = "$(cat "$NRI_SYS/$name/queues/$q/bytes_read")" ] || fail "queue $q: read_bytes_total '$v'"
+done
+grep -q "^nvme_ring_io_ring_info{ring=\"$name\",device=\"/dev/$ns\",state=\"live\",queues=\"$nq\"} 1$" /tmp/prom.txt ||
+	fail "no ring_info line: $(grep ring_info /tmp/prom.txt)"
+expect_fail nvme-ring stat "$name" -o prometheus --interval 1
 
 # a command the ring refuses: perf fails and says so
 if ! { echo 0 >"$NRI_CFS/$name/enable" && echo read >"$NRI_CFS/$name/opcodes" &&

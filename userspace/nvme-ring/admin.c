@@ -616,16 +616,19 @@ void usage_stat(FILE *f)
 {
 	fprintf(f,
 "Usage: nvme-ring stat NAME [--interval S] [--count N] [-o json]\n"
+"       nvme-ring stat [NAME] -o prometheus\n"
 "\n"
 "Without --interval: one snapshot of every queue's counters since the ring\n"
 "was enabled. With --interval: like iostat, a report of per-queue rates\n"
 "every S seconds (the first covers the first interval), N reports or until\n"
-"interrupted. With -o json each report is one JSON object.\n"
+"interrupted. With -o json each report is one JSON object. With\n"
+"-o prometheus: the counters of NAME, or of every enabled ring, in\n"
+"Prometheus' text format (for node_exporter's textfile collector).\n"
 "\n"
 "Options:\n"
 "  -i, --interval S          seconds between reports (fractions allowed)\n"
 "  -c, --count N             number of reports (default: until interrupted)\n"
-"  -o, --output-format FMT   normal (default) or json\n"
+"  -o, --output-format FMT   normal (default), json or prometheus\n"
 "  -h, --help                this text\n");
 }
 
@@ -739,6 +742,84 @@ static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
 	fflush(stdout);
 }
 
+/* What each counter is, for Prometheus' HELP lines; and its metric name */
+static const struct {
+	const char *metric, *help;
+	bool gauge;
+} prom_counters[NR_COUNTERS] = {
+	[C_SUB] = { "submitted_total", "Commands taken from the submission ring." },
+	[C_COMP] = { "completed_total", "Completions posted to the completion ring." },
+	[C_ERR] = { "errors_total", "Completions with an error (NVMe status or errno)." },
+	[C_INVAL] = { "invalid_descs_total", "Submission entries refused by the ring's checks." },
+	[C_BREAD] = { "read_bytes_total", "Bytes read by completed commands." },
+	[C_BWRITE] = { "written_bytes_total", "Bytes written by completed commands." },
+	[C_INFL] = { "inflight_commands", "Commands submitted and not yet completed.", true },
+	[C_KICKS] = { "sq_empty_kicks_total", "Kicks that found the submission ring empty." },
+	[C_CQFULL] = { "cq_full_events_total", "Times a full completion ring held completions back." },
+	[C_REMOTE] = { "remote_submits_total", "Submissions made from a CPU outside the queue's." },
+};
+
+/* A label value, escaped as Prometheus' text format wants */
+static void prom_value(const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			putchar('\\');
+		if (*v == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*v);
+	}
+}
+
+/* Every queue's counters of the rings in names[], in Prometheus' format. */
+static int stat_prometheus(char **names, int n)
+{
+	struct rsnap *s = calloc((size_t)n + 1, sizeof(*s));
+	int i, k, got = 0, ret = 0;
+	uint64_t q;
+
+	if (!s) {
+		err_msg("out of memory");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (snap_ring(names[i], &s[got], true) || !s[got].enabled) {
+			snap_free(&s[got]);
+			memset(&s[got], 0, sizeof(s[got]));
+			continue;
+		}
+		got++;
+	}
+	printf("# HELP nvme_ring_io_ring_info A ring: its namespace device, state and queues.\n");
+	printf("# TYPE nvme_ring_io_ring_info gauge\n");
+	for (i = 0; i < got; i++) {
+		printf("nvme_ring_io_ring_info{ring=\"%s\",device=\"", s[i].name);
+		prom_value(s[i].device);
+		printf("\",state=\"%s\",queues=\"%" PRIu64 "\"} 1\n", s[i].state,
+		       s[i].nr_queues);
+	}
+	for (k = 0; k < NR_COUNTERS; k++) {
+		printf("# HELP nvme_ring_io_%s %s\n", prom_counters[k].metric,
+		       prom_counters[k].help);
+		printf("# TYPE nvme_ring_io_%s %s\n", prom_counters[k].metric,
+		       prom_counters[k].gauge ? "gauge" : "counter");
+		for (i = 0; i < got; i++)
+			for (q = 0; q < s[i].nr_queues; q++)
+				printf("nvme_ring_io_%s{ring=\"%s\",queue=\"%" PRIu64 "\"} %" PRIu64 "\n",
+				       prom_counters[k].metric, s[i].name, q,
+				       s[i].q[q].c[k]);
+	}
+	for (i = 0; i < got; i++)
+		snap_free(&s[i]);
+	free(s);
+	if (fflush(stdout)) {
+		err_msg("writing: %s", strerror(errno));
+		ret = 1;
+	}
+	return ret;
+}
+
 int cmd_stat(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -748,7 +829,7 @@ int cmd_stat(int argc, char **argv)
 	};
 	double interval = 0;
 	uint64_t count = 0, done;
-	bool json = false;
+	bool json = false, prom = false;
 	struct rsnap a, b;
 	const char *name;
 	int c;
@@ -763,10 +844,44 @@ int cmd_stat(int argc, char **argv)
 			if (parse_u64(optarg, &count) || !count)
 				usage_error(usage_stat, "--count '%s' is not a positive number", optarg);
 			break;
-		case 'o': json = parse_output(optarg, usage_stat); break;
+		case 'o':
+			prom = !strcmp(optarg, "prometheus");
+			if (!prom)
+				json = parse_output(optarg, usage_stat);
+			break;
 		case 'h': usage_stat(stdout); return 0;
 		default: try_help();
 		}
+	}
+	if (prom) {
+		char **names;
+		int n, i, ret;
+
+		if (interval)
+			usage_error(usage_stat, "-o prometheus takes no --interval: Prometheus computes rates itself");
+		if (optind + 1 < argc)
+			usage_error(usage_stat, "unexpected argument '%s'", argv[optind + 1]);
+		if (require_module(false))
+			return 1;
+		if (optind < argc) {
+			if (open_snap(argv[optind], &a, false))
+				return 1;
+			ret = a.enabled;
+			snap_free(&a);
+			if (!ret) {
+				err_msg("ring '%s' is not enabled: no counters (nvme-ring show %s)",
+					argv[optind], argv[optind]);
+				return 1;
+			}
+			names = &argv[optind];
+			return stat_prometheus(names, 1);
+		}
+		n = ring_names(&names);
+		ret = stat_prometheus(names, n);
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return ret;
 	}
 	name = need_name(argc, argv, optind, usage_stat);
 	if (count && !interval)
