@@ -536,6 +536,7 @@ NRI_CFG_ATTR(sq_poll_cpus,	cpulist,	NULL);
 NRI_CFG_ATTR(poll,		bool,		NULL);
 NRI_CFG_ATTR(directives,	bool,		NULL);
 NRI_CFG_ATTR(pi_check,		bool,		NULL);
+NRI_CFG_ATTR(iostats,		bool,		NULL);
 NRI_CFG_ATTR(timeout_min_ms,	u32,		nri_check_timeout);
 NRI_CFG_ATTR(timeout_max_ms,	u32,		nri_check_timeout);
 NRI_CFG_ATTR(teardown_timeout_ms, u32,		nri_check_teardown_timeout);
@@ -623,6 +624,7 @@ static struct configfs_attribute *nri_item_attrs[] = {
 	&nri_attr_poll,
 	&nri_attr_directives,
 	&nri_attr_pi_check,
+	&nri_attr_iostats,
 	&nri_attr_timeout_min_ms,
 	&nri_attr_timeout_max_ms,
 	&nri_attr_teardown_timeout_ms,

@@ -70,7 +70,7 @@ if [ "${#cp_files[@]}" -gt 0 ]; then
 	rc=$?
 	if [ "${#compat[@]}" -gt 0 ]; then
 		perl "$checkpatch" --strict --no-tree --no-summary --terse \
-			--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+			--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_REUSE \
 			-f "${compat[@]}" >>"$out/checkpatch.log" 2>&1 || rc=1
 	fi
 else

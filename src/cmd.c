@@ -16,6 +16,7 @@
 #include <linux/nvme.h>
 
 #include "nri.h"
+#include "nri_trace.h"
 
 /*
  * A finished request. The command's completion makes inflight drop under
@@ -640,6 +641,58 @@ static struct request *nri_alloc_polled(struct nri_queue *nq,
 	}
 }
 
+/*
+ * A command about to go to the device: its start for the latency, the
+ * disk's I/O accounting (iostat sees ring I/O as it sees its own), and
+ * the submit tracepoint. Reads, writes, flushes, deallocations and write
+ * zeroes are accounted as the block layer's operations of the same kind;
+ * other opcodes are not.
+ */
+static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
+			  struct nvme_command *c)
+{
+	struct nri_ring *ring = nq->ring;
+	struct block_device *bdev = ring->tgt.acct_bdev;
+	u8 opc = c->common.opcode;
+	u64 slba = 0;
+
+	cmd->opcode = opc;
+	cmd->issued = true;
+	cmd->acct = false;
+	cmd->start_ns = ktime_get_ns();
+	cmd->acct_sectors = 0;
+	switch (opc) {
+	case nvme_cmd_read:
+	case nvme_cmd_write:
+		cmd->acct_op = opc == nvme_cmd_read ? REQ_OP_READ : REQ_OP_WRITE;
+		/* the blocks, not the bytes: those may carry metadata */
+		cmd->acct_sectors = (le16_to_cpu(c->rw.length) + 1U) <<
+				    (ring->tgt.lba_shift - SECTOR_SHIFT);
+		break;
+	case nvme_cmd_flush:
+		cmd->acct_op = REQ_OP_FLUSH;
+		break;
+	case nvme_cmd_dsm:
+		cmd->acct_op = REQ_OP_DISCARD;
+		break;
+	case nvme_cmd_write_zeroes:
+		cmd->acct_op = REQ_OP_WRITE_ZEROES;
+		break;
+	default:
+		bdev = NULL;
+		break;
+	}
+	if (opc != nvme_cmd_flush && opc != nvme_cmd_dsm)
+		slba = le64_to_cpu(c->rw.slba);
+	if (bdev) {
+		cmd->acct = true;
+		cmd->acct_start = nri_start_io_acct(bdev, cmd->acct_op,
+						    cmd->acct_sectors, jiffies);
+	}
+	trace_nvme_ring_io_submit(dev_name(&ring->dev), nq->idx, cmd->slot,
+				  opc, slba, cmd->bytes);
+}
+
 /* How a command is named in the log: its slot, or its io_uring origin. */
 static const char *nri_cmd_where(const struct nri_cmd *cmd, char *buf,
 				 size_t len)
@@ -676,6 +729,9 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		nri_warn(ring, "queue %u: %s: opcode 0x%02x refused: %s (error %d, status 0x%x)\n",
 			 nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
 			 c->common.opcode, why, *err, *status);
+		trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx,
+					  cmd->slot, c->common.opcode, *status,
+					  *err, why);
 		return NRI_REJECTED;
 	}
 	nri_prepare_nvme_cmd(ring, c);
@@ -700,8 +756,7 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 		nri_warn(ring, "queue %u: cannot allocate a request: error %d\n",
 			 nq->idx, *err);
 		if (*err == -ENODEV)
-			atomic_cmpxchg(&ring->state, NRI_STATE_LIVE,
-				       NRI_STATE_DEAD);
+			nri_mark_dead(ring);
 		*status = NRI_SC_HOST_PATH;
 		return NRI_FAILED;
 	}
@@ -726,11 +781,16 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 							sizeof(where)),
 				 s->data_len, *err);
 			*status = NRI_SC_INVALID_FIELD;
+			trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx,
+						  cmd->slot, c->common.opcode,
+						  *status, *err,
+						  "the data area cannot be mapped");
 			return NRI_REJECTED;
 		}
 	}
 	cmd->bytes = s->data_len;
 	cmd->write = nvme_is_write(c);
+	nri_cmd_start(nq, cmd, c);
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;
 	if (opf & REQ_POLLED) {

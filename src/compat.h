@@ -34,6 +34,44 @@
 #define NRI_HAVE_URING_CMD	0
 #endif
 
+/*
+ * Tracepoints: __assign_str() takes the field alone from 6.10, the field
+ * and its source before (the source is the argument of the same name: a
+ * name, so using it twice has no side effect).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define nri_assign_str(f)	__assign_str(f)
+#else
+#define nri_assign_str(f)	__assign_str(f, f)
+#endif
+
+/*
+ * Accounting on the disk: bdev_start_io_acct() took the sectors, and
+ * bdev_end_io_acct() did not, before 6.3.
+ */
+static inline unsigned long nri_start_io_acct(struct block_device *bdev,
+					      enum req_op op,
+					      unsigned int sectors,
+					      unsigned long start)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	return bdev_start_io_acct(bdev, op, start);
+#else
+	return bdev_start_io_acct(bdev, sectors, op, start);
+#endif
+}
+
+static inline void nri_end_io_acct(struct block_device *bdev,
+				   enum req_op op, unsigned int sectors,
+				   unsigned long start)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	bdev_end_io_acct(bdev, op, sectors, start);
+#else
+	bdev_end_io_acct(bdev, op, start);
+#endif
+}
+
 /* Integrity payloads moved to their own header in 6.10. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #include <linux/bio-integrity.h>

@@ -19,12 +19,43 @@
 #include <linux/workqueue.h>
 
 #include "nri.h"
+#include "nri_trace.h"
+
+/*
+ * A command the device completed: counted by kind with its latency, ended
+ * in the disk's accounting, traced.
+ */
+static void nri_cmd_done(struct nri_queue *nq, struct nri_cmd *cmd,
+			 u16 status, int err)
+{
+	struct nri_ring *ring = nq->ring;
+	u64 lat = ktime_get_ns() - cmd->start_ns;
+
+	cmd->issued = false;
+	if (cmd->opcode == nvme_cmd_read)
+		nq->stats.reads++;
+	else if (cmd->opcode == nvme_cmd_write)
+		nq->stats.writes++;
+	else
+		nq->stats.others++;
+	nq->stats.lat_total_ns += lat;
+	if (lat > nq->stats.lat_max_ns)
+		nq->stats.lat_max_ns = lat;
+	if (cmd->acct)
+		nri_end_io_acct(ring->tgt.acct_bdev, cmd->acct_op,
+				status || err ? 0 : cmd->acct_sectors,
+				cmd->acct_start);
+	trace_nvme_ring_io_complete(dev_name(&ring->dev), nq->idx, cmd->slot,
+				    cmd->opcode, status, err, lat);
+}
 
 /* Give a command back to the pool and count it; cq_lock held. */
 static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
 			      u16 status, int err, bool rejected)
 {
 	lockdep_assert_held(&nq->cq_lock);
+	if (cmd->issued)
+		nri_cmd_done(nq, cmd, status, err);
 	nq->stats.completed++;
 	if (rejected)
 		nq->stats.invalid_descs++;
@@ -48,6 +79,7 @@ struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 	spin_lock_irqsave(&nq->cq_lock, flags);
 	if (nq->nr_free) {
 		cmd = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
+		cmd->issued = false;
 		nq->inflight++;
 		nq->stats.submitted++;
 	}
@@ -138,6 +170,9 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 	if (!cmd->slot_ok) {
 		nri_warn(ring, "queue %u: descriptor 0x%llx is not a slot in the %llu-byte data area\n",
 			 nq->idx, desc, nq->layout.data_size);
+		trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx, desc, 0,
+					  NRI_SC_INVALID_FIELD, -EFAULT,
+					  "the descriptor is not a slot in the data area");
 		nri_reject(cmd, NRI_SC_INVALID_FIELD, -EFAULT);
 		return 0;
 	}
@@ -287,10 +322,16 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 	}
 	room = ret > nq->inflight ? ret - nq->inflight : 0;
 	n = min3(want, room, nq->nr_free);
-	if (n < want)
+	if (n < want) {
 		nq->stats.cq_full_events++;
-	for (i = 0; i < n; i++)
+		trace_nvme_ring_io_cq_full(dev_name(&ring->dev), nq->idx,
+					   nri_cq_entries(&nq->rings) - ret,
+					   nq->inflight);
+	}
+	for (i = 0; i < n; i++) {
 		cmds[i] = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
+		cmds[i]->issued = false;
+	}
 	nq->inflight += n;
 	nq->stats.submitted += n;
 	spin_unlock_irq(&nq->cq_lock);

@@ -72,6 +72,7 @@ struct nri_ring;
 				 NVME_RING_IO_F_REPAIR_INDICES |	\
 				 NVME_RING_IO_F_METADATA |		\
 				 NVME_RING_IO_F_SUBMIT_WAIT |		\
+				 NVME_RING_IO_F_CMD_STATS |		\
 				 NRI_URING_FEATURES)
 #define NRI_SETUP_FLAGS		(NVME_RING_SETUP_F_NUMA_NODE |		\
 				 NVME_RING_SETUP_F_HUGEPAGES)
@@ -117,6 +118,7 @@ struct nri_config {
 	bool			poll;		/* polled completions */
 	bool			directives;	/* DTYPE/DSPEC on writes */
 	bool			pi_check;	/* clients must check PI */
+	bool			iostats;	/* account I/O on the disk */
 	u32			timeout_min_ms;	/* a client's timeout_ms range */
 	u32			timeout_max_ms;
 	u32			teardown_timeout_ms; /* then abort */
@@ -133,6 +135,7 @@ struct nri_target {
 	struct file		*file;		/* keeps the device open */
 	struct nvme_ns		*ns;		/* referenced */
 	struct request_queue	*q;
+	struct block_device	*acct_bdev;	/* iostats: the disk's */
 	u32			nsid;
 	u32			lba_shift;
 	u32			lba_bytes;
@@ -162,6 +165,13 @@ struct nri_cmd {
 	bool			write;
 	bool			slot_ok;
 	bool			has_bio;
+	bool			issued;		/* went to the device */
+	u8			opcode;
+	enum req_op		acct_op;	/* when accounted */
+	bool			acct;		/* counted on the disk */
+	u32			acct_sectors;
+	unsigned long		acct_start;	/* jiffies, for the disk */
+	u64			start_ns;	/* issued at */
 	struct io_uring_cmd	*ioucmd;	/* NVME_RING_IO_URING_CMD */
 	struct request		*rq;		/* in flight; polled rings */
 	struct bio		bio;
@@ -276,6 +286,7 @@ static inline void nri_ring_exit(struct nri_ring *ring)
 /* What nvme_glue.c tells of a namespace. */
 struct nri_ns_info {
 	struct request_queue	*q;
+	struct block_device	*acct_bdev;	/* iostats: the disk's */
 	u32			nsid;
 	u32			lba_shift;
 	u64			nr_lbas;	/* NSZE; set at bind only */
@@ -345,6 +356,7 @@ void nri_ring_disable(struct nri_ring *ring);
 void nri_ring_put(struct nri_ring *ring);
 void nri_queue_release(struct kobject *kobj);
 void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *inflight);
+bool nri_mark_dead(struct nri_ring *ring);
 const char *nri_state_name(struct nri_ring *ring);
 int nri_opcode_name(u8 opc, char *buf, size_t len);
 bool nri_opcode_known(u8 opc);

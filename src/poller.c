@@ -23,6 +23,7 @@
 #include <linux/sched.h>
 
 #include "nri.h"
+#include "nri_trace.h"
 
 /*
  * Nothing the poller can take: every free CQ entry is promised to a
@@ -84,8 +85,13 @@ static int nri_poller_fn(void *data)
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!kthread_should_stop() &&
 		    (n < 0 || !nri_sq_pending(&nq->rings) ||
-		     nri_poller_blocked(nq)))
+		     nri_poller_blocked(nq))) {
+			trace_nvme_ring_io_sq_poll_sleep(dev_name(&nq->ring->dev),
+							 nq->idx);
 			schedule();
+			trace_nvme_ring_io_sq_poll_wake(dev_name(&nq->ring->dev),
+							nq->idx);
+		}
 		__set_current_state(TASK_RUNNING);
 		nri_sq_clear_need_wakeup(&nq->rings);
 		last = jiffies;

@@ -26,6 +26,7 @@
 #include <linux/vmalloc.h>
 
 #include "nri.h"
+#include "nri_trace.h"
 
 static DEFINE_IDA(nri_anon_ida);
 
@@ -50,6 +51,7 @@ struct nri_config *nri_config_alloc(void)
 	cfg->timeout_min_ms = NRI_DEF_TIMEOUT_MIN_MS;
 	cfg->timeout_max_ms = NRI_DEF_TIMEOUT_MAX_MS;
 	cfg->teardown_timeout_ms = NRI_DEF_TEARDOWN_MS;
+	cfg->iostats = true;
 	nri_config_default_opcodes(cfg);
 	return cfg;
 }
@@ -218,9 +220,9 @@ void nri_warn(struct nri_ring *ring, const char *fmt, ...)
 	va_end(args);
 }
 
-const char *nri_state_name(struct nri_ring *ring)
+static const char *nri_state_str(int state)
 {
-	switch (atomic_read(&ring->state)) {
+	switch (state) {
 	case NRI_STATE_LIVE:
 		return "live";
 	case NRI_STATE_DEAD:
@@ -228,6 +230,32 @@ const char *nri_state_name(struct nri_ring *ring)
 	default:
 		return "disabled";
 	}
+}
+
+const char *nri_state_name(struct nri_ring *ring)
+{
+	return nri_state_str(atomic_read(&ring->state));
+}
+
+/* Every change of a ring's state goes through here, for the tracepoint. */
+static void nri_set_state(struct nri_ring *ring, int to)
+{
+	int from = atomic_xchg(&ring->state, to);
+
+	if (from != to)
+		trace_nvme_ring_io_state(dev_name(&ring->dev),
+					 nri_state_str(from),
+					 nri_state_str(to));
+}
+
+/* A live ring's device went away; true for the caller that made it so. */
+bool nri_mark_dead(struct nri_ring *ring)
+{
+	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) !=
+	    NRI_STATE_LIVE)
+		return false;
+	trace_nvme_ring_io_state(dev_name(&ring->dev), "live", "dead");
+	return true;
 }
 
 void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *inflight)
@@ -768,6 +796,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	ratelimit_state_init(&ring->warn_rs, NRI_WARN_INTERVAL,
 			     NRI_WARN_BURST);
 	ratelimit_set_flags(&ring->warn_rs, RATELIMIT_MSG_ON_RELEASE);
+	/* live while it is built; traced as such once it is (below) */
 	atomic_set(&ring->state, NRI_STATE_LIVE);
 	device_initialize(&ring->dev);
 	ring->dev.class = &nri_class;
@@ -806,6 +835,9 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		goto out_free_cpus;
 	}
 	ring->tgt.poll = cfg->poll;
+	/* the ring's I/O in the disk's statistics (iostat), unless told not */
+	if (cfg->iostats && ring->tgt.q->disk)
+		ring->tgt.acct_bdev = ring->tgt.q->disk->part0;
 	ret = nri_resolve_placement(ring, cfg, cpus);
 	if (ret)
 		goto out_free_cpus;
@@ -863,6 +895,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		}
 	}
 
+	trace_nvme_ring_io_state(dev_name(&ring->dev), "disabled", "live");
 	/* an administrator's ring is news; a client's anonymous one is not */
 	if (cfg->anonymous)
 		pr_debug("%s: bound to nsid %u\n", dev_name(&ring->dev),
@@ -879,6 +912,7 @@ out_put:
 	if (ret == -ENOMEM)
 		pr_err("%s: out of memory building the ring\n",
 		       dev_name(&ring->dev) ?: cfg->name);
+	/* never live to its users: nothing to trace */
 	atomic_set(&ring->state, NRI_STATE_DISABLED);
 	put_device(&ring->dev);
 	return ERR_PTR(ret);
@@ -957,7 +991,7 @@ void nri_ring_disable(struct nri_ring *ring)
 	if (ring->torn_down)
 		return;
 	ring->torn_down = true;
-	atomic_set(&ring->state, NRI_STATE_DISABLED);
+	nri_set_state(ring, NRI_STATE_DISABLED);
 
 	/*
 	 * Close the live gate and wait for everyone inside it (submitters,

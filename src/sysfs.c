@@ -49,10 +49,16 @@ struct nri_stat_info {
 	const char	*title;		/* stat table column; NULL: none */
 	int		width;
 	size_t		offset;		/* in struct nvme_ring_stats */
+	bool		max;		/* the ring's is the largest, not the sum */
 };
 
 #define NRI_STAT(_name, _title, _width) {				\
 	.name = #_name, .title = _title, .width = _width,		\
+	.offset = offsetof(struct nvme_ring_stats, _name),		\
+}
+
+#define NRI_STAT_MAX(_name) {						\
+	.name = #_name, .max = true,					\
 	.offset = offsetof(struct nvme_ring_stats, _name),		\
 }
 
@@ -66,6 +72,11 @@ static const struct nri_stat_info nri_stat_info[] = {
 	NRI_STAT(sq_empty_kicks, NULL,		0),
 	NRI_STAT(cq_full_events, NULL,		0),
 	NRI_STAT(remote_submits, NULL,		0),
+	NRI_STAT(reads,		NULL,		0),
+	NRI_STAT(writes,	NULL,		0),
+	NRI_STAT(others,	NULL,		0),
+	NRI_STAT(lat_total_ns,	NULL,		0),
+	NRI_STAT_MAX(lat_max_ns),
 };
 
 #define NRI_NR_STATS	ARRAY_SIZE(nri_stat_info)
@@ -88,7 +99,11 @@ static void nri_ring_totals(struct nri_ring *ring, struct nvme_ring_stats *sum,
 	for (i = 0; i < ring->nr_queues; i++) {
 		nri_queue_stats(ring->queues[i], &st, &inf);
 		for (j = 0; j < NRI_NR_STATS; j++)
-			*nri_stat(sum, j) += *nri_stat(&st, j);
+			if (nri_stat_info[j].max)
+				*nri_stat(sum, j) = max(*nri_stat(sum, j),
+							*nri_stat(&st, j));
+			else
+				*nri_stat(sum, j) += *nri_stat(&st, j);
 		*inflight += inf;
 	}
 }

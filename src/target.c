@@ -110,8 +110,7 @@ bool nri_target_changed(struct nri_ring *ring)
 		   now.meta_ext == t->meta_ext && now.pi_type == t->pi_type &&
 		   now.disk_sectors == t->disk_sectors))
 		return false;
-	if (atomic_cmpxchg(&ring->state, NRI_STATE_LIVE, NRI_STATE_DEAD) !=
-	    NRI_STATE_LIVE)
+	if (!nri_mark_dead(ring))
 		return true;
 	/* the driver zeroes the capacity first when a namespace goes away */
 	if (!now.disk_sectors && t->disk_sectors)

@@ -16,8 +16,8 @@ kv=$(uname -r | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
 read -r major minor <<<"$kv"
 info "kernel $(uname -r): features $feat"
 # MULTI_QUEUE, CQE_STATUS, REMOTE_SUBMIT, LBA_WINDOW, SQ_POLL, POLL,
-# REPAIR_INDICES, METADATA, SUBMIT_WAIT
-core=$(((1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 9) | (1 << 10)))
+# REPAIR_INDICES, METADATA, SUBMIT_WAIT, CMD_STATS
+core=$(((1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 9) | (1 << 10) | (1 << 11)))
 uring=$(((1 << 4) | (1 << 8)))
 [ $((feat & core)) -eq "$core" ] || fail "core features missing: $feat"
 if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 7 ]; }; then

@@ -79,6 +79,8 @@
  *	separate metadata buffers; nvme_ring_info describes the format.
  * NVME_RING_IO_F_SUBMIT_WAIT: NVME_RING_SUBMIT_F_WAIT: SUBMIT also waits
  *	for completions, one system call per batch.
+ * NVME_RING_IO_F_CMD_STATS: nvme_ring_stats counts reads, writes and other
+ *	commands apart, with their total and maximum latency.
  */
 #define NVME_RING_IO_F_MULTI_QUEUE	_BITULL(0)
 #define NVME_RING_IO_F_CQE_STATUS	_BITULL(1)
@@ -91,6 +93,7 @@
 #define NVME_RING_IO_F_URING_CMD_IOPOLL	_BITULL(8)
 #define NVME_RING_IO_F_METADATA		_BITULL(9)
 #define NVME_RING_IO_F_SUBMIT_WAIT	_BITULL(10)
+#define NVME_RING_IO_F_CMD_STATS	_BITULL(11)
 
 /* Limits. */
 #define NVME_RING_IO_MIN_ENTRIES	2
@@ -264,7 +267,8 @@ struct nvme_ring_complete {
 /*
  * Per-queue counters, since the ring was enabled (or set up). The module
  * keeps its counters in this very struct, so a new counter is a field
- * here, taken from resv (and a line in the module's nri_stat_info[]).
+ * here, in place of resv, the one reserved word left (and a line in the
+ * module's nri_stat_info[]).
  */
 struct nvme_ring_stats {
 	__u64	submitted;
@@ -277,7 +281,19 @@ struct nvme_ring_stats {
 	__u64	sq_empty_kicks;
 	__u64	cq_full_events;
 	__u64	remote_submits;
-	__u64	resv[6];
+	/*
+	 * NVME_RING_IO_F_CMD_STATS: commands the device completed (with
+	 * success or not), by kind: the Read and Write opcodes, and every
+	 * other; and their latency from submission to completion, in
+	 * nanoseconds: the sum (so mean = lat_total_ns / (reads + writes +
+	 * others)) and the maximum.
+	 */
+	__u64	reads;
+	__u64	writes;
+	__u64	others;
+	__u64	lat_total_ns;
+	__u64	lat_max_ns;
+	__u64	resv;
 };
 
 /*
