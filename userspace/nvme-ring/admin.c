@@ -59,6 +59,8 @@ void usage_create(FILE *f)
 "                          the list's (i mod n)-th), not on the queues' CPUs\n"
 "      --poll              poll for completions on the device's poll queues\n"
 "                          (nvme.poll_queues=N) instead of taking interrupts\n"
+"      --no-iostats        keep the ring's I/O out of the disk's statistics\n"
+"                          (/proc/diskstats, iostat)\n"
 "  -h, --help              this text\n"
 "\n"
 "Example:\n"
@@ -76,7 +78,7 @@ enum {
 	A_DEVICE, A_CPUS, A_NODE, A_QUEUES, A_SQ, A_CQ, A_DATA, A_HUGE,
 	A_UID, A_GID, A_MODE, A_LBA_START, A_LBA_COUNT, A_OPCODES, A_SQPOLL,
 	A_SQPOLL_IDLE, A_POLL, A_DIRECTIVES, A_TMIN, A_TMAX, A_TEARDOWN,
-	A_SQPOLL_CPUS, A_NR
+	A_SQPOLL_CPUS, A_IOSTATS, A_NR
 };
 
 static const char *attr_hint(int a, int err)
@@ -205,7 +207,7 @@ int cmd_create(int argc, char **argv)
 		{ "poll", 0, NULL, 7 }, { "directives", 0, NULL, 8 },
 		{ "timeout-min", 1, NULL, 9 }, { "timeout-max", 1, NULL, 10 },
 		{ "teardown-timeout", 1, NULL, 11 },
-		{ "sq-poll-cpus", 1, NULL, 12 },
+		{ "sq-poll-cpus", 1, NULL, 12 }, { "no-iostats", 0, NULL, 13 },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct attr_val a[A_NR] = {
@@ -231,6 +233,7 @@ int cmd_create(int argc, char **argv)
 		[A_TMAX] = { "timeout_max_ms", "--timeout-max" },
 		[A_TEARDOWN] = { "teardown_timeout_ms", "--teardown-timeout" },
 		[A_SQPOLL_CPUS] = { "sq_poll_cpus", "--sq-poll-cpus" },
+		[A_IOSTATS] = { "iostats", "--no-iostats" },
 	};
 	char dir[128], path[PATH_MAX], reason[512];
 	const char *name;
@@ -279,6 +282,7 @@ int cmd_create(int argc, char **argv)
 			break;
 		case 7: SETV(A_POLL, "1"); break;
 		case 8: SETV(A_DIRECTIVES, "1"); break;
+		case 13: SETV(A_IOSTATS, "0"); break;
 		case 9: case 10: case 11:
 			i = c == 9 ? A_TMIN : c == 10 ? A_TMAX : A_TEARDOWN;
 			if (parse_u64(optarg, &n))
@@ -638,6 +642,14 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* Mean latency (ns) of the device-completed commands in counters c */
+static double lat_mean_ns(const uint64_t *c)
+{
+	uint64_t n = c[C_READS] + c[C_WRITES] + c[C_OTHERS];
+
+	return n ? (double)c[C_LAT_TOTAL] / (double)n : 0;
+}
+
 static void stat_snapshot(const struct rsnap *s, bool json)
 {
 	uint64_t i, k;
@@ -653,12 +665,14 @@ static void stat_snapshot(const struct rsnap *s, bool json)
 			j_u64("queue", i);
 			for (k = 0; k < NR_COUNTERS; k++)
 				j_u64(counter_names[k], s->q[i].c[k]);
+			j_dbl("lat_mean_ns", lat_mean_ns(s->q[i].c));
 			j_close('}');
 		}
 		j_close(']');
 		j_open("total", '{');
 		for (k = 0; k < NR_COUNTERS; k++)
 			j_u64(counter_names[k], s->c[k]);
+		j_dbl("lat_mean_ns", lat_mean_ns(s->c));
 		j_close('}');
 		j_close('}');
 		return;
@@ -679,6 +693,20 @@ static void stat_snapshot(const struct rsnap *s, bool json)
 		       c[C_BWRITE], c[C_INFL], c[C_KICKS], c[C_CQFULL],
 		       c[C_REMOTE]);
 	}
+	/* what the device completed, by kind, and how long it took */
+	printf("%5s %12s %12s %12s %12s %12s\n", "QUEUE", "READS", "WRITES",
+	       "OTHERS", "LAT_AVG(us)", "LAT_MAX(us)");
+	for (i = 0; i <= s->nr_queues; i++) {
+		const uint64_t *c = i < s->nr_queues ? s->q[i].c : s->c;
+
+		if (i < s->nr_queues)
+			printf("%5" PRIu64, i);
+		else
+			printf("%5s", "total");
+		printf(" %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12.1f %12.1f\n",
+		       c[C_READS], c[C_WRITES], c[C_OTHERS],
+		       lat_mean_ns(c) / 1000, (double)c[C_LAT_MAX] / 1000);
+	}
 }
 
 static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
@@ -696,9 +724,10 @@ static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
 		j_open("queues", '[');
 	} else {
 		printf("ring %s state %s interval %.2fs\n", b->name, b->state, dt);
-		printf("%5s %10s %10s %10s %10s %8s %8s %8s\n", "QUEUE",
-		       "IOPS", "SUBMIT/s", "READ MB/s", "WRITE MB/s", "ERR/s",
-		       "INVAL/s", "INFLIGHT");
+		printf("%5s %10s %10s %10s %10s %10s %10s %8s %8s %8s %9s\n",
+		       "QUEUE", "IOPS", "SUBMIT/s", "READS/s", "WRITES/s",
+		       "READ MB/s", "WRITE MB/s", "ERR/s", "INVAL/s",
+		       "INFLIGHT", "LAT(us)");
 	}
 	for (i = 0; i <= b->nr_queues; i++) {
 		const uint64_t *ca = i < b->nr_queues ? a->q[i].c : a->c;
@@ -709,6 +738,14 @@ static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
 		double wmb = (double)(cb[C_BWRITE] - ca[C_BWRITE]) / dt / 1048576;
 		double errs = (double)(cb[C_ERR] - ca[C_ERR]) / dt;
 		double inval = (double)(cb[C_INVAL] - ca[C_INVAL]) / dt;
+		double rds = (double)(cb[C_READS] - ca[C_READS]) / dt;
+		double wrs = (double)(cb[C_WRITES] - ca[C_WRITES]) / dt;
+		double oth = (double)(cb[C_OTHERS] - ca[C_OTHERS]) / dt;
+		uint64_t ncmd = cb[C_READS] + cb[C_WRITES] + cb[C_OTHERS] -
+				ca[C_READS] - ca[C_WRITES] - ca[C_OTHERS];
+		/* the interval's own mean latency, from the sums */
+		double lat = ncmd ? (double)(cb[C_LAT_TOTAL] - ca[C_LAT_TOTAL]) /
+				    (double)ncmd / 1000 : 0;
 
 		if (json) {
 			if (i == b->nr_queues) {
@@ -724,6 +761,10 @@ static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
 			j_dbl("write_mib_per_sec", wmb);
 			j_dbl("errors_per_sec", errs);
 			j_dbl("invalid_per_sec", inval);
+			j_dbl("reads_per_sec", rds);
+			j_dbl("writes_per_sec", wrs);
+			j_dbl("others_per_sec", oth);
+			j_dbl("lat_mean_us", lat);
 			j_u64("inflight", cb[C_INFL]);
 			j_close('}');
 			continue;
@@ -732,8 +773,9 @@ static void stat_rates(const struct rsnap *a, const struct rsnap *b, bool json)
 			printf("%5" PRIu64, i);
 		else
 			printf("%5s", "total");
-		printf(" %10.0f %10.0f %10.2f %10.2f %8.0f %8.0f %8" PRIu64 "\n",
-		       iops, subs, rmb, wmb, errs, inval, cb[C_INFL]);
+		printf(" %10.0f %10.0f %10.0f %10.0f %10.2f %10.2f %8.0f %8.0f %8" PRIu64 " %9.1f\n",
+		       iops, subs, rds, wrs, rmb, wmb, errs, inval, cb[C_INFL],
+		       lat);
 	}
 	if (json)
 		j_close('}');
@@ -757,6 +799,11 @@ static const struct {
 	[C_KICKS] = { "sq_empty_kicks_total", "Kicks that found the submission ring empty." },
 	[C_CQFULL] = { "cq_full_events_total", "Times a full completion ring held completions back." },
 	[C_REMOTE] = { "remote_submits_total", "Submissions made from a CPU outside the queue's." },
+	[C_READS] = { "reads_total", "Read commands the device completed." },
+	[C_WRITES] = { "writes_total", "Write commands the device completed." },
+	[C_OTHERS] = { "other_commands_total", "Other commands the device completed." },
+	[C_LAT_TOTAL] = { "latency_nanoseconds_total", "Sum of the latency of the commands the device completed, submission to completion." },
+	[C_LAT_MAX] = { "latency_max_nanoseconds", "Largest latency of a command the device completed.", true },
 };
 
 /* A label value, escaped as Prometheus' text format wants */

@@ -92,9 +92,10 @@ const char *dead_reason(const char *name);
 
 /* Ring and queue snapshots from sysfs (sysfs.c) */
 extern const char *const counter_names[];
-#define NR_COUNTERS	10
+#define NR_COUNTERS	15
 enum { C_SUB, C_COMP, C_ERR, C_INVAL, C_BREAD, C_BWRITE, C_INFL, C_KICKS,
-       C_CQFULL, C_REMOTE };
+       C_CQFULL, C_REMOTE, C_READS, C_WRITES, C_OTHERS, C_LAT_TOTAL,
+       C_LAT_MAX };
 
 struct qsnap {
 	char cpus[128], hctx[64], nvme_qid[64];

@@ -174,7 +174,8 @@ bool kernel_reason(int fd, char *out, size_t size)
 const char *const counter_names[NR_COUNTERS] = {
 	"submitted", "completed", "errors", "invalid_descs", "bytes_read",
 	"bytes_written", "inflight", "sq_empty_kicks", "cq_full_events",
-	"remote_submits",
+	"remote_submits", "reads", "writes", "others", "lat_total_ns",
+	"lat_max_ns",
 };
 
 void snap_free(struct rsnap *s)
