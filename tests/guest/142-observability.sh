@@ -4,9 +4,10 @@
 # verified run with the nvme_ring_io tracepoints on: a submit and a
 # complete event per command the device ran, their largest latency the
 # ring's lat_max_ns; the ring's reads, writes, bytes and latency counters
-# add up across queues; the disk's /proc/diskstats and /sys/block stat
-# moved by exactly the ring's reads, writes and sectors (and not at all
-# with iostats=0); a refused command gives a reject event with its reason,
+# add up across queues, and stat -i shows them as rates; the disk's
+# /proc/diskstats and /sys/block stat moved by exactly the ring's reads,
+# writes and sectors (and not at all with iostats=0); a refused command
+# gives a reject event with its reason,
 # a full CQ a cq_full event per counted one, an idle SQ poller sleep and
 # wake events, and enable and disable state events.
 # KERNELS: 6.1
@@ -95,6 +96,17 @@ d1=$(awk -v d="$ns" '$3 == d { print $4 + $8 }' /proc/diskstats)
 [ "$(awk '{ print $9 }' "/sys/block/$ns/stat")" = 0 ] || fail "the disk says I/O is still in flight"
 nvme-ring stat ob -o json | grep -q '"lat_mean_ns": ' || fail "stat -o json lacks lat_mean_ns"
 nvme-ring stat ob | grep -q "LAT_AVG(us)" || fail "the stat table lacks the latency columns"
+
+# stat -i under load: reads and writes per second, the interval's latency
+nvme-ring perf ob --rw randrw --depth 4 --time 3 --size 1M >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
+wait "$pid" || fail "perf beside stat -i"
+awk '/"total"/ { t = 1 } t && /"(reads_per_sec|writes_per_sec|lat_mean_us)": / {
+	v = $2; sub(/,$/, "", v); if (v + 0 <= 0) bad = bad " " $1 } END { exit bad != "" }' \
+	/tmp/rates.json || fail "stat -i rates: $(cat /tmp/rates.json)"
+nvme-ring stat ob -i 0.2 -c 1 | grep -q "LAT(us)" || fail "stat -i lacks the latency column"
 
 # disable: a state event, and the enable before it had one
 trace_start
