@@ -75,8 +75,20 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 TEST_TIMEOUT=120
 VM_HUGEPAGES=0
+VM_NET_IP=
 # shellcheck disable=SC1091
 [ -f /etc/nri-vm.conf ] && . /etc/nri-vm.conf
+
+# vm-test.sh's VM_NET: the NIC between this host's VMs, VM_NET_IP/24
+if [ -n "$VM_NET_IP" ]; then
+	modprobe virtio_net
+	for _ in $(seq 1 50); do
+		[ -e /sys/class/net/eth0 ] && break
+		sleep 0.1
+	done
+	ip addr add "$VM_NET_IP/24" dev eth0 && ip link set eth0 up ||
+		echo "vm-init: cannot bring eth0 up as $VM_NET_IP" >&2
+fi
 
 KVER=$(uname -r)
 export KVER

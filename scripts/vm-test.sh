@@ -45,6 +45,10 @@
 #                         (default GUESTPATH /extra/<basename>)
 #   VM_EXTRA_BINS         host programs copied with their libraries into the
 #                         guest's /usr/bin (e.g. perf, for profiling)
+#   VM_NET                listen:PORT or connect:PORT: a virtio NIC on a
+#                         QEMU socket network between VMs of this host
+#                         (make demo-fabrics); the listening VM starts first
+#   VM_NET_IP             the guest's address on it (10.x.y.z, a /24)
 #   VM_KVM=0              1 uses KVM instead of TCG
 #   TEST_TIMEOUT=120      seconds per test, enforced in the guest
 #   VM_TIMEOUT            seconds for the whole VM (default 120 + tests x
@@ -93,6 +97,18 @@ VM_HUGEPAGES=${VM_HUGEPAGES:-0}
 VM_NVME_SLOW_MS=${VM_NVME_SLOW_MS:-0}
 VM_NVME_META=${VM_NVME_META:-}
 VM_KVM=${VM_KVM:-0}
+VM_NET=${VM_NET:-}
+VM_NET_IP=${VM_NET_IP:-}
+case $VM_NET in
+"" | listen:[0-9]* | connect:[0-9]*) ;;
+*) die "VM_NET=$VM_NET: use listen:PORT or connect:PORT" ;;
+esac
+if [ -n "$VM_NET" ]; then
+	[[ $VM_NET_IP =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+		die "VM_NET needs VM_NET_IP, the guest's IPv4 address (got '$VM_NET_IP')"
+	VM_EXTRA_MODULES="${VM_EXTRA_MODULES:-} virtio_net"
+	export VM_EXTRA_MODULES
+fi
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
 for v in VM_CPUS VM_NODES VM_MEM VM_NVME VM_NVME_QUEUES VM_NVME_SIZE VM_NVME_LBA \
@@ -135,8 +151,9 @@ mkdir -p "$(dirname "$log")"
 cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
+VM_NET_IP=$VM_NET_IP
 $(for v in NRI_FUZZ_ROUNDS NRI_FUZZ_INPUTS NRI_SOAK_SECONDS NRI_CHURN \
-	$(compgen -v BENCH_); do
+	$(compgen -v BENCH_) $(compgen -v DEMO_); do
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 done)
 CONF
@@ -209,6 +226,10 @@ if [ "$VM_NVME_SLOW_MS" -gt 0 ]; then
 		-device "nvme-ns,drive=nvmslow,bus=nvmeslow,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
 fi
 cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
+if [ -n "$VM_NET" ]; then
+	qemu+=(-netdev "socket,id=net0,${VM_NET%%:*}=127.0.0.1:${VM_NET#*:}"
+		-device "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:$(printf %02x "${VM_NET_IP##*.}")")
+fi
 qemu+=(-append "$cmdline")
 
 echo "# vm-test: $VM_CPUS CPUs in $VM_NODES node(s), ${VM_MEM} MiB, $VM_NVME NVMe" \
