@@ -44,7 +44,7 @@ NVME_HOST_INC	:= $(KSRC_CACHE)/drivers/nvme/host
 KBUILD_ARGS	= -C $(KDIR) M=$(CURDIR) CONFIG_NVME_RING_IO=m \
 		  NVME_HOST_INC=$(NVME_HOST_INC)
 
-.PHONY: fuzz soak check-debug all module userspace unit lint check demo bench deps clean \
+.PHONY: fuzz soak check-debug all module userspace unit lint check demo demo-fabrics bench deps clean \
 	install uninstall dkms-source deb
 
 all: module
@@ -146,6 +146,12 @@ CHECK_FAILED = if [ "$(MAKELEVEL)" = 0 ]; then kill -INT $$PPID; sleep 1; else e
 demo: deps
 	$(MAKE) module userspace
 	scripts/vm-test.sh --show tests/demo/demo.sh
+
+# Rings beyond one machine: two VMs on a host-local network, one exporting
+# its NVMe namespace with nvmet over TCP, the other running a ring on it
+# (scripts/demo-fabrics.sh). Not in make check.
+demo-fabrics: module userspace
+	scripts/demo-fabrics.sh
 
 # Benchmarks: tests/bench/*.sh, run in one VM boot. The null-co backend
 # keeps the host's storage out of the figures; runs take minutes, not the

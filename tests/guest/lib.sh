@@ -235,12 +235,13 @@ loop_ns_down() {
 	return 0
 }
 
-# fabrics_target_up TRANSPORT NQN FILE: an nvmet subsystem NQN exporting
-# FILE (a file-backed namespace 1, so data written verifies) on a port of
-# TRANSPORT: loop, or tcp on 127.0.0.1:4420. Configured through nvmet's
-# configfs, as an administrator would.
+# fabrics_target_up TRANSPORT NQN FILE [ADDR]: an nvmet subsystem NQN
+# exporting FILE (a file or block device: namespace 1) on a port of
+# TRANSPORT: loop, or tcp on ADDR (default 127.0.0.1) port 4420.
+# Configured through nvmet's configfs, as an administrator would.
 fabrics_target_up() {
-	local tr=$1 nqn=$2 file=$3 cfs=/sys/kernel/config/nvmet sub port
+	local tr=$1 nqn=$2 file=$3 addr=${4:-127.0.0.1}
+	local cfs=/sys/kernel/config/nvmet sub port
 	# nvme-loop is host and target in one
 	modprobe nvmet && modprobe "nvme-$tr" || return 1
 	[ "$tr" = loop ] || modprobe "nvmet-$tr" || return 1
@@ -255,7 +256,7 @@ fabrics_target_up() {
 	echo "$tr" >"$cfs/ports/$port/addr_trtype" || return 1
 	if [ "$tr" = tcp ]; then
 		echo ipv4 >"$cfs/ports/$port/addr_adrfam" &&
-			echo 127.0.0.1 >"$cfs/ports/$port/addr_traddr" &&
+			echo "$addr" >"$cfs/ports/$port/addr_traddr" &&
 			echo 4420 >"$cfs/ports/$port/addr_trsvcid" || return 1
 	fi
 	ln -s "$sub" "$cfs/ports/$port/subsystems/$nqn"
