@@ -441,7 +441,7 @@ static int nri_check_device(const char *ring, const char *attr,
 	struct nri_target t;
 	int ret;
 
-	ret = nri_target_open(&t, path, NULL);
+	ret = nri_target_open(&t, path, NULL, NUMA_NO_NODE);
 	if (!ret)
 		nri_target_close(&t);
 	return ret;

@@ -31,11 +31,9 @@
 #                                          "slow", "meta" or "extras"); it
 #                                          runs beside the poll boot
 #   poll/<test>                            tests/guest/*.sh whose TOPOLOGY
-#                                          line names poll or fabrics, in a
-#                                          VM whose NVMe has 4 default + 2
-#                                          poll queues and threaded
-#                                          interrupts, without native NVMe
-#                                          multipath (nvme_core.multipath=N)
+#                                          line names poll, in a VM whose
+#                                          NVMe has 4 default + 2 poll queues
+#                                          and threaded interrupts
 #   6.1/<test>                             tests/guest/*.sh with a line
 #                                          "# KERNELS: 6.1", in a VM booting
 #                                          Debian 12's 6.1 kernel (beside
@@ -232,10 +230,9 @@ if [ "$module_ok" = 1 ]; then
 		grep -q '^# KERNELS: .*6\.1' "$t" && old+=("$t")
 		grep -q '^# TOPOLOGY: any' "$t" && topo+=("$t")
 		grep -qE '^# TOPOLOGY: .*(memless|slow|meta|extras)' "$t" && memless+=("$t")
-		grep -qE '^# TOPOLOGY: .*(poll|fabrics)' "$t" && polled+=("$t")
-		# a test made for poll queues, fabrics or the extra NVMe only
-		# runs there
-		grep -qE '^# TOPOLOGY: (poll|slow|meta|extras|fabrics)$' "$t" || guest+=("$t")
+		grep -q '^# TOPOLOGY: .*poll' "$t" && polled+=("$t")
+		# a test made for poll queues or the extra NVMe only runs there
+		grep -qE '^# TOPOLOGY: (poll|slow|meta|extras)$' "$t" || guest+=("$t")
 	done
 
 	# A hung guest must not hold the run for tests x TEST_TIMEOUT.
@@ -314,12 +311,11 @@ if [ "$module_ok" = 1 ]; then
 
 	if [ "${#polled[@]}" -gt 0 ]; then
 		# threaded interrupts too: completion against teardown races
-		# are widest there. No native multipath: NVMe over Fabrics
-		# namespaces are then plain namespaces, which rings bind.
-		step "guest (poll queues, fabrics)" "$log/poll.log" \
+		# are widest there
+		step "guest (poll queues)" "$log/poll.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_NVME_QUEUES=6 \
 			TEST_TIMEOUT="${TEST_TIMEOUT:-300}" \
-			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2 nvme.use_threaded_interrupts=1 nvme_core.multipath=N" \
+			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=2 nvme.use_threaded_interrupts=1" \
 			scripts/vm-test.sh "${polled[@]}"
 		tap_items poll/ "$log/poll.log"
 		grep -q '^1\.\.' "$log/poll.log" || item fail poll "vm-test.sh did not finish"

@@ -135,7 +135,10 @@ struct nri_target {
 	struct file		*file;		/* keeps the device open */
 	struct nvme_ns		*ns;		/* referenced */
 	struct request_queue	*q;
-	struct block_device	*acct_bdev;	/* iostats: the disk's */
+	struct block_device	*disk_bdev;	/* the disk users see */
+	struct block_device	*acct_bdev;	/* iostats: disk_bdev, or NULL */
+	bool			head;		/* bound through a multipath head */
+	char			ctrl[32];	/* its controller, at bind */
 	u32			nsid;
 	u32			lba_shift;
 	u32			lba_bytes;
@@ -286,7 +289,9 @@ static inline void nri_ring_exit(struct nri_ring *ring)
 /* What nvme_glue.c tells of a namespace. */
 struct nri_ns_info {
 	struct request_queue	*q;
-	struct block_device	*acct_bdev;	/* iostats: the disk's */
+	struct block_device	*disk_bdev;	/* where iostat looks */
+	bool			head;		/* a path of a multipath head */
+	const char		*path_ctrl;	/* the controller's name */
 	u32			nsid;
 	u32			lba_shift;
 	u64			nr_lbas;	/* NSZE; set at bind only */
@@ -302,7 +307,7 @@ struct nri_ns_info {
 };
 
 /* src/nvme_glue.c: the only user of the driver's private nvme.h */
-struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
+struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path, int node,
 				struct nri_ns_info *info);
 void nri_nvme_put_ns(struct nvme_ns *ns);
 void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info);
@@ -314,7 +319,8 @@ int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
 		       u64 *result);
 
 /* src/target.c */
-int nri_target_open(struct nri_target *t, const char *path, struct file *f);
+int nri_target_open(struct nri_target *t, const char *path, struct file *f,
+		    int node);
 void nri_target_close(struct nri_target *t);
 bool nri_target_changed(struct nri_ring *ring);
 int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);

@@ -34,13 +34,65 @@ static bool nri_dev_class_is(struct device *dev, const char *name)
 }
 
 /*
- * The nvme_ns behind an open file. Multipath heads are bio-based and hold
- * an nvme_ns_head instead; they are refused here for now.
+ * A usable path of a multipath head, with a reference: live controller,
+ * namespace ready and not in an ANA transition; ANA optimized before
+ * non-optimized and, under the subsystem's numa iopolicy, the controller
+ * nearest @node first (the driver's own choice, __nvme_find_path()).
  */
-static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
+static struct nvme_ns *nri_head_path(struct nvme_ns_head *head, int node,
+				     const char *path)
+{
+	int best = INT_MAX, dist, srcu_idx;
+	struct nvme_ns *ns, *pick = NULL, *got = NULL;
+	bool numa = READ_ONCE(head->subsys->iopolicy) == NVME_IOPOLICY_NUMA;
+
+	srcu_idx = srcu_read_lock(&head->srcu);
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		if (nvme_ctrl_state(ns->ctrl) != NVME_CTRL_LIVE ||
+		    test_bit(NVME_NS_ANA_PENDING, &ns->flags) ||
+		    !test_bit(NVME_NS_READY, &ns->flags))
+			continue;
+		if (ns->ana_state != NVME_ANA_OPTIMIZED &&
+		    ns->ana_state != NVME_ANA_NONOPTIMIZED)
+			continue;
+		dist = numa && node != NUMA_NO_NODE &&
+		       ns->ctrl->numa_node != NUMA_NO_NODE ?
+		       node_distance(node, ns->ctrl->numa_node) : LOCAL_DISTANCE;
+		/* non-optimized only when nothing optimized is there */
+		if (ns->ana_state == NVME_ANA_NONOPTIMIZED)
+			dist += 1000;
+		if (dist < best) {
+			best = dist;
+			pick = ns;
+		}
+	}
+	if (pick)
+		got = nvme_find_get_ns(pick->ctrl, head->ns_id);
+	srcu_read_unlock(&head->srcu, srcu_idx);
+	if (!got) {
+		pr_err("device: %s is an NVMe multipath head with no usable path (no live controller with the namespace ANA optimized or non-optimized)\n",
+		       path);
+		return ERR_PTR(-ENODEV);
+	}
+	pr_debug("device: %s is an NVMe multipath head: its path through %s (%s)\n",
+		 path, dev_name(got->ctrl->device),
+		 got->ana_state == NVME_ANA_OPTIMIZED ? "ANA optimized" :
+		 "ANA non-optimized");
+	return got;
+}
+
+/*
+ * The nvme_ns behind an open file, and whether *@held, a reference taken.
+ * A multipath head (a bio-based disk, or the head's generic node) gives
+ * one of its paths, chosen as the driver would for @node.
+ */
+static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path,
+				      int node, bool *held)
 {
 	struct inode *inode = file_inode(f);
 
+	*held = false;
 	if (S_ISBLK(inode->i_mode)) {
 		struct block_device *bdev = I_BDEV(f->f_mapping->host);
 		struct gendisk *disk = bdev->bd_disk;
@@ -49,15 +101,14 @@ static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
 			pr_err("device: %s is not an NVMe namespace\n", path);
 			return ERR_PTR(-ENODEV);
 		}
-		if (!queue_is_mq(disk->queue)) {
-			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
-			       path);
-			return ERR_PTR(-EOPNOTSUPP);
-		}
 		if (bdev_is_partition(bdev)) {
 			pr_err("device: %s is a partition; bind the whole namespace\n",
 			       path);
 			return ERR_PTR(-ENODEV);
+		}
+		if (!queue_is_mq(disk->queue)) {
+			*held = true;
+			return nri_head_path(disk->private_data, node, path);
 		}
 		return disk->private_data;
 	}
@@ -75,9 +126,13 @@ static struct nvme_ns *nri_file_to_ns(struct file *f, const char *path)
 			if (nri_dev_class_is(dev->parent, "nvme"))
 				return container_of(dev, struct nvme_ns,
 						    cdev_device);
-			pr_err("device: %s is an NVMe multipath head; bind one of its paths (not supported yet)\n",
-			       path);
-			return ERR_PTR(-EOPNOTSUPP);
+			if (nri_dev_class_is(dev->parent, "nvme-subsystem")) {
+				*held = true;
+				return nri_head_path(container_of(dev,
+							struct nvme_ns_head,
+							cdev_device),
+						     node, path);
+			}
 		}
 	}
 
@@ -136,15 +191,20 @@ out:
  * and describe it in @info. Returns the namespace or an ERR_PTR, having
  * said why.
  */
-struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
+struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path, int node,
 				struct nri_ns_info *info)
 {
 	struct nvme_ns *ns, *got;
+	bool held;
 	int ret;
 
-	ns = nri_file_to_ns(f, path);
+	ns = nri_file_to_ns(f, path, node, &held);
 	if (IS_ERR(ns))
 		return ns;
+	if (held) {
+		got = ns;
+		goto describe;
+	}
 
 	/* Take a proper reference, and make sure the namespace is live. */
 	got = nvme_find_get_ns(ns->ctrl, ns->head->ns_id);
@@ -159,7 +219,11 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path,
 		nvme_put_ns(got);
 		return ERR_PTR(-ENODEV);
 	}
+describe:
 	nri_nvme_describe_ns(ns, info);
+	info->head = held;
+	/* a head's I/O is accounted, and seen, on the head's disk */
+	info->disk_bdev = held ? ns->head->disk->part0 : ns->disk->part0;
 	ret = nri_nvme_identify_ns(ns, path, info);
 	if (ret) {
 		nvme_put_ns(ns);
@@ -189,6 +253,7 @@ void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
 	info->disk_sectors = get_capacity(ns->disk);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	info->node = dev_to_node(ns->ctrl->dev);
+	info->path_ctrl = dev_name(ns->ctrl->device);
 }
 
 void nri_nvme_put_ns(struct nvme_ns *ns)

@@ -822,7 +822,8 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		goto out_put;
 	}
 
-	ret = nri_target_open(&ring->tgt, cfg->device, cfg->nvme_file);
+	ret = nri_target_open(&ring->tgt, cfg->device, cfg->nvme_file,
+			      cfg->numa_node);
 	if (ret)
 		goto out_free_cpus;
 	ret = nri_validate_config(ring, cfg);
@@ -836,8 +837,8 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 	}
 	ring->tgt.poll = cfg->poll;
 	/* the ring's I/O in the disk's statistics (iostat), unless told not */
-	if (cfg->iostats && ring->tgt.q->disk)
-		ring->tgt.acct_bdev = ring->tgt.q->disk->part0;
+	if (cfg->iostats)
+		ring->tgt.acct_bdev = ring->tgt.disk_bdev;
 	ret = nri_resolve_placement(ring, cfg, cpus);
 	if (ret)
 		goto out_free_cpus;
@@ -901,9 +902,13 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		pr_debug("%s: bound to nsid %u\n", dev_name(&ring->dev),
 			 ring->tgt.nsid);
 	else
-		pr_info("%s: bound to nsid %u, %u queue(s) on node %d, %llu bytes of data each\n",
-			dev_name(&ring->dev), ring->tgt.nsid, ring->nr_queues,
-			ring->numa_node, ring->queues[0]->layout.data_size);
+		pr_info("%s: bound to nsid %u%s%s%s, %u queue(s) on node %d, %llu bytes of data each\n",
+			dev_name(&ring->dev), ring->tgt.nsid,
+			ring->tgt.head ? " (a multipath head) through " : "",
+			ring->tgt.head ? ring->tgt.ctrl : "",
+			ring->tgt.head ? "'s path" : "",
+			ring->nr_queues, ring->numa_node,
+			ring->queues[0]->layout.data_size);
 	return ring;
 
 out_free_cpus:

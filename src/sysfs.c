@@ -118,6 +118,14 @@ static ssize_t device_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(device);
 
+/* The controller the ring's commands go through (a head's: its path's). */
+static ssize_t controller_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_ring(dev)->tgt.ctrl);
+}
+static DEVICE_ATTR_RO(controller);
+
 static ssize_t nsid_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
@@ -287,10 +295,11 @@ static ssize_t stat_read(struct file *file, struct kobject *kobj,
 static BIN_ATTR_RO(stat, 0);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_RING_FIXED_ATTRS	10
+#define NRI_RING_FIXED_ATTRS	11
 static struct attribute *nri_ring_attrs[NRI_RING_FIXED_ATTRS +
 					NRI_NR_STATS + 1] = {
 	&dev_attr_device.attr,
+	&dev_attr_controller.attr,
 	&dev_attr_nsid.attr,
 	&dev_attr_numa_node.attr,
 	&dev_attr_state.attr,

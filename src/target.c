@@ -17,9 +17,11 @@
 
 /*
  * Open the namespace at @path, or use the caller's open file @f. On success
- * the target holds a file reference and a namespace reference.
+ * the target holds a file reference and a namespace reference: for a
+ * multipath head, of the path chosen for NUMA node @node.
  */
-int nri_target_open(struct nri_target *t, const char *path, struct file *f)
+int nri_target_open(struct nri_target *t, const char *path, struct file *f,
+		    int node)
 {
 	struct nri_ns_info info;
 	struct request_queue *q;
@@ -40,7 +42,7 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 		}
 	}
 
-	ns = nri_nvme_get_ns(f, path, &info);
+	ns = nri_nvme_get_ns(f, path, node, &info);
 	if (IS_ERR(ns)) {
 		ret = PTR_ERR(ns);
 		goto out_fput;
@@ -50,6 +52,9 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f)
 	t->file = f;
 	t->ns = ns;
 	t->q = q;
+	t->disk_bdev = info.disk_bdev;
+	t->head = info.head;
+	strscpy(t->ctrl, info.path_ctrl, sizeof(t->ctrl));
 	t->nsid = info.nsid;
 	t->lba_shift = info.lba_shift;
 	t->lba_bytes = 1U << t->lba_shift;

@@ -6,14 +6,18 @@
 # (every command completes once, the ring says dead, its client says the
 # device went away, rmdir works); a reconnect and a new ring; then the
 # target disables the namespace under load, with the same guarantees, and
-# a ring works again once it is enabled. Needs nvme_core.multipath=N until
-# rings bind multipath heads (make check's poll boot has it).
-# TOPOLOGY: fabrics
+# a ring works again once it is enabled. With native multipath (the
+# default) the namespace is a multipath head, which the ring binds through
+# its path (the ring's controller file names it); with
+# nvme_core.multipath=N a plain namespace.
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme-ring nri-io nvme
-native_multipath &&
-	skip "native NVMe multipath is on: fabrics namespaces are multipath heads, which rings do not bind yet (boot with nvme_core.multipath=N)"
+if native_multipath; then
+	info "native multipath: rings bind the fabrics namespaces' heads"
+else
+	info "no native multipath: rings bind plain fabrics namespaces"
+fi
 cfs=/sys/kernel/config/nvmet
 img=/tmp/fabrics.img
 cpus=$(cat /sys/devices/system/cpu/online)
@@ -99,16 +103,21 @@ for tr in loop tcp; do
 	nqn=nqn.2026-11.io.nvme-ring:fab-$tr
 	fabrics_target_up "$tr" "$nqn" "$img" || fail "$tr: nvmet target setup"
 	fns=$(fabrics_connect "$tr" "$nqn") || fail "$tr: nvme connect"
-	ctrl=${fns%n*}
+	ctrl=$(fabrics_ctrl "$nqn") || fail "$tr: no live controller"
 	[ "$(cat "/sys/class/nvme/$ctrl/transport")" = "$tr" ] ||
 		fail "$tr: $ctrl's transport is $(cat "/sys/class/nvme/$ctrl/transport")"
 	info "$tr: $nqn connected as $ctrl, namespace $fns"
 
 	ring_up fab device="/dev/$fns" cpus="$cpus"
+	[ "$(cat "$NRI_SYS/fab/controller")" = "$ctrl" ] ||
+		fail "$tr: the ring's controller is '$(cat "$NRI_SYS/fab/controller")', not $ctrl"
 	nvme-ring perf fab --rw randrw --bs 4k --depth 16 --ios 2000 --size 1M --verify \
 		>/tmp/fab-first.out 2>&1 || fail "$tr: perf: $(tail -n 3 /tmp/fab-first.out)"
 	grep -q "verify: .* 0 mismatches" /tmp/fab-first.out ||
 		fail "$tr: perf did not verify: $(grep -i verify /tmp/fab-first.out)"
+	# iostat sees the ring's I/O on the disk users know (a head's)
+	[ "$(awk '{ print $1 }' "/sys/block/$fns/stat")" -gt 0 ] ||
+		fail "$tr: /sys/block/$fns/stat counted no reads"
 
 	# the host disconnects under load
 	load fab
@@ -136,17 +145,10 @@ for tr in loop tcp; do
 	# enabled again: the host finds it (a rescan, in case the event is
 	# still on its way), and a new ring works
 	echo 1 >"$cfs/subsystems/$nqn/namespaces/1/enable" || fail "$tr: target-side enable"
-	ctrl=
-	for d in /sys/class/nvme/nvme*; do
-		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] && ctrl=${d##*/}
-	done
-	[ -n "$ctrl" ] || fail "$tr: the controller went away with the namespace"
+	ctrl=$(fabrics_ctrl "$nqn") || fail "$tr: the controller went away with the namespace"
 	fns=
 	for _ in $(seq 1 100); do
-		for n in /sys/class/nvme/"$ctrl"/nvme*n*; do
-			[ -b "/dev/${n##*/}" ] && fns=${n##*/}
-		done
-		[ -n "$fns" ] && break
+		fns=$(fabrics_ns "$nqn") && break
 		nvme ns-rescan "/dev/$ctrl" >/dev/null 2>&1
 		sleep 0.1
 	done

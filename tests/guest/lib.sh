@@ -274,10 +274,34 @@ fabrics_target_down() {
 	return 0
 }
 
+# fabrics_ns NQN: the block device of NQN's namespace, once there: the
+# multipath head (under the subsystem) with native multipath, else the
+# controller's own namespace
+fabrics_ns() {
+	local nqn=$1 d n
+	for d in /sys/class/nvme-subsystem/nvme-subsys* /sys/class/nvme/nvme*; do
+		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] || continue
+		for n in "$d"/nvme*n*; do
+			[ -b "/dev/${n##*/}" ] && { basename "$n"; return 0; }
+		done
+	done
+	return 1
+}
+
+# fabrics_ctrl NQN: the live controller connected to NQN (nvme1, ...)
+fabrics_ctrl() {
+	local d
+	for d in /sys/class/nvme/nvme*; do
+		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$1" ] || continue
+		[ "$(cat "$d/state" 2>/dev/null)" = live ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
 # fabrics_connect TRANSPORT NQN: nvme connect to NQN (tcp: 127.0.0.1:4420);
-# prints the namespace (nvmeXnY) once its block device is there.
+# prints the namespace's block device (fabrics_ns) once it is there.
 fabrics_connect() {
-	local tr=$1 nqn=$2 try d n
+	local tr=$1 nqn=$2 try
 	if [ "$tr" = tcp ]; then
 		nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$nqn" >/dev/null || return 1
 	else
@@ -285,19 +309,13 @@ fabrics_connect() {
 	fi
 	for try in $(seq 1 100); do
 		[ "$try" -eq 1 ] || sleep 0.1
-		for d in /sys/class/nvme/nvme*; do
-			[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] || continue
-			[ "$(cat "$d/state" 2>/dev/null)" = live ] || continue
-			for n in "$d"/nvme*n*; do
-				[ -b "/dev/${n##*/}" ] && { basename "$n"; return 0; }
-			done
-		done
+		fabrics_ctrl "$nqn" >/dev/null && fabrics_ns "$nqn" && return 0
 	done
 	return 1
 }
 
 # native_multipath: whether nvme_core makes multipath heads (fabrics
-# namespaces are then heads, which rings do not bind yet)
+# namespaces are then heads)
 native_multipath() {
 	[ "$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)" = Y ]
 }
