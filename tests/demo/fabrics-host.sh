@@ -13,8 +13,6 @@
 NQN=nqn.2026-11.io.nvme-ring:demo-fabrics
 tip=${DEMO_TARGET_IP:-10.11.0.1}
 require_module
-native_multipath &&
-	fail "native NVMe multipath is on; make demo-fabrics boots the host with nvme_core.multipath=N"
 tell() {
 	echo "$1" | nc -w 5 "$tip" 4421 >/dev/null 2>&1
 }
@@ -25,13 +23,7 @@ ns=
 for _ in $(seq 1 120); do
 	if nvme connect -t tcp -a "$tip" -s 4420 -n "$NQN" >/dev/null 2>&1; then
 		for _ in $(seq 1 100); do
-			for d in /sys/class/nvme/nvme*; do
-				[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$NQN" ] || continue
-				for n in "$d"/nvme*n*; do
-					[ -b "/dev/${n##*/}" ] && ns=${n##*/}
-				done
-			done
-			[ -n "$ns" ] && break
+			ns=$(fabrics_ns "$NQN") && break
 			sleep 0.1
 		done
 		break
@@ -44,6 +36,7 @@ echo "== host: a ring on the remote namespace /dev/$ns"
 nvme-ring create fab --device "/dev/$ns" --cpus "$(cat /sys/devices/system/cpu/online)" \
 	--depth 64 --data-size 4M || fail "nvme-ring create"
 nvme-ring show fab
+echo "ring fab goes through controller $(cat /sys/class/nvme_ring_io/fab/controller)"
 echo "== host: pinned verified clients on every queue"
 nvme-ring perf fab --rw randrw --bs 4k --depth 16 --time "${DEMO_PERF_SECONDS:-10}" \
 	--size 4M --verify || fail "nvme-ring perf"
