@@ -184,17 +184,20 @@ bench: module userspace
 
 # A long fuzzing run: tests/guest/130-fuzz.sh until every entry point has
 # had FUZZ_INPUTS inputs, on the debug kernel (scripts/debug-kernel.sh,
-# built once); FUZZ_KERNEL=stock runs it on the Debian kernel. make check
-# runs 300 rounds.
+# built once); FUZZ_KERNEL=stock runs it on the Debian kernel. FUZZ_JOBS
+# fuzzers share the inputs, each on a queue of its own, so that every
+# host CPU works (and the kernel sees them race). make check runs 300
+# rounds with one.
 FUZZ_INPUTS ?= 100000
 FUZZ_KERNEL ?= debug
+FUZZ_JOBS ?= 2
 fuzz: module userspace
 	env=; \
 	if [ "$(FUZZ_KERNEL)" = debug ]; then \
 		scripts/debug-kernel.sh >/dev/null && \
 		env=$$(ls "$$PWD"/build/debug-kernel/*/env) || exit 1; \
 	fi; \
-	NRI_KERNEL_ENV=$$env NRI_FUZZ_INPUTS=$(FUZZ_INPUTS) \
+	NRI_KERNEL_ENV=$$env NRI_FUZZ_INPUTS=$(FUZZ_INPUTS) NRI_FUZZ_JOBS=$(FUZZ_JOBS) \
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-86400} \
 		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
 

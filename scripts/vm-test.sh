@@ -57,6 +57,7 @@
 #   VM_VERBOSE=0          1 also streams the console to stderr
 #   NRI_KO                module to install (default ./nvme_ring_io.ko)
 #   NRI_FUZZ_ROUNDS       rounds for tests/guest/130-fuzz.sh (default 300)
+#   NRI_FUZZ_JOBS         for 130-fuzz.sh: fuzzers at once (default 1)
 #   NRI_FUZZ_INPUTS       for 130-fuzz.sh: run until every interface has
 #                         had this many inputs (default: rounds only)
 #   NRI_SOAK_SECONDS      length of tests/guest/138-soak.sh (default 60)
@@ -152,7 +153,7 @@ cat >"$work/nri-vm.conf" <<CONF
 TEST_TIMEOUT=$TEST_TIMEOUT
 VM_HUGEPAGES=$VM_HUGEPAGES
 VM_NET_IP=$VM_NET_IP
-$(for v in NRI_FUZZ_ROUNDS NRI_FUZZ_INPUTS NRI_SOAK_SECONDS NRI_CHURN \
+$(for v in NRI_FUZZ_ROUNDS NRI_FUZZ_INPUTS NRI_FUZZ_JOBS NRI_SOAK_SECONDS NRI_CHURN \
 	$(compgen -v BENCH_) $(compgen -v DEMO_); do
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 done)

@@ -351,11 +351,14 @@ static void fuzz_configfs(const char *nsdev, int race)
 		"0x81:4096", "0x82:ndt", "0x80:0", "0x83:4", "read:8", "copy",
 		"read,0x81", "1000", "86400000", "999",
 	};
-	const char *dir = "/sys/kernel/config/nvme_ring_io/nri-fuzz";
+	char dir[96];
 	char val[512];
 	pid_t toggler = -1;
 	int i, k;
 
+	/* one scratch ring per fuzzer: several may run at once */
+	snprintf(dir, sizeof(dir), "/sys/kernel/config/nvme_ring_io/nri-fuzz-%d",
+		 (int)getpid());
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return;
 	write_attr(dir, "device", nsdev, strlen(nsdev));

@@ -8,14 +8,19 @@
 # kernel log stays clean (the runner checks), the ring stays usable, no
 # byte outside the ring's LBA window changes, counters add up, and the
 # module unloads with no ring or ring page left. NRI_FUZZ_ROUNDS sets the
-# length, or NRI_FUZZ_INPUTS the inputs every entry point must have had.
+# length, or NRI_FUZZ_INPUTS the inputs every entry point must have had;
+# NRI_FUZZ_JOBS fuzzers run at once (default 1), each pinned to a CPU of
+# its own queue with a seed of its own, sharing the rounds or inputs.
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-fuzz nri-io
 rounds=${NRI_FUZZ_ROUNDS:-300}
 [ -n "$rounds" ] || rounds=300
-length=(--rounds "$rounds")
-[ -z "${NRI_FUZZ_INPUTS:-}" ] || length=(--inputs "$NRI_FUZZ_INPUTS")
+jobs=${NRI_FUZZ_JOBS:-1}
+[ "$jobs" -ge 1 ] 2>/dev/null || fail "NRI_FUZZ_JOBS=$jobs is not a positive number"
+# each job's share, rounded up
+length=(--rounds $(((rounds + jobs - 1) / jobs)))
+[ -z "${NRI_FUZZ_INPUTS:-}" ] || length=(--inputs $(((NRI_FUZZ_INPUTS + jobs - 1) / jobs)))
 trap 'ring_down fz; ring_down fzall' EXIT
 
 # a pattern on both sides of the window the fuzzer may write into
@@ -29,10 +34,21 @@ echo 3 >/proc/sys/vm/drop_caches
 free0=$(meminfo_kb MemFree)
 ring_up fz lba_start=100000 lba_count=50000 cpus="$(cat /sys/devices/system/cpu/online)"
 seed=$(($(date +%s) % 100000))
-info "nri-fuzz ${length[*]} --seed $seed"
-nri-fuzz "${length[@]}" --seed "$seed" fz "/dev/$ns" >/tmp/fuzz.out ||
-	fail "nri-fuzz died (seed $seed): $(cat /tmp/fuzz.out)"
-info "$(cat /tmp/fuzz.out)"
+# job j on the first CPU of queue j (queues repeat when fewer than jobs)
+read -r -a queues <<<"$(ring_queues fz | tr '\n' ' ')"
+pids=()
+for ((j = 0; j < jobs; j++)); do
+	q=${queues[$((j % ${#queues[@]}))]}
+	cpu=$(expand_list "$(qattr fz "$q" cpus)" | head -n 1)
+	info "nri-fuzz ${length[*]} --seed $((seed + j)) on CPU $cpu (queue $q)"
+	taskset -c "$cpu" nri-fuzz "${length[@]}" --seed "$((seed + j))" fz "/dev/$ns" \
+		>"/tmp/fuzz$j.out" 2>&1 &
+	pids+=($!)
+done
+for ((j = 0; j < jobs; j++)); do
+	wait "${pids[$j]}" || fail "nri-fuzz died (seed $((seed + j))): $(cat "/tmp/fuzz$j.out")"
+	info "job $j: $(cat "/tmp/fuzz$j.out")"
+done
 
 [ "$(cat "$NRI_SYS/fz/state")" = live ] || fail "ring not live after fuzzing (seed $seed)"
 nri-io --lba 100000 --nlb 256 --seed 92 write fz >/dev/null || fail "write after fuzzing (seed $seed)"
@@ -52,7 +68,9 @@ nri-io --lba 99000 --nlb 1000 --seed 90 verify fzall >/dev/null || fail "data be
 nri-io --lba 150000 --nlb 1000 --seed 91 verify fzall >/dev/null || fail "data after the window changed (seed $seed)"
 ring_down fzall
 
-[ ! -e "$NRI_CFS/nri-fuzz" ] || rmdir "$NRI_CFS/nri-fuzz"
+for d in "$NRI_CFS"/nri-fuzz-*; do
+	[ ! -e "$d" ] || rmdir "$d"
+done
 [ -z "$(ls "$NRI_SYS" 2>/dev/null)" ] || fail "rings left: $(ls "$NRI_SYS")"
 rmmod nvme_ring_io || fail "module does not unload after fuzzing (seed $seed)"
 # the module counts its rings and ring pages, and says so when any is left
