@@ -272,9 +272,14 @@ void nri_nvme_put_ns(struct nvme_ns *ns)
  */
 u32 nri_nvme_io_effects(struct nvme_ns *ns, u8 opc)
 {
-	if (!ns->head->effects)
+	/*
+	 * The path's own controller's log, not the head's: a shared head
+	 * keeps the log of the controller it was made with, which is freed
+	 * with that controller while other paths live on.
+	 */
+	if (!ns->ctrl->effects)
 		return 0;
-	return le32_to_cpu(ns->head->effects->iocs[opc]);
+	return le32_to_cpu(ns->ctrl->effects->iocs[opc]);
 }
 
 struct request *nri_nvme_alloc_request(struct request_queue *q,
