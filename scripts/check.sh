@@ -25,8 +25,9 @@
 #                                          "meta" or "extras", in a 6-CPU VM whose
 #                                          third node has no memory, with
 #                                          an NVMe whose commands take 2 s,
-#                                          three with metadata formats, and
-#                                          a poll queue (only there: those
+#                                          three with metadata formats, a
+#                                          namespace two controllers share,
+#                                          and a poll queue (only there: those
 #                                          whose TOPOLOGY line is just
 #                                          "slow", "meta" or "extras"); it
 #                                          runs beside the default boot
@@ -245,7 +246,7 @@ if [ "$module_ok" = 1 ]; then
 	if [ "${#memless[@]}" -gt 0 ]; then
 		step "guest (memoryless node, slow and metadata NVMe)" "$log/memless.log" \
 			env VM_TIMEOUT="$vm_timeout" VM_CPUS=6 VM_NODES=3 VM_NVME_QUEUES=3 \
-			VM_MEMLESS_NODE=1 VM_NVME_SLOW_MS=2000 \
+			VM_MEMLESS_NODE=1 VM_NVME_SLOW_MS=2000 VM_NVME_SHARED=1 \
 			VM_NVME_META="ms=16,mset=0,pi=1,pil=0 ms=8,mset=1 ms=8,mset=1,pi=3,pil=1" \
 			VM_KERNEL_CMDLINE_EXTRA="nvme.poll_queues=1" \
 			scripts/vm-test.sh "${memless[@]}" &

@@ -38,6 +38,11 @@
 #                         ms (bytes per block), mset (1: extended LBAs),
 #                         pi (protection type 0-3), pil (1: PI first),
 #                         e.g. "ms=16,mset=0,pi=1 ms=8,mset=1"
+#   VM_NVME_SHARED=0      1: one more NVM subsystem (nqn nri-shared) with
+#                         two controllers (serial nri-shared, as a subsystem
+#                         wants: one for all its controllers)
+#                         sharing one file-backed namespace: with native
+#                         multipath a head with two paths
 #   VM_MEMLESS_NODE=0     1: the last node has CPUs and no memory
 #   VM_HUGEPAGES=0        2 MiB huge pages to reserve on every node
 #   VM_KERNEL_CMDLINE_EXTRA  appended to the kernel command line
@@ -97,6 +102,7 @@ VM_NVME_LBA=${VM_NVME_LBA:-512}
 VM_HUGEPAGES=${VM_HUGEPAGES:-0}
 VM_NVME_SLOW_MS=${VM_NVME_SLOW_MS:-0}
 VM_NVME_META=${VM_NVME_META:-}
+VM_NVME_SHARED=${VM_NVME_SHARED:-0}
 VM_KVM=${VM_KVM:-0}
 VM_NET=${VM_NET:-}
 VM_NET_IP=${VM_NET_IP:-}
@@ -221,6 +227,17 @@ for props in $VM_NVME_META; do
 		-device "nvme-ns,drive=nvmmeta$m,bus=nvmemeta$m,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA,${props%,}")
 	m=$((m + 1))
 done
+if [ "$VM_NVME_SHARED" = 1 ]; then
+	f=/dev/shm/nri-vm-$$-shared.img
+	shm_files+=("$f")
+	truncate -s "$size" "$f"
+	qemu+=(-blockdev "driver=file,node-name=sfile,filename=$f"
+		-blockdev "driver=raw,node-name=nvmshared,file=sfile"
+		-device "nvme-subsys,id=nrishared,nqn=nri-shared"
+		-device "nvme,id=nvmeshared0,serial=nri-shared,subsys=nrishared,max_ioqpairs=$VM_NVME_QUEUES"
+		-device "nvme,id=nvmeshared1,serial=nri-shared,subsys=nrishared,max_ioqpairs=$VM_NVME_QUEUES"
+		-device "nvme-ns,drive=nvmshared,bus=nvmeshared0,nsid=1,shared=on,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
+fi
 if [ "$VM_NVME_SLOW_MS" -gt 0 ]; then
 	qemu+=(-blockdev "driver=null-co,node-name=nvmslow,size=$size,read-zeroes=on,latency-ns=$((VM_NVME_SLOW_MS * 1000000))"
 		-device "nvme,id=nvmeslow,serial=nri-slow,max_ioqpairs=$VM_NVME_QUEUES"

@@ -144,15 +144,27 @@ ns_serial() {
 }
 
 # nvme_namespaces: block devices of NVMe namespaces (nvme0n1 ...), but not
-# the extra ones of vm-test.sh's VM_NVME_SLOW_MS and VM_NVME_META, which
-# only slow_ns and meta_ns name.
+# the extra ones of vm-test.sh's VM_NVME_SLOW_MS, VM_NVME_META and
+# VM_NVME_SHARED, which only slow_ns, meta_ns and shared_head name.
 nvme_namespaces() {
 	local d
 	for d in /sys/block/nvme*n*; do
 		[ -e "$d" ] || continue
-		case $(ns_serial "${d##*/}") in nri-slow | nri-meta*) continue ;; esac
+		case $(ns_serial "${d##*/}") in nri-slow | nri-meta* | nri-shared) continue ;; esac
 		basename "$d"
 	done
+}
+
+# shared_head: the multipath head of vm-test.sh's VM_NVME_SHARED namespace
+# (its two paths are hidden disks with no device node); skips the test
+# when there is none.
+shared_head() {
+	local d
+	for d in /sys/block/nvme*n*; do
+		[ -b "/dev/${d##*/}" ] || continue
+		[ "$(ns_serial "${d##*/}")" = nri-shared ] && { basename "$d"; return 0; }
+	done
+	skip "no shared namespace with two controllers (vm-test.sh VM_NVME_SHARED=1; make check's extras boot has one)"
 }
 
 # meta_ns N: the namespace of vm-test.sh's Nth VM_NVME_META controller;
