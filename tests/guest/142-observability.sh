@@ -98,10 +98,15 @@ nvme-ring stat ob -o json | grep -q '"lat_mean_ns": ' || fail "stat -o json lack
 nvme-ring stat ob | grep -q "LAT_AVG(us)" || fail "the stat table lacks the latency columns"
 
 # stat -i under load: reads and writes per second, the interval's latency
-nvme-ring perf ob --rw randrw --depth 4 --time 3 --size 1M >/dev/null 2>&1 &
+nvme-ring perf ob --rw randrw --depth 4 --time 120 --size 1M >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+for _ in $(seq 1 100); do
+	[ "$(c ob completed)" -gt "$n" ] && break
+	sleep 0.1
+done
 nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
+# the load runs until the rates are read, however slow the machine
+kill -TERM "$pid"
 wait "$pid" || fail "perf beside stat -i"
 awk '/"total"/ { t = 1 } t && /"(reads_per_sec|writes_per_sec|lat_mean_us)": / {
 	v = $2; sub(/,$/, "", v); if (v + 0 <= 0) bad = bad " " $1 } END { exit bad != "" }' \
