@@ -3,7 +3,6 @@
 # DESCRIPTION: rings come and go cleanly: rmdir while a client holds the
 # device, 30 create/destroy cycles without memory growth, concurrent
 # mkdir/rmdir from several shells, and module unload afterwards.
-# TOPOLOGY: any
 # KERNELS: 6.1
 . "$(dirname "$0")/lib.sh"
 

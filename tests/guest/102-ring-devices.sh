@@ -3,7 +3,6 @@
 # DESCRIPTION: ring devices honour uid/gid/mode for a plain user; two rings
 # share a namespace on disjoint CPUs; queue mapping matches blk-mq's
 # cpu_list; a ring on node 1 has its memory on node 1.
-# TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io

@@ -4,7 +4,6 @@
 # path - SUBMIT that also waits (the default), SUBMIT/COMPLETE ioctls,
 # io_uring URING_KICK/URING_WAIT_CQ, and the SQ poller - with
 # verification.
-# TOPOLOGY: any
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme-ring
