@@ -157,9 +157,10 @@ demo-fabrics: module userspace
 # keeps the host's storage out of the figures; runs take minutes, not the
 # tests' two. The guest reads the TSC for time (BENCH_CMDLINE): its default
 # clock source under emulation, the HPET, makes every clock read a trip
-# through QEMU's global lock. nvme_core.multipath=N lets rings bind the
-# device-free nvme-loop namespace (ring-vs-uring-loop.sh) and the NVMe/TCP
-# one (ring-vs-uring-tcp.sh). The host's perf,
+# through QEMU's global lock. nvme_core.multipath=N makes the device-free
+# nvme-loop namespace (ring-vs-uring-loop.sh) and the NVMe/TCP one
+# (ring-vs-uring-tcp.sh) plain namespaces, which io_uring passthrough and
+# the ring both reach directly. The host's perf,
 # when it has one, goes into the guest for the profile.
 # The host also records the CPU its vCPU threads use in each run
 # (VM_HOST_CPU, scripts/bench-host-cpu.sh): under TCG the guest counts as

@@ -291,7 +291,7 @@ struct nri_ns_info {
 	struct request_queue	*q;
 	struct block_device	*disk_bdev;	/* where iostat looks */
 	bool			head;		/* a path of a multipath head */
-	const char		*path_ctrl;	/* the controller's name */
+	const char		*path_ctrl;	/* its controller; bind only */
 	u32			nsid;
 	u32			lba_shift;
 	u64			nr_lbas;	/* NSZE; set at bind only */

@@ -222,6 +222,7 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path, int node,
 describe:
 	nri_nvme_describe_ns(ns, info);
 	info->head = held;
+	info->path_ctrl = dev_name(ns->ctrl->device);
 	/* a head's I/O is accounted, and seen, on the head's disk */
 	info->disk_bdev = held ? ns->head->disk->part0 : ns->disk->part0;
 	ret = nri_nvme_identify_ns(ns, path, info);
@@ -253,7 +254,6 @@ void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
 	info->disk_sectors = get_capacity(ns->disk);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	info->node = dev_to_node(ns->ctrl->dev);
-	info->path_ctrl = dev_name(ns->ctrl->device);
 }
 
 void nri_nvme_put_ns(struct nvme_ns *ns)

@@ -4,8 +4,8 @@
 # DESCRIPTION: ring-vs-uring.sh on an NVMe/TCP namespace: null_blk
 # exported by nvmet-tcp on 127.0.0.1 and connected with nvme connect, so
 # that both paths pay the same TCP transport on the same namespace. make
-# bench boots with nvme_core.multipath=N, without which a fabrics
-# namespace is a multipath head that rings do not bind. Depths 1 and 32
+# bench boots with nvme_core.multipath=N, so that both reach the namespace
+# itself rather than one of them a multipath head. Depths 1 and 32
 # (BENCH_TCP_DEPTHS) keep the run short.
 
 # shellcheck source=tests/guest/lib.sh
@@ -14,7 +14,7 @@
 NQN=nqn.2026-11.io.nvme-ring:bench-tcp
 require_module
 native_multipath &&
-	skip "native NVMe multipath is on: a TCP namespace is a multipath head; boot with nvme_core.multipath=N (make bench does)"
+	skip "native NVMe multipath is on: both paths would not reach the same device; boot with nvme_core.multipath=N (make bench does)"
 # shellcheck disable=SC2317 # called through the trap
 down() {
 	nvme disconnect -n "$NQN" >/dev/null 2>&1

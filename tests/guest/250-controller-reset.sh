@@ -42,11 +42,7 @@ c3=$(completed_beyond $((c2 + 1000)))
 [ "$c3" -gt $((c2 + 1000)) ] || fail "the client stalled after the resets ($c2 -> $c3)"
 
 kill -TERM "$pid"
-for _ in $(seq 1 300); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && fail "nvme-ring perf still runs 30 s after SIGTERM"
+exits_within "$pid" 30 || fail "nvme-ring perf still ran 30 s after SIGTERM"
 rc=0
 wait "$pid" || rc=$?
 info "client: $(grep -m 1 -E 'errors|error' /tmp/rst.out | tr -s ' ')"

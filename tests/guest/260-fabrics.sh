@@ -63,14 +63,7 @@ load() {
 # flight, each submitted command completed once
 ended_by_loss() {
 	local r=$1 what=$2 rc=0 s c
-	for _ in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		fail "$tr: the client still ran 30 s after $what"
-	fi
+	exits_within "$pid" 30 || fail "$tr: the client still ran 30 s after $what"
 	wait "$pid" || rc=$?
 	[ "$rc" != 0 ] || fail "$tr: the client did not notice $what"
 	grep -q "went away\|No such device\|died\|ring is dead" "/tmp/$r.out" ||

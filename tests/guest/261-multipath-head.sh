@@ -56,14 +56,7 @@ for _ in $(seq 1 150); do
 	sleep 0.1
 done
 echo 1 >"/sys/bus/pci/devices/$bdf/remove" || fail "PCI remove of $ctrl"
-for _ in $(seq 1 300); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$pid" 2>/dev/null; then
-	kill -KILL "$pid"
-	fail "the client still ran 30 s after its path went away"
-fi
+exits_within "$pid" 30 || fail "the client still ran 30 s after its path went away"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" != 0 ] || fail "the client did not notice its path going away"

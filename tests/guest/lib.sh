@@ -198,51 +198,19 @@ slow_ns() {
 # loop_ns_up NQN: an NVMe namespace with no device behind it, for the
 # software paths alone: a null_blk disk exported by nvmet as NQN and
 # connected through nvme-loop, as an administrator would (nvmet configfs,
-# then a fabrics connect). Prints the namespace (nvmeXnY). Rings bind it
-# only without native multipath (nvme_core.multipath=N), where it is a
-# plain namespace rather than a multipath head.
+# then a fabrics connect). Prints the namespace (nvmeXnY): with native
+# multipath, its head.
 loop_ns_up() {
-	local nqn=$1 cfs=/sys/kernel/config/nvmet sub port try n d
+	local nqn=$1
 	modprobe null_blk nr_devices=1 queue_mode=2 gb=4 bs=512 irqmode=0 \
 		submit_queues="$(online_cpus | wc -l)" || return 1
-	modprobe nvmet && modprobe nvme-loop || return 1
-	sub=$cfs/subsystems/$nqn
-	mkdir "$sub" && echo 1 >"$sub/attr_allow_any_host" || return 1
-	mkdir "$sub/namespaces/1" &&
-		echo -n /dev/nullb0 >"$sub/namespaces/1/device_path" &&
-		echo 1 >"$sub/namespaces/1/enable" || return 1
-	for port in 1 2 3 4 5 6 7 8 9; do
-		mkdir "$cfs/ports/$port" 2>/dev/null && break
-	done
-	echo loop >"$cfs/ports/$port/addr_trtype" &&
-		ln -s "$sub" "$cfs/ports/$port/subsystems/$nqn" || return 1
-	echo "transport=loop,nqn=$nqn" >/dev/nvme-fabrics || return 1
-	for try in $(seq 1 100); do
-		[ "$try" -eq 1 ] || sleep 0.1
-		for d in /sys/class/nvme/nvme*; do
-			[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] || continue
-			[ "$(cat "$d/transport" 2>/dev/null)" = loop ] || continue
-			for n in "$d"/nvme*n*; do
-				[ -e "/sys/block/${n##*/}" ] && { basename "$n"; return 0; }
-			done
-		done
-	done
-	return 1
+	fabrics_target_up loop "$nqn" /dev/nullb0 && fabrics_connect loop "$nqn"
 }
 
 # loop_ns_down NQN: disconnect and take down what loop_ns_up made.
 loop_ns_down() {
-	local nqn=$1 cfs=/sys/kernel/config/nvmet d port
-	for d in /sys/class/nvme/nvme*; do
-		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] &&
-			echo 1 >"$d/delete_controller" 2>/dev/null
-	done
-	for port in "$cfs"/ports/*; do
-		[ -L "$port/subsystems/$nqn" ] && rm "$port/subsystems/$nqn" && rmdir "$port"
-	done
-	[ -d "$cfs/subsystems/$nqn" ] || return 0
-	echo 0 >"$cfs/subsystems/$nqn/namespaces/1/enable" 2>/dev/null
-	rmdir "$cfs/subsystems/$nqn/namespaces/1" "$cfs/subsystems/$nqn" 2>/dev/null
+	nvme disconnect -n "$1" >/dev/null 2>&1
+	fabrics_target_down "$1"
 	modprobe -r nvme-loop nvmet null_blk 2>/dev/null
 	return 0
 }
@@ -330,6 +298,18 @@ fabrics_connect() {
 # namespaces are then heads)
 native_multipath() {
 	[ "$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)" = Y ]
+}
+
+# exits_within PID SECONDS: whether process PID is gone within SECONDS;
+# if not, it is killed (a test then fails, saying what it waited for)
+exits_within() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	return 1
 }
 
 # nvme_controllers: nvme0 nvme1 ...
