@@ -18,6 +18,16 @@
 #include "nri.h"
 #include "nri_trace.h"
 
+/* How a command is named in the log: its slot, or its io_uring origin. */
+static const char *nri_cmd_where(const struct nri_cmd *cmd, char *buf,
+				 size_t len)
+{
+	if (cmd->ioucmd)
+		return "io_uring command";
+	snprintf(buf, len, "slot 0x%llx", cmd->slot);
+	return buf;
+}
+
 /*
  * A finished request. The command's completion makes inflight drop under
  * the queue's cq_lock, after which teardown may go on: nothing touches the
@@ -26,6 +36,7 @@
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 {
 	struct nri_cmd *cmd = rq->end_io_data;
+	struct nri_path *p = cmd->path;
 	u16 status;
 	u64 result;
 	int errno;
@@ -36,6 +47,20 @@ enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 		cmd->has_bio = false;
 	}
 	WRITE_ONCE(cmd->rq, NULL);
+	cmd->path = NULL;
+	if (unlikely(cmd->may_retry) && nri_nvme_rq_path_error(rq, err) &&
+	    nri_ring_live(cmd->nq->ring)) {
+		char where[32];
+
+		nri_warn(cmd->nq->ring, "queue %u: %s: opcode 0x%02x failed on the path through %s (status 0x%x, error %d): sending it again\n",
+			 cmd->nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
+			 cmd->opcode, p->ctrl, status, errno);
+		nri_path_put(p);
+		nri_requeue(cmd);
+		return RQ_END_IO_FREE;
+	}
+	/* the path's last command frees it: nothing below touches it */
+	nri_path_put(p);
 	if (cmd->ioucmd)
 		nri_uring_cmd_end(cmd, status, result, errno);
 	else
@@ -89,8 +114,10 @@ unsigned int nri_abort_inflight(struct nri_ring *ring)
 {
 	struct nri_abort a = { .ring = ring };
 
-	if (ring->tgt.q && ring->tgt.q->tag_set)
-		blk_mq_tagset_busy_iter(ring->tgt.q->tag_set, nri_abort_one, &a);
+	struct nri_path *p = nri_path_fixed(ring);
+
+	if (p && p->q->tag_set)
+		blk_mq_tagset_busy_iter(p->q->tag_set, nri_abort_one, &a);
 	return a.n;
 }
 
@@ -618,6 +645,7 @@ void nri_copy_once(void *dst, const void *src, size_t len)
  * leaves the command for later.
  */
 static struct request *nri_alloc_polled(struct nri_queue *nq,
+					struct nri_path *p,
 					struct nvme_command *c,
 					unsigned int flags)
 {
@@ -627,13 +655,13 @@ static struct request *nri_alloc_polled(struct nri_queue *nq,
 	int hctx;
 
 	for (;;) {
-		rq = nri_nvme_alloc_request(t->q, c, REQ_POLLED,
+		rq = nri_nvme_alloc_request(p->q, c, REQ_POLLED,
 					    BLK_MQ_REQ_NOWAIT);
 		if (!IS_ERR(rq) || PTR_ERR(rq) != -EWOULDBLOCK ||
 		    (flags & NRI_ISSUE_NOWAIT))
 			return rq;
-		hctx = nri_target_hctx_of_cpu(t, raw_smp_processor_id());
-		if (nri_target_poll_hctx(t, hctx))
+		hctx = nri_target_hctx_of_cpu(t, p, raw_smp_processor_id());
+		if (nri_target_poll_hctx(p->q, hctx))
 			continue;
 		if (time_after(jiffies, end) || signal_pending(current))
 			return rq;
@@ -659,7 +687,9 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 	cmd->opcode = opc;
 	cmd->issued = true;
 	cmd->acct = false;
-	cmd->start_ns = ktime_get_ns();
+	/* a command sent again keeps its first start: its client waits */
+	if (!cmd->retries)
+		cmd->start_ns = ktime_get_ns();
 	cmd->acct_sectors = 0;
 	switch (opc) {
 	case nvme_cmd_read:
@@ -693,16 +723,6 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 				  opc, slba, cmd->bytes);
 }
 
-/* How a command is named in the log: its slot, or its io_uring origin. */
-static const char *nri_cmd_where(const struct nri_cmd *cmd, char *buf,
-				 size_t len)
-{
-	if (cmd->ioucmd)
-		return "io_uring command";
-	snprintf(buf, len, "slot 0x%llx", cmd->slot);
-	return buf;
-}
-
 /*
  * Send @s, the kernel's own snapshot of a client command, to the device as
  * @cmd. On NRI_REJECTED (refused by the ring's rules or unmappable) and
@@ -717,12 +737,17 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	/* the command is used in place, in the snapshot */
 	struct nvme_command *c = (struct nvme_command *)s->cmd;
 	blk_opf_t opf = (flags & NRI_ISSUE_POLLED) ? REQ_POLLED : 0;
+	struct nri_target *t = &ring->tgt;
+	unsigned int tries = 0;
 	struct request *rq;
+	struct nri_path *p;
 	char where[32], why[128];
 
 	cmd->has_bio = false;
 	cmd->bytes = 0;
 	cmd->write = false;
+	if (!(flags & NRI_ISSUE_RETRY))
+		cmd->retries = 0;
 
 	*status = nri_check_cmd(nq, s, &c->common, err, why, sizeof(why));
 	if (*status) {
@@ -734,27 +759,51 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 					  *err, why);
 		return NRI_REJECTED;
 	}
+	/* a head's command may go again on another path: keep it */
+	cmd->may_retry = t->head && !t->poll && cmd->retries < NRI_MAX_RETRIES;
+	if (cmd->may_retry && !(flags & NRI_ISSUE_RETRY))
+		cmd->snap = *s;
 	nri_prepare_nvme_cmd(ring, c);
-	if (unlikely(nri_target_changed(ring))) {
+again:
+	p = nri_path_get(ring);
+	if (unlikely(!p)) {
+		*err = -ENODEV;
+		*status = NRI_SC_HOST_PATH;
+		return NRI_FAILED;
+	}
+	if (unlikely(nri_target_changed(ring, p))) {
+		nri_path_put(p);
+		/* a head's ring may have moved to another path */
+		if (t->head && nri_ring_live(ring) && ++tries < 3)
+			goto again;
 		*err = -ENODEV;
 		*status = NRI_SC_HOST_PATH;
 		return NRI_FAILED;
 	}
 
 	if (opf & REQ_POLLED)
-		rq = nri_alloc_polled(nq, c, flags);
+		rq = nri_alloc_polled(nq, p, c, flags);
 	else
-		rq = nri_nvme_alloc_request(ring->tgt.q, c, opf,
+		rq = nri_nvme_alloc_request(p->q, c, opf,
 					    (flags & NRI_ISSUE_NOWAIT) ?
 					    BLK_MQ_REQ_NOWAIT : 0);
 	if (IS_ERR(rq)) {
 		*err = PTR_ERR(rq);
 		/* no tag now: the command waits where it is */
 		if (*err == -EWOULDBLOCK &&
-		    ((flags & NRI_ISSUE_NOWAIT) || (opf & REQ_POLLED)))
+		    ((flags & NRI_ISSUE_NOWAIT) || (opf & REQ_POLLED))) {
+			nri_path_put(p);
 			return NRI_BUSY;
-		nri_warn(ring, "queue %u: cannot allocate a request: error %d\n",
-			 nq->idx, *err);
+		}
+		/* the path's queue is dying: a head may have another */
+		if (*err == -ENODEV && t->head && ++tries < 3 &&
+		    !nri_path_switch(ring, p)) {
+			nri_path_put(p);
+			goto again;
+		}
+		nri_warn(ring, "queue %u: cannot allocate a request on the path through %s: error %d\n",
+			 nq->idx, p->ctrl, *err);
+		nri_path_put(p);
 		if (*err == -ENODEV)
 			nri_mark_dead(ring);
 		*status = NRI_SC_HOST_PATH;
@@ -776,6 +825,7 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				cmd->has_bio = false;
 			}
 			blk_mq_free_request(rq);
+			nri_path_put(p);
 			nri_warn(ring, "queue %u: %s: cannot map %u bytes: error %d\n",
 				 nq->idx, nri_cmd_where(cmd, where,
 							sizeof(where)),
@@ -791,6 +841,7 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	cmd->bytes = s->data_len;
 	cmd->write = nvme_is_write(c);
 	nri_cmd_start(nq, cmd, c);
+	cmd->path = p;
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;
 	if (opf & REQ_POLLED) {

@@ -236,7 +236,7 @@ int __nri_poll_completions(struct nri_queue *nq)
 	u32 i, idx;
 
 	if (!nq->ring->tgt.poll || !READ_ONCE(nq->inflight) ||
-	    !nri_target_hold(&nq->ring->tgt))
+	    !nri_target_hold(nq->ring))
 		return 0;
 	if (nq->nr_hw_queues == 1) {
 		idx = READ_ONCE(nq->poll_hint);
@@ -249,7 +249,7 @@ int __nri_poll_completions(struct nri_queue *nq)
 			}
 			idx = idx ? idx - 1 : nq->nr_cmds - 1;
 		}
-		nri_target_unhold(&nq->ring->tgt);
+		nri_target_unhold(nq->ring);
 		return found;
 	}
 	for (i = 0; i < nq->nr_cmds && n < NRI_POLL_HCTX; i++) {
@@ -269,7 +269,7 @@ int __nri_poll_completions(struct nri_queue *nq)
 		polled[n++] = h;
 		found += nri_poll_rq(rq);
 	}
-	nri_target_unhold(&nq->ring->tgt);
+	nri_target_unhold(nq->ring);
 	return found;
 }
 

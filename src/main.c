@@ -129,6 +129,8 @@ static void __exit nvme_ring_io_exit(void)
 {
 	nri_configfs_exit();
 	misc_deregister(&nri_misc);
+	/* paths let go of by killing their reference may still queue work */
+	rcu_barrier();
 	destroy_workqueue(nri_wq);
 	class_unregister(&nri_class);
 	unregister_chrdev_region(nri_devt, NRI_MINORS);

@@ -15,9 +15,11 @@
 #include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/nvme.h>
 #include <linux/nvme_ring_io.h>
 
@@ -130,15 +132,35 @@ struct nri_config {
 	struct nri_opcodes	opcodes;
 };
 
+/*
+ * The way to the namespace: the namespace of one controller (for a
+ * multipath head, one of its paths) and its request queue. Submitters take
+ * a reference for each command they send, which its completion drops, so
+ * a path the ring has moved away from lives until its last command is
+ * done (nri_path_switch()).
+ */
+struct nri_path {
+	struct percpu_ref	ref;
+	struct nvme_ns		*ns;		/* referenced */
+	struct request_queue	*q;
+	char			ctrl[32];	/* its controller's name */
+	u16			cntlid;
+	struct work_struct	free_work;
+};
+
 /* The namespace a ring is bound to. */
 struct nri_target {
 	struct file		*file;		/* keeps the device open */
-	struct nvme_ns		*ns;		/* referenced */
-	struct request_queue	*q;
+	/*
+	 * Changed only for a multipath head, under the ring's path_lock and
+	 * inside its live gate; read under RCU (nri_path_get()), or with
+	 * nri_path_fixed() where it cannot change.
+	 */
+	struct nri_path __rcu	*path;
 	struct block_device	*disk_bdev;	/* the disk users see */
 	struct block_device	*acct_bdev;	/* iostats: disk_bdev, or NULL */
 	bool			head;		/* bound through a multipath head */
-	char			ctrl[32];	/* its controller, at bind */
+	u16			home_cntlid;	/* a head's: the bind path's */
 	u32			nsid;
 	u32			lba_shift;
 	u32			lba_bytes;
@@ -177,6 +199,15 @@ struct nri_cmd {
 	u64			start_ns;	/* issued at */
 	struct io_uring_cmd	*ioucmd;	/* NVME_RING_IO_URING_CMD */
 	struct request		*rq;		/* in flight; polled rings */
+	struct nri_path		*path;		/* in flight on; referenced */
+	/*
+	 * A multipath head's command that may be sent again on another
+	 * path: the snapshot it was made from, and how often it was.
+	 */
+	bool			may_retry;
+	u8			retries;
+	struct list_head	requeue;	/* on the ring's requeue list */
+	struct nvme_ring_slot	snap;
 	struct bio		bio;
 	struct bio_vec		bvecs[];
 };
@@ -261,6 +292,17 @@ struct nri_ring {
 	struct completion	drained;
 	bool			torn_down;	/* nri_ring_disable() ran */
 	int			anon_id;	/* anonymous rings: anon.<id> */
+	/*
+	 * Multipath heads: the path's changes (path_lock), the commands
+	 * that failed on a path and wait to be sent again (requeue_lock,
+	 * taken in hard IRQ), and the work that does both.
+	 */
+	struct mutex		path_lock;
+	u32			path_changes;
+	bool			path_waiting;	/* for one to come back */
+	spinlock_t		requeue_lock;
+	struct list_head	requeue_list;
+	struct delayed_work	path_work;
 	/* warnings about what its clients do: a budget of the ring's own */
 	struct ratelimit_state	warn_rs;
 };
@@ -286,12 +328,17 @@ static inline void nri_ring_exit(struct nri_ring *ring)
 	percpu_ref_put(&ring->live);
 }
 
+/* The path when it cannot change: a ring that is not live, or polled. */
+static inline struct nri_path *nri_path_fixed(struct nri_ring *ring)
+{
+	return rcu_dereference_protected(ring->tgt.path, true);
+}
+
 /* What nvme_glue.c tells of a namespace. */
 struct nri_ns_info {
 	struct request_queue	*q;
 	struct block_device	*disk_bdev;	/* where iostat looks */
 	bool			head;		/* a path of a multipath head */
-	const char		*path_ctrl;	/* its controller; bind only */
 	u32			nsid;
 	u32			lba_shift;
 	u64			nr_lbas;	/* NSZE; set at bind only */
@@ -304,6 +351,7 @@ struct nri_ns_info {
 	bool			guard16;	/* 16-bit guard PI format */
 	bool			read_only;	/* forced by the driver */
 	int			node;		/* the controller's node */
+	u16			cntlid;		/* the controller's */
 };
 
 /* src/nvme_glue.c: the only user of the driver's private nvme.h */
@@ -317,13 +365,33 @@ struct request *nri_nvme_alloc_request(struct request_queue *q,
 				       blk_mq_req_flags_t flags);
 int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
 		       u64 *result);
+bool nri_nvme_rq_path_error(struct request *rq, blk_status_t err);
+bool nri_nvme_path_usable(struct nvme_ns *ns);
+bool nri_nvme_path_available(struct nvme_ns *ns);
+struct nvme_ns *nri_nvme_best_path(struct nvme_ns *ns, int node, u16 home);
+const char *nri_nvme_ctrl_name(struct nvme_ns *ns);
 
 /* src/target.c */
 int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 		    int node);
 void nri_target_close(struct nri_target *t);
-bool nri_target_changed(struct nri_ring *ring);
-int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
+bool nri_target_changed(struct nri_ring *ring, struct nri_path *p);
+int nri_target_hctx_of_cpu(struct nri_target *t, struct nri_path *p,
+			   unsigned int cpu);
+struct nri_path *nri_path_alloc(struct nvme_ns *ns, struct request_queue *q,
+				u16 cntlid);
+void nri_path_retire(struct nri_path *p);
+struct nri_path *nri_path_get(struct nri_ring *ring);
+
+static inline void nri_path_put(struct nri_path *p)
+{
+	percpu_ref_put(&p->ref);
+}
+
+int nri_path_switch(struct nri_ring *ring, struct nri_path *lost);
+void nri_path_work(struct work_struct *work);
+void nri_requeue(struct nri_cmd *cmd);
+void nri_requeue_fail_all(struct nri_ring *ring);
 
 /*
  * Keep the namespace queue from freezing to the end (and so its requests
@@ -332,17 +400,17 @@ int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu);
  * freeze has begun may still be entered, or polled requests would wait
  * for their timeout.
  */
-static inline bool nri_target_hold(struct nri_target *t)
+static inline bool nri_target_hold(struct nri_ring *ring)
 {
-	return percpu_ref_tryget(&t->q->q_usage_counter);
+	return percpu_ref_tryget(&nri_path_fixed(ring)->q->q_usage_counter);
 }
 
-static inline void nri_target_unhold(struct nri_target *t)
+static inline void nri_target_unhold(struct nri_ring *ring)
 {
-	percpu_ref_put(&t->q->q_usage_counter);
+	percpu_ref_put(&nri_path_fixed(ring)->q->q_usage_counter);
 }
 
-int nri_target_poll_hctx(struct nri_target *t, int hctx);
+int nri_target_poll_hctx(struct request_queue *q, int hctx);
 
 /* src/ring.c */
 __printf(2, 3) void nri_warn(struct nri_ring *ring, const char *fmt, ...);
@@ -380,6 +448,10 @@ int nri_opcode_parse(const char *tok, u8 *opc);
 
 #define NRI_ISSUE_NOWAIT	BIT(0)	/* never sleep for a request */
 #define NRI_ISSUE_POLLED	BIT(1)	/* on the poll queues (REQ_POLLED) */
+#define NRI_ISSUE_RETRY		BIT(2)	/* again, after a path error */
+
+/* How often a head's command is sent again after path errors. */
+#define NRI_MAX_RETRIES		4
 
 enum nri_issue_ret {
 	NRI_ISSUED,		/* on its way; nri_end_io() finishes it */

@@ -135,6 +135,23 @@ TRACE_EVENT(nvme_ring_io_state,
 		      __get_str(from), __get_str(to))
 );
 
+/* A ring on a multipath head moved to another path. */
+TRACE_EVENT(nvme_ring_io_path,
+	    TP_PROTO(const char *ring, const char *from, const char *to,
+		     bool failed),
+	    TP_ARGS(ring, from, to, failed),
+	    TP_STRUCT__entry(__string(ring, ring)
+			     __string(from, from)
+			     __string(to, to)
+			     __field(bool, failed)),
+	    TP_fast_assign(nri_assign_str(ring);
+			   nri_assign_str(from);
+			   nri_assign_str(to);
+			   __entry->failed = failed;),
+	    TP_printk("ring=%s from=%s to=%s failed=%d", __get_str(ring),
+		      __get_str(from), __get_str(to), __entry->failed)
+);
+
 #endif /* NRI_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

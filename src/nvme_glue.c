@@ -34,42 +34,74 @@ static bool nri_dev_class_is(struct device *dev, const char *name)
 }
 
 /*
- * A usable path of a multipath head, with a reference: live controller,
- * namespace ready and not in an ANA transition; ANA optimized before
- * non-optimized and, under the subsystem's numa iopolicy, the controller
- * nearest @node first (the driver's own choice, __nvme_find_path()).
+ * Whether @ns, a path of a multipath head, can take I/O now: a live
+ * controller, the namespace ready and ANA optimized or non-optimized (not
+ * in a transition), and its disk not emptied by a removal.
  */
-static struct nvme_ns *nri_head_path(struct nvme_ns_head *head, int node,
-				     const char *path)
+bool nri_nvme_path_usable(struct nvme_ns *ns)
 {
-	int best = INT_MAX, dist, srcu_idx;
-	struct nvme_ns *ns, *pick = NULL, *got = NULL;
+	return nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE &&
+	       !test_bit(NVME_NS_ANA_PENDING, &ns->flags) &&
+	       test_bit(NVME_NS_READY, &ns->flags) &&
+	       !test_bit(NVME_NS_REMOVING, &ns->flags) &&
+	       (ns->ana_state == NVME_ANA_OPTIMIZED ||
+		ns->ana_state == NVME_ANA_NONOPTIMIZED) &&
+	       get_capacity(ns->disk);
+}
+
+/*
+ * How much a path is worth to a ring on @node, lower first: ANA optimized
+ * before non-optimized; under the subsystem's numa iopolicy the
+ * controller nearest @node (the driver's own order, __nvme_find_path());
+ * among equals the controller with cntlid @home, where the ring began.
+ */
+static int nri_path_rank(struct nvme_ns *ns, bool numa, int node, u16 home)
+{
+	int rank = 0;
+
+	if (ns->ana_state == NVME_ANA_NONOPTIMIZED)
+		rank += 4096;
+	if (numa && node != NUMA_NO_NODE && ns->ctrl->numa_node != NUMA_NO_NODE)
+		rank += node_distance(node, ns->ctrl->numa_node) * 2;
+	if (ns->ctrl->cntlid != home)
+		rank++;
+	return rank;
+}
+
+/*
+ * The best usable path of @head for a ring on @node, with a reference; NULL
+ * when there is none.
+ */
+static struct nvme_ns *__nri_head_path(struct nvme_ns_head *head, int node,
+				       u16 home)
+{
 	bool numa = READ_ONCE(head->subsys->iopolicy) == NVME_IOPOLICY_NUMA;
+	struct nvme_ns *ns, *pick = NULL, *got = NULL;
+	int best = INT_MAX, rank, srcu_idx;
 
 	srcu_idx = srcu_read_lock(&head->srcu);
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu)) {
-		if (nvme_ctrl_state(ns->ctrl) != NVME_CTRL_LIVE ||
-		    test_bit(NVME_NS_ANA_PENDING, &ns->flags) ||
-		    !test_bit(NVME_NS_READY, &ns->flags))
+		if (!nri_nvme_path_usable(ns))
 			continue;
-		if (ns->ana_state != NVME_ANA_OPTIMIZED &&
-		    ns->ana_state != NVME_ANA_NONOPTIMIZED)
-			continue;
-		dist = numa && node != NUMA_NO_NODE &&
-		       ns->ctrl->numa_node != NUMA_NO_NODE ?
-		       node_distance(node, ns->ctrl->numa_node) : LOCAL_DISTANCE;
-		/* non-optimized only when nothing optimized is there */
-		if (ns->ana_state == NVME_ANA_NONOPTIMIZED)
-			dist += 1000;
-		if (dist < best) {
-			best = dist;
+		rank = nri_path_rank(ns, numa, node, home);
+		if (rank < best) {
+			best = rank;
 			pick = ns;
 		}
 	}
 	if (pick)
 		got = nvme_find_get_ns(pick->ctrl, head->ns_id);
 	srcu_read_unlock(&head->srcu, srcu_idx);
+	return got;
+}
+
+/* A head's path at bind: any controller may be home. */
+static struct nvme_ns *nri_head_path(struct nvme_ns_head *head, int node,
+				     const char *path)
+{
+	struct nvme_ns *got = __nri_head_path(head, node, 0xffff);
+
 	if (!got) {
 		pr_err("device: %s is an NVMe multipath head with no usable path (no live controller with the namespace ANA optimized or non-optimized)\n",
 		       path);
@@ -80,6 +112,54 @@ static struct nvme_ns *nri_head_path(struct nvme_ns_head *head, int node,
 		 got->ana_state == NVME_ANA_OPTIMIZED ? "ANA optimized" :
 		 "ANA non-optimized");
 	return got;
+}
+
+/*
+ * The path of @ns's multipath head a ring on @node should use now (maybe
+ * @ns itself), with a reference; NULL when none is usable. The ring holds
+ * the head's device open, so the head outlives the call.
+ */
+struct nvme_ns *nri_nvme_best_path(struct nvme_ns *ns, int node, u16 home)
+{
+	return __nri_head_path(ns->head, node, home);
+}
+
+/*
+ * Whether a path of @ns's head may come back without a rescan: its
+ * controller live, resetting or reconnecting, as the driver's own
+ * nvme_available_path() sees it when it decides to hold a head's I/O.
+ */
+bool nri_nvme_path_available(struct nvme_ns *ns)
+{
+	struct nvme_ns_head *head = ns->head;
+	bool ret = false;
+	int srcu_idx;
+
+	srcu_idx = srcu_read_lock(&head->srcu);
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		if (test_bit(NVME_CTRL_FAILFAST_EXPIRED, &ns->ctrl->flags) ||
+		    test_bit(NVME_NS_REMOVING, &ns->flags))
+			continue;
+		switch (nvme_ctrl_state(ns->ctrl)) {
+		case NVME_CTRL_LIVE:
+		case NVME_CTRL_RESETTING:
+		case NVME_CTRL_CONNECTING:
+			ret = true;
+			break;
+		default:
+			break;
+		}
+		if (ret)
+			break;
+	}
+	srcu_read_unlock(&head->srcu, srcu_idx);
+	return ret;
+}
+
+const char *nri_nvme_ctrl_name(struct nvme_ns *ns)
+{
+	return dev_name(ns->ctrl->device);
 }
 
 /*
@@ -222,7 +302,6 @@ struct nvme_ns *nri_nvme_get_ns(struct file *f, const char *path, int node,
 describe:
 	nri_nvme_describe_ns(ns, info);
 	info->head = held;
-	info->path_ctrl = dev_name(ns->ctrl->device);
 	/* a head's I/O is accounted, and seen, on the head's disk */
 	info->disk_bdev = held ? ns->head->disk->part0 : ns->disk->part0;
 	ret = nri_nvme_identify_ns(ns, path, info);
@@ -254,6 +333,7 @@ void nri_nvme_describe_ns(struct nvme_ns *ns, struct nri_ns_info *info)
 	info->disk_sectors = get_capacity(ns->disk);
 	info->read_only = test_bit(NVME_NS_FORCE_RO, &ns->flags);
 	info->node = dev_to_node(ns->ctrl->dev);
+	info->cntlid = ns->ctrl->cntlid;
 }
 
 void nri_nvme_put_ns(struct nvme_ns *ns)
@@ -324,4 +404,25 @@ int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
 		return blk_status_to_errno(err);
 	}
 	return 0;
+}
+
+/*
+ * Whether a finished request failed because of its path rather than its
+ * command, so that another path of a multipath head may do it: a status of
+ * the path-related type (a host abort when the controller went away, an
+ * ANA state), a cancelled command, or a host-side failure with no status
+ * at all. Not when the device said not to retry.
+ */
+bool nri_nvme_rq_path_error(struct request *rq, blk_status_t err)
+{
+	struct nvme_request *nreq = nvme_req(rq);
+	u16 status = nreq->status;
+
+	if (status & NVME_STATUS_DNR)
+		return false;
+	if (nreq->flags & NVME_REQ_CANCELLED)
+		return true;
+	if (status)
+		return nvme_is_path_error(status);
+	return err != BLK_STS_OK;
 }

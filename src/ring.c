@@ -425,7 +425,8 @@ static void nri_queue_bind_pointers(struct nri_queue *nq, struct nri_config *cfg
 static int nri_queue_alloc_cmds(struct nri_queue *nq, struct nri_config *cfg)
 {
 	struct nri_target *t = &nq->ring->tgt;
-	u32 depth = t->q->tag_set ? t->q->tag_set->queue_depth : 64;
+	struct request_queue *q = nri_path_fixed(nq->ring)->q;
+	u32 depth = q->tag_set ? q->tag_set->queue_depth : 64;
 	u32 i;
 
 	/* Never more in flight than the CQ holds or the device queue takes. */
@@ -590,6 +591,7 @@ static int nri_split_cpus(struct nri_ring *ring, struct nri_config *cfg,
 			  const struct cpumask *cpus)
 {
 	const char *name = dev_name(&ring->dev);
+	struct nri_path *p = nri_path_fixed(ring);
 	unsigned int ncpu = cpumask_weight(cpus);
 	unsigned int *order, n = 0, i, h, nq, groups = 0;
 	unsigned long *seen;
@@ -605,7 +607,7 @@ static int nri_split_cpus(struct nri_ring *ring, struct nri_config *cfg,
 
 	for (h = 0; h < NRI_MAX_HCTX; h++) {
 		for_each_cpu(cpu, cpus) {
-			int hc = nri_target_hctx_of_cpu(&ring->tgt, cpu);
+			int hc = nri_target_hctx_of_cpu(&ring->tgt, p, cpu);
 
 			if (hc < 0 || hc >= NRI_MAX_HCTX) {
 				pr_err("%s: cpus: CPU %u has no hardware queue\n",
@@ -649,14 +651,15 @@ static int nri_split_cpus(struct nri_ring *ring, struct nri_config *cfg,
 
 		if (!cfg->nr_queues) {
 			/* queue index = rank of this CPU's hardware context */
-			int hc = nri_target_hctx_of_cpu(&ring->tgt, order[i]);
+			int hc = nri_target_hctx_of_cpu(&ring->tgt, p,
+							order[i]);
 
 			qi = bitmap_weight(seen, hc);
 		} else {
 			qi = (u64)i * nq / n;
 		}
 		cpumask_set_cpu(order[i], ring->queues[qi]->cpus);
-		__set_bit(nri_target_hctx_of_cpu(&ring->tgt, order[i]),
+		__set_bit(nri_target_hctx_of_cpu(&ring->tgt, p, order[i]),
 			  ring->queues[qi]->hctxs);
 	}
 	for (i = 0; i < nq; i++)
@@ -683,6 +686,7 @@ static void nri_ring_release(struct device *dev)
 	struct nri_ring *ring = container_of(dev, struct nri_ring, dev);
 	unsigned int i;
 
+	cancel_delayed_work_sync(&ring->path_work);
 	percpu_ref_exit(&ring->live);
 	ratelimit_state_exit(&ring->warn_rs);
 	for (i = 0; i < ring->nr_queues; i++)
@@ -714,7 +718,7 @@ static int nri_check_effects(struct nri_ring *ring, struct nri_config *cfg)
 	u32 effects;
 
 	for_each_set_bit(opc, cfg->opcodes.allowed, NRI_OPC_BITS) {
-		effects = nri_nvme_io_effects(ring->tgt.ns, opc);
+		effects = nri_nvme_io_effects(nri_path_fixed(ring)->ns, opc);
 		if (effects & NRI_EFFECTS_REFUSED) {
 			pr_err("%s: opcodes: the controller says opcode 0x%02x changes namespaces or the controller or needs I/O stopped (command effects 0x%08x), which a ring cannot do\n",
 			       dev_name(&ring->dev), opc, effects);
@@ -753,7 +757,7 @@ static int nri_validate_config(struct nri_ring *ring, struct nri_config *cfg)
 		       name, cfg->timeout_min_ms, cfg->timeout_max_ms);
 		return -EINVAL;
 	}
-	t->timeout = msecs_to_jiffies(clamp(jiffies_to_msecs(t->q->rq_timeout),
+	t->timeout = msecs_to_jiffies(clamp(jiffies_to_msecs(nri_path_fixed(ring)->q->rq_timeout),
 					    cfg->timeout_min_ms,
 					    cfg->timeout_max_ms));
 	if (cfg->lba_start >= t->nr_lbas ||
@@ -790,6 +794,10 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		return ERR_PTR(-ENOMEM);
 	}
 	init_completion(&ring->drained);
+	mutex_init(&ring->path_lock);
+	spin_lock_init(&ring->requeue_lock);
+	INIT_LIST_HEAD(&ring->requeue_list);
+	INIT_DELAYED_WORK(&ring->path_work, nri_path_work);
 	atomic_inc(&nri_rings_alive);
 	ring->cfg = cfg;
 	ring->anon_id = -1;
@@ -896,6 +904,10 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		}
 	}
 
+	/* a head's ring watches its paths */
+	if (ring->tgt.head && !ring->tgt.poll)
+		queue_delayed_work(nri_wq, &ring->path_work, HZ);
+
 	trace_nvme_ring_io_state(dev_name(&ring->dev), "disabled", "live");
 	/* an administrator's ring is news; a client's anonymous one is not */
 	if (cfg->anonymous)
@@ -905,7 +917,7 @@ struct nri_ring *nri_ring_create(struct nri_config *cfg)
 		pr_info("%s: bound to nsid %u%s%s%s, %u queue(s) on node %d, %llu bytes of data each\n",
 			dev_name(&ring->dev), ring->tgt.nsid,
 			ring->tgt.head ? " (a multipath head) through " : "",
-			ring->tgt.head ? ring->tgt.ctrl : "",
+			ring->tgt.head ? nri_path_fixed(ring)->ctrl : "",
 			ring->tgt.head ? "'s path" : "",
 			ring->nr_queues, ring->numa_node,
 			ring->queues[0]->layout.data_size);
@@ -1022,6 +1034,8 @@ void nri_ring_disable(struct nri_ring *ring)
 		nri_uring_cancel_all(nq, -ENODEV);
 	}
 	nri_ring_wait_inflight(ring);
+	/* it may not start again: it enters the live gate first */
+	cancel_delayed_work_sync(&ring->path_work);
 
 	if (ring->dev_added) {
 		nri_sysfs_del_queues(ring);

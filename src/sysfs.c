@@ -118,13 +118,33 @@ static ssize_t device_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(device);
 
-/* The controller the ring's commands go through (a head's: its path's). */
+/* The controller the ring's commands go through now; "none" once gone. */
+static ssize_t nri_path_ctrl_show(struct nri_ring *ring, char *buf)
+{
+	struct nri_path *p;
+	ssize_t ret;
+
+	rcu_read_lock();
+	p = rcu_dereference(ring->tgt.path);
+	ret = sysfs_emit(buf, "%s\n", p ? p->ctrl : "none");
+	rcu_read_unlock();
+	return ret;
+}
+
 static ssize_t controller_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_ring(dev)->tgt.ctrl);
+	return nri_path_ctrl_show(to_ring(dev), buf);
 }
 static DEVICE_ATTR_RO(controller);
+
+/* How often a multipath head's ring has moved to another path. */
+static ssize_t path_changes_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_ring(dev)->path_changes));
+}
+static DEVICE_ATTR_RO(path_changes);
 
 static ssize_t nsid_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -295,11 +315,12 @@ static ssize_t stat_read(struct file *file, struct kobject *kobj,
 static BIN_ATTR_RO(stat, 0);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_RING_FIXED_ATTRS	11
+#define NRI_RING_FIXED_ATTRS	12
 static struct attribute *nri_ring_attrs[NRI_RING_FIXED_ATTRS +
 					NRI_NR_STATS + 1] = {
 	&dev_attr_device.attr,
 	&dev_attr_controller.attr,
+	&dev_attr_path_changes.attr,
 	&dev_attr_nsid.attr,
 	&dev_attr_numa_node.attr,
 	&dev_attr_state.attr,
@@ -388,9 +409,15 @@ static ssize_t nri_queue_sq_poll_cpus_show(struct nri_queue *nq, char *buf)
 }
 NRI_QUEUE_ATTR(sq_poll_cpus);
 
+/* The hardware contexts of the ring's path: they change with it. */
 static ssize_t nri_queue_hctx_show(struct nri_queue *nq, char *buf)
 {
-	return sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, nq->hctxs);
+	ssize_t ret;
+
+	mutex_lock(&nq->ring->path_lock);
+	ret = sysfs_emit(buf, "%*pbl\n", NRI_MAX_HCTX, nq->hctxs);
+	mutex_unlock(&nq->ring->path_lock);
+	return ret;
 }
 NRI_QUEUE_ATTR(hctx);
 
@@ -400,12 +427,21 @@ static ssize_t nri_queue_nvme_qid_show(struct nri_queue *nq, char *buf)
 	unsigned int h;
 	int n = 0;
 
+	mutex_lock(&nq->ring->path_lock);
 	for_each_set_bit(h, nq->hctxs, NRI_MAX_HCTX)
 		n += sysfs_emit_at(buf, n, "%s%u", n ? "," : "", h + 1);
+	mutex_unlock(&nq->ring->path_lock);
 	n += sysfs_emit_at(buf, n, "\n");
 	return n;
 }
 NRI_QUEUE_ATTR(nvme_qid);
+
+/* The controller of those queues: the ring's path's. */
+static ssize_t nri_queue_controller_show(struct nri_queue *nq, char *buf)
+{
+	return nri_path_ctrl_show(nq->ring, buf);
+}
+NRI_QUEUE_ATTR(controller);
 
 static ssize_t nri_queue_numa_node_show(struct nri_queue *nq, char *buf)
 {
@@ -462,11 +498,12 @@ static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 NRI_QUEUE_ATTR(inflight);
 
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_QUEUE_FIXED_ATTRS	11
+#define NRI_QUEUE_FIXED_ATTRS	12
 static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 					 NRI_NR_STATS + 1] = {
 	&nri_queue_attr_cpus.attr,
 	&nri_queue_attr_cpus_online.attr,
+	&nri_queue_attr_controller.attr,
 	&nri_queue_attr_hctx.attr,
 	&nri_queue_attr_nvme_qid.attr,
 	&nri_queue_attr_numa_node.attr,

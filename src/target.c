@@ -12,6 +12,7 @@
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
 
 #include "nri.h"
 
@@ -20,11 +21,80 @@
  * the target holds a file reference and a namespace reference: for a
  * multipath head, of the path chosen for NUMA node @node.
  */
+/* The last command on a path the ring has left is done. */
+static void nri_path_free_work(struct work_struct *work)
+{
+	struct nri_path *p = container_of(work, struct nri_path, free_work);
+
+	/* nri_path_get() may still be looking at it under RCU */
+	synchronize_rcu();
+	percpu_ref_exit(&p->ref);
+	nri_nvme_put_ns(p->ns);
+	kfree(p);
+}
+
+/* May run in hard IRQ, from the completion that dropped the last use. */
+static void nri_path_release(struct percpu_ref *ref)
+{
+	struct nri_path *p = container_of(ref, struct nri_path, ref);
+
+	queue_work(nri_wq, &p->free_work);
+}
+
+/* A path on @ns, taking over the caller's namespace reference. */
+struct nri_path *nri_path_alloc(struct nvme_ns *ns, struct request_queue *q,
+				u16 cntlid)
+{
+	struct nri_path *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	if (percpu_ref_init(&p->ref, nri_path_release, 0, GFP_KERNEL)) {
+		kfree(p);
+		return NULL;
+	}
+	INIT_WORK(&p->free_work, nri_path_free_work);
+	p->ns = ns;
+	p->q = q;
+	p->cntlid = cntlid;
+	strscpy(p->ctrl, nri_nvme_ctrl_name(ns), sizeof(p->ctrl));
+	return p;
+}
+
+/* Let go of a path: it goes once its commands are done. */
+void nri_path_retire(struct nri_path *p)
+{
+	percpu_ref_kill(&p->ref);
+}
+
+/*
+ * The ring's path, with a reference, for one command; NULL when the ring
+ * has none. A path being left refuses new references, and by then its
+ * successor is in place.
+ */
+struct nri_path *nri_path_get(struct nri_ring *ring)
+{
+	struct nri_path *p;
+
+	rcu_read_lock();
+	for (;;) {
+		p = rcu_dereference(ring->tgt.path);
+		if (!p || percpu_ref_tryget_live(&p->ref))
+			break;
+		/* the switch publishes the new path before it kills the old */
+		cpu_relax();
+	}
+	rcu_read_unlock();
+	return p;
+}
+
 int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 		    int node)
 {
 	struct nri_ns_info info;
 	struct request_queue *q;
+	struct nri_path *p;
 	struct nvme_ns *ns;
 	u32 max_bytes, segs;
 	int ret;
@@ -49,12 +119,17 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 	}
 
 	q = info.q;
+	p = nri_path_alloc(ns, q, info.cntlid);
+	if (!p) {
+		ret = -ENOMEM;
+		nri_nvme_put_ns(ns);
+		goto out_fput;
+	}
 	t->file = f;
-	t->ns = ns;
-	t->q = q;
+	rcu_assign_pointer(t->path, p);
 	t->disk_bdev = info.disk_bdev;
 	t->head = info.head;
-	strscpy(t->ctrl, info.path_ctrl, sizeof(t->ctrl));
+	t->home_cntlid = info.cntlid;
 	t->nsid = info.nsid;
 	t->lba_shift = info.lba_shift;
 	t->lba_bytes = 1U << t->lba_shift;
@@ -82,15 +157,15 @@ int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 		pr_err("device: %s: queue takes %u segments per command\n",
 		       path, segs);
 		ret = -EOPNOTSUPP;
-		goto out_put_ns;
+		goto out_put_path;
 	}
 	max_bytes = min_t(u32, max_bytes, (segs - 1) << PAGE_SHIFT);
 	t->max_transfer = rounddown(max_bytes, PAGE_SIZE);
 	t->max_vecs = (t->max_transfer >> PAGE_SHIFT) + 1;
 	return 0;
 
-out_put_ns:
-	nri_nvme_put_ns(ns);
+out_put_path:
+	nri_path_retire(p);
 out_fput:
 	fput(f);
 	memset(t, 0, sizeof(*t));
@@ -105,16 +180,24 @@ out_fput:
  * use shows a size of 0 throughout, so its resize goes unseen here; the
  * device still refuses LBAs beyond its end.)
  */
-bool nri_target_changed(struct nri_ring *ring)
+bool nri_target_changed(struct nri_ring *ring, struct nri_path *p)
 {
 	struct nri_target *t = &ring->tgt;
 	struct nri_ns_info now;
 
-	nri_nvme_describe_ns(t->ns, &now);
+	nri_nvme_describe_ns(p->ns, &now);
 	if (likely(now.lba_shift == t->lba_shift && now.ms == t->ms &&
 		   now.meta_ext == t->meta_ext && now.pi_type == t->pi_type &&
 		   now.disk_sectors == t->disk_sectors))
 		return false;
+	/*
+	 * A head's path going away is the head's business: the ring moves
+	 * to another, waits for one, or dies (nri_path_switch()).
+	 */
+	if (t->head && !t->poll && !now.disk_sectors && t->disk_sectors) {
+		nri_path_switch(ring, p);
+		return true;
+	}
 	if (!nri_mark_dead(ring))
 		return true;
 	/* the driver zeroes the capacity first when a namespace goes away */
@@ -133,13 +216,14 @@ bool nri_target_changed(struct nri_ring *ring)
 
 void nri_target_close(struct nri_target *t)
 {
-	if (t->ns)
-		nri_nvme_put_ns(t->ns);
+	struct nri_path *p = rcu_dereference_protected(t->path, true);
+
+	if (p)
+		nri_path_retire(p);
+	RCU_INIT_POINTER(t->path, NULL);
 	if (t->file)
 		fput(t->file);
-	t->ns = NULL;
 	t->file = NULL;
-	t->q = NULL;
 }
 
 /*
@@ -149,15 +233,15 @@ void nri_target_close(struct nri_target *t)
  * frees the tags of every polled request completed on it, ours and other
  * rings' alike. It holds the queue's usage count while it polls.
  */
-int nri_target_poll_hctx(struct nri_target *t, int hctx)
+int nri_target_poll_hctx(struct request_queue *q, int hctx)
 {
 	DEFINE_IO_COMP_BATCH(iob);
 	struct bio bio = {};
 	int ret;
 
-	if (hctx < 0 || !t->q->disk)
+	if (hctx < 0 || !q->disk)
 		return 0;
-	bio.bi_bdev = t->q->disk->part0;
+	bio.bi_bdev = q->disk->part0;
 	bio.bi_cookie = hctx;
 	ret = bio_poll(&bio, &iob, BLK_POLL_ONESHOT);
 	if (!nri_iob_empty(&iob))
@@ -169,9 +253,10 @@ int nri_target_poll_hctx(struct nri_target *t, int hctx)
  * The blk-mq hardware context that serves @cpu: of the default map, or of
  * the poll map for a ring with polled completions.
  */
-int nri_target_hctx_of_cpu(struct nri_target *t, unsigned int cpu)
+int nri_target_hctx_of_cpu(struct nri_target *t, struct nri_path *p,
+			   unsigned int cpu)
 {
-	struct blk_mq_tag_set *set = t->q->tag_set;
+	struct blk_mq_tag_set *set = p->q->tag_set;
 
 	if (!set || cpu >= nr_cpu_ids)
 		return -EINVAL;

@@ -301,11 +301,12 @@ int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
 	nq = cmd->nq;
 	if (!nri_ring_enter(nq->ring))
 		return 0;
-	if (nri_target_hold(&nq->ring->tgt)) {
+	/* only a polled ring's requests are polled, and its path is fixed */
+	if (nq->ring->tgt.poll && nri_target_hold(nq->ring)) {
 		rq = READ_ONCE(cmd->rq);
 		if (rq && blk_rq_is_poll(rq))
 			ret = blk_rq_poll(rq, iob, poll_flags);
-		nri_target_unhold(&nq->ring->tgt);
+		nri_target_unhold(nq->ring);
 	}
 	nri_ring_exit(nq->ring);
 	return ret;
