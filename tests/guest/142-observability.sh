@@ -20,7 +20,7 @@ tr=/sys/kernel/tracing
 [ -d "$tr/events" ] || tr=/sys/kernel/debug/tracing
 [ -d "$tr/events" ] || skip "no tracefs in this kernel"
 ev=$tr/events/nvme_ring_io
-for e in submit reject complete cq_full sq_poll_sleep sq_poll_wake state; do
+for e in submit reject complete cq_full sq_poll_sleep sq_poll_wake state path; do
 	[ -d "$ev/nvme_ring_io_$e" ] || fail "no tracepoint nvme_ring_io_$e"
 done
 cpus=$(cat /sys/devices/system/cpu/online)

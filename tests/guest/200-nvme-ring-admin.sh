@@ -62,6 +62,9 @@ nq=$(cat "$NRI_SYS/$name/nr_queues")
 [ "$(jfield /tmp/show.json nr_queues)" = "$nq" ] || fail "json nr_queues $(jfield /tmp/show.json nr_queues) != sysfs $nq"
 [ "$(jfield /tmp/show.json state)" = "$(cat "$NRI_SYS/$name/state")" ] || fail "json state differs from sysfs"
 [ "$(jfield /tmp/show.json nsid)" = "$(cat "$NRI_SYS/$name/nsid")" ] || fail "json nsid differs from sysfs"
+[ "$(jfield /tmp/show.json controller)" = "$(cat "$NRI_SYS/$name/controller")" ] || fail "json controller differs from sysfs"
+[ "$(jfield /tmp/show.json path_changes)" = 0 ] || fail "json path_changes '$(jfield /tmp/show.json path_changes)' on a fresh ring"
+nvme-ring show "$name" | grep -qx "path: *$(cat "$NRI_SYS/$name/controller")" || fail "show names no path: $(nvme-ring show "$name" | grep path)"
 [ "$(jfield /tmp/show.json opcodes)" = "$(cat "$NRI_CFS/$name/opcodes")" ] || fail "json opcodes differ from configfs"
 [ "$(grep -c '"queue": ' /tmp/show.json)" -eq "$nq" ] || fail "json has not $nq queue objects"
 # queue by queue: the per-queue fields equal sysfs (queue objects in order)

@@ -120,6 +120,8 @@ for q in "$NRI_SYS/mp"/queues/*; do
 done
 [ "$(cat "$NRI_SYS/mp/path_changes")" = $((changes + 1)) ] ||
 	fail "path_changes $(cat "$NRI_SYS/mp/path_changes"), not $((changes + 1))"
+nvme-ring show mp | grep -qx "path: *$other (moved 1 time)" ||
+	fail "show says: $(nvme-ring show mp | grep '^path')"
 dmesg | grep -q "mp: namespace 1: the path through $ctrl failed: commands now go through $other" ||
 	fail "no log line for the move: $(dmesg | grep 'mp: ' | tail -n 2)"
 kill -TERM "$pid"
@@ -180,10 +182,20 @@ dmesg | grep -q "mp: namespace 1: the path through .* is gone and the head has n
 [ "$(cat "$NRI_SYS/mp/controller")" != "" ] || fail "no controller shown for a dead ring"
 ring_down mp
 
-# both come back: a new ring works
+# both come back, in a subsystem made anew: a new ring works
 echo 1 >/sys/bus/pci/rescan
+for _ in $(seq 1 200); do
+	head=
+	for d in /sys/block/nvme*n*; do
+		[ -b "/dev/${d##*/}" ] && [ "$(ns_serial "${d##*/}")" = nri-shared ] && head=${d##*/}
+	done
+	subsys=
+	[ -n "$head" ] && subsys=$(basename "$(readlink -f "/sys/block/$head/device")")
+	[ -n "$subsys" ] && [ "$(controllers_of "$subsys" | wc -w)" = 2 ] && break
+	sleep 0.1
+done
+[ -n "$head" ] || fail "the shared namespace did not come back after the rescan"
 wait_ctrls 2
-head=$(shared_head)
 ring_up mp3 device="/dev/$head" cpus="$cpus"
 nri-io --nlb 256 --seed 74 write mp3 >/dev/null || fail "write after the rescan, through $(cat "$NRI_SYS/mp3/controller")"
 nri-io --nlb 256 --seed 74 verify mp3 >/dev/null || fail "verify after the rescan, through $(cat "$NRI_SYS/mp3/controller")"

@@ -496,8 +496,10 @@ void usage_show(FILE *f)
 	fprintf(f,
 "Usage: nvme-ring show NAME [-o json]\n"
 "\n"
-"Show the ring's configuration and a table of its queues: CPUs, blk-mq\n"
-"hardware context, NVMe queue id, memory node, huge pages and counters.\n"
+"Show the ring's configuration, the controller its commands go through\n"
+"(for a multipath head: its path now, and how often it moved), and a table\n"
+"of its queues: CPUs, blk-mq hardware context, NVMe queue id, memory node,\n"
+"huge pages and counters.\n"
 "\n"
 "Options:\n"
 "  -o, --output-format FMT   normal (default) or json\n"
@@ -519,6 +521,10 @@ int cmd_show(int argc, char **argv)
 		j_open(NULL, '{');
 		j_ring(&s);
 		j_u64("nsid", s.nsid);
+		if (*s.controller) {
+			j_str("controller", s.controller);
+			j_u64("path_changes", s.path_changes);
+		}
 		j_i64("numa_node", s.node);
 		j_u64("nr_queues", s.nr_queues);
 		if (s.configured) {
@@ -569,6 +575,13 @@ int cmd_show(int argc, char **argv)
 	if (s.enabled)
 		printf(" (nsid %" PRIu64 ")", s.nsid);
 	printf("\nstate:     %s\n", s.state);
+	if (s.enabled && *s.controller) {
+		printf("path:      %s", s.controller);
+		if (s.path_changes)
+			printf(" (moved %" PRIu64 " time%s)", s.path_changes,
+			       s.path_changes == 1 ? "" : "s");
+		printf("\n");
+	}
 	if (s.configured) {
 		char ds[32];
 

@@ -107,8 +107,8 @@ struct qsnap {
 struct rsnap {
 	char name[64];
 	bool configured, enabled;
-	char device[256], state[16];
-	uint64_t nsid, nr_queues;
+	char device[256], state[16], controller[32];
+	uint64_t nsid, nr_queues, path_changes;
 	int node;
 	uint64_t c[NR_COUNTERS];
 	struct qsnap *q;

@@ -224,6 +224,9 @@ int snap_ring(const char *name, struct rsnap *s, bool queues)
 		read_strf(s->device, sizeof(s->device), SYS_ROOT "/%s/device", name);
 	read_strf(s->state, sizeof(s->state), SYS_ROOT "/%s/state", name);
 	s->nsid = read_u64f(SYS_ROOT "/%s/nsid", name);
+	/* the path's controller; older modules do not say */
+	read_strf(s->controller, sizeof(s->controller), SYS_ROOT "/%s/controller", name);
+	s->path_changes = read_u64f(SYS_ROOT "/%s/path_changes", name);
 	s->nr_queues = read_u64f(SYS_ROOT "/%s/nr_queues", name);
 	if (read_strf(buf, sizeof(buf), SYS_ROOT "/%s/numa_node", name) > 0)
 		s->node = atoi(buf);
