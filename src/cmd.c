@@ -55,6 +55,7 @@ enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err)
 		nri_warn(cmd->nq->ring, "queue %u: %s: opcode 0x%02x failed on the path through %s (status 0x%x, error %d): sending it again\n",
 			 cmd->nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
 			 cmd->opcode, p->ctrl, status, errno);
+		nri_nvme_path_failed(rq);
 		nri_path_put(p);
 		nri_requeue(cmd);
 		return RQ_END_IO_FREE;

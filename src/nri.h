@@ -366,6 +366,7 @@ struct request *nri_nvme_alloc_request(struct request_queue *q,
 int nri_nvme_rq_status(struct request *rq, blk_status_t err, u16 *status,
 		       u64 *result);
 bool nri_nvme_rq_path_error(struct request *rq, blk_status_t err);
+void nri_nvme_path_failed(struct request *rq);
 bool nri_nvme_path_usable(struct nvme_ns *ns);
 bool nri_nvme_path_available(struct nvme_ns *ns);
 struct nvme_ns *nri_nvme_best_path(struct nvme_ns *ns, int node, u16 home);
@@ -450,8 +451,12 @@ int nri_opcode_parse(const char *tok, u8 *opc);
 #define NRI_ISSUE_POLLED	BIT(1)	/* on the poll queues (REQ_POLLED) */
 #define NRI_ISSUE_RETRY		BIT(2)	/* again, after a path error */
 
-/* How often a head's command is sent again after path errors. */
-#define NRI_MAX_RETRIES		4
+/*
+ * How often a head's command is sent again after path errors: at once the
+ * first time, then NRI_PATH_RETRY apart (path.c), about a second in all
+ * if its path still looks usable.
+ */
+#define NRI_MAX_RETRIES		10
 
 enum nri_issue_ret {
 	NRI_ISSUED,		/* on its way; nri_end_io() finishes it */

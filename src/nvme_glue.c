@@ -426,3 +426,22 @@ bool nri_nvme_rq_path_error(struct request *rq, blk_status_t err)
 		return nvme_is_path_error(status);
 	return err != BLK_STS_OK;
 }
+
+/*
+ * A request failed on its path with an ANA status: the controller lives
+ * but does not serve the namespace now. As the driver does for its own
+ * I/O (nvme_failover_req()), take the path out of use until the ANA log
+ * has been read again, which this asks for.
+ */
+void nri_nvme_path_failed(struct request *rq)
+{
+#ifdef CONFIG_NVME_MULTIPATH
+	struct nvme_ns *ns = rq->q->queuedata;
+	u16 status = nvme_req(rq)->status & NVME_SCT_SC_MASK;
+
+	if (ns && nvme_is_ana_error(status) && ns->ctrl->ana_log_buf) {
+		set_bit(NVME_NS_ANA_PENDING, &ns->flags);
+		queue_work(nvme_wq, &ns->ctrl->ana_work);
+	}
+#endif
+}

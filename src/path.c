@@ -10,7 +10,8 @@
  * - it fails: a submitter finds its namespace gone or its queue dying, or a
  *   command comes back with a path error; those commands are sent again on
  *   the new path (at most NRI_MAX_RETRIES times each), as the driver's own
- *   multipath does for its bios;
+ *   multipath does for its bios; an ANA status takes the path out of use
+ *   until the driver has read the ANA log again (nri_nvme_path_failed());
  * - a better one appears, found by a check every NRI_PATH_CHECK: an
  *   optimized path after a non-optimized one, a nearer controller under
  *   the numa iopolicy, the first controller back after a rescan.
@@ -185,8 +186,13 @@ void nri_requeue(struct nri_cmd *cmd)
 	cmd->retries++;
 	spin_lock_irqsave(&ring->requeue_lock, flags);
 	list_add_tail(&cmd->requeue, &ring->requeue_list);
-	/* under the lock: once the work has the command, the ring may go */
-	mod_delayed_work(nri_wq, &ring->path_work, 0);
+	/*
+	 * At once the first time (its path has probably gone), then a while
+	 * later: the driver may not yet know what the device said. Under the
+	 * lock: once the work has the command, the ring may go.
+	 */
+	mod_delayed_work(nri_wq, &ring->path_work,
+			 cmd->retries > 1 ? NRI_PATH_RETRY : 0);
 	spin_unlock_irqrestore(&ring->requeue_lock, flags);
 }
 

@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DESCRIPTION: a ring follows a multipath head's ANA states: one nvmet
+# subsystem on two NVMe/TCP ports of 127.0.0.1, both connected, so the
+# namespace's head has two paths. Under verified load the target makes
+# the ring's path inaccessible (the ring moves to the other, no client
+# error); then the first optimized and the other non-optimized (the ring
+# moves back, as the better path); then both inaccessible (the commands
+# wait, none fails) until one is optimized again (they go on). The data
+# verifies throughout and every command completes once.
+. "$(dirname "$0")/lib.sh"
+
+ring_test nvme-ring nvme
+native_multipath || skip "native NVMe multipath is off (nvme_core.multipath=N): no heads"
+cfs=/sys/kernel/config/nvmet
+nqn=nqn.2026-11.io.nvme-ring:ana
+img=/tmp/ana.img
+cpus=$(cat /sys/devices/system/cpu/online)
+
+# shellcheck disable=SC2317 # called through the trap
+cleanup() {
+	[ -d "$NRI_CFS/ana" ] && { echo 0 >"$NRI_CFS/ana/enable"; rmdir "$NRI_CFS/ana"; } 2>/dev/null
+	nvme disconnect -n "$nqn" >/dev/null 2>&1
+	fabrics_target_down "$nqn"
+	rm -f "$img"
+}
+trap cleanup EXIT
+
+truncate -s 64M "$img"
+fabrics_target_up tcp "$nqn" "$img" || fail "nvmet target setup"
+# a second port for the same subsystem: a second path
+port2=
+for p in 1 2 3 4 5 6 7 8 9; do
+	mkdir "$cfs/ports/$p" 2>/dev/null && { port2=$p; break; }
+done
+[ -n "$port2" ] || fail "no free nvmet port"
+if ! { echo tcp >"$cfs/ports/$port2/addr_trtype" &&
+	echo ipv4 >"$cfs/ports/$port2/addr_adrfam" &&
+	echo 127.0.0.1 >"$cfs/ports/$port2/addr_traddr" &&
+	echo 4421 >"$cfs/ports/$port2/addr_trsvcid" &&
+	ln -s "$cfs/subsystems/$nqn" "$cfs/ports/$port2/subsystems/$nqn"; }; then
+	fail "second nvmet port"
+fi
+port1=
+for p in "$cfs"/ports/*; do
+	[ -L "$p/subsystems/$nqn" ] && [ "$(cat "$p/addr_trsvcid")" = 4420 ] && port1=${p##*/}
+done
+[ -n "$port1" ] || fail "no nvmet port 4420 for $nqn"
+
+fns=$(fabrics_connect tcp "$nqn") || fail "nvme connect to port 4420"
+nvme connect -t tcp -a 127.0.0.1 -s 4421 -n "$nqn" >/dev/null || fail "nvme connect to port 4421"
+# ctrl_of SVCID: the controller connected through that TCP port
+ctrl_of() {
+	local d
+	for d in /sys/class/nvme/nvme*; do
+		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$nqn" ] || continue
+		grep -q "trsvcid=$1" "$d/address" 2>/dev/null && { basename "$d"; return 0; }
+	done
+	return 1
+}
+c1=''
+c2=''
+for _ in $(seq 1 100); do
+	c1=$(ctrl_of 4420) && c2=$(ctrl_of 4421) &&
+		[ "$(cat "/sys/class/nvme/$c2/state")" = live ] && break
+	sleep 0.1
+done
+if [ -z "$c1" ] || [ -z "$c2" ]; then
+	fail "not two controllers: '$c1' '$c2'"
+fi
+info "head $fns, paths through $c1 (port 4420) and $c2 (port 4421)"
+
+# ana PORT STATE: the target's ANA state of group 1 on PORT
+ana() {
+	echo "$2" >"$cfs/ports/$1/ana_groups/1/ana_state" || fail "ANA state $2 on port $1"
+}
+# wait_controller CTRL: the ring's path is CTRL within 20 s
+wait_controller() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "$NRI_SYS/ana/controller")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the ring goes through '$(cat "$NRI_SYS/ana/controller")', not $1 ($2)"
+}
+# progress N: the ring completes N more commands within 30 s
+progress() {
+	local want=$(($(cat "$NRI_SYS/ana/completed") + $1)) i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(cat "$NRI_SYS/ana/completed")" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	fail "no I/O ($2): $(tail -n 3 /tmp/ana.out)"
+}
+
+ring_up ana device="/dev/$fns" cpus="$cpus"
+home=$(cat "$NRI_SYS/ana/controller")
+case $home in
+"$c1") away=$c2 hport=$port1 aport=$port2 ;;
+"$c2") away=$c1 hport=$port2 aport=$port1 ;;
+*) fail "the ring goes through '$home', not $c1 or $c2" ;;
+esac
+nvme-ring perf ana --rw randrw --bs 4k --depth 16 --time 300 --size 1M --verify \
+	>/tmp/ana.out 2>&1 &
+pid=$!
+progress 500 "before any ANA change"
+
+# the ring's path inaccessible: it moves
+ana "$hport" inaccessible
+wait_controller "$away" "its path inaccessible"
+progress 500 "through $away"
+
+# the first path optimized again, the other non-optimized: it moves back
+ana "$hport" optimized
+ana "$aport" non-optimized
+wait_controller "$home" "its first path optimized, the other not"
+progress 500 "back through $home"
+
+# no usable path at all: the commands wait, then go on
+ana "$hport" inaccessible
+ana "$aport" inaccessible
+sleep 2
+c=$(cat "$NRI_SYS/ana/completed")
+sleep 1
+[ "$(cat "$NRI_SYS/ana/state")" = live ] || fail "state $(cat "$NRI_SYS/ana/state") with every path inaccessible"
+[ "$(cat "$NRI_SYS/ana/completed")" = "$c" ] ||
+	fail "commands completed with every path inaccessible ($c, then $(cat "$NRI_SYS/ana/completed"))"
+dmesg | grep -q "ana: namespace 1: no usable path .*: commands wait for one to come back" ||
+	fail "no log line for the wait: $(dmesg | grep 'ana: ' | tail -n 2)"
+ana "$aport" optimized
+progress 500 "once $away is optimized again"
+wait_controller "$away" "the only optimized path"
+
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || fail "the client failed (exit $rc): $(grep -v '^ ' /tmp/ana.out | tail -n 4)"
+grep -q "verify: .* 0 mismatches" /tmp/ana.out || fail "no clean verify: $(grep -i verify /tmp/ana.out)"
+[ "$(cat "$NRI_SYS/ana/errors")" = 0 ] || fail "$(cat "$NRI_SYS/ana/errors") command(s) failed"
+[ "$(cat "$NRI_SYS/ana/inflight")" = 0 ] || fail "commands in flight at the end"
+s=$(cat "$NRI_SYS/ana/submitted")
+[ "$s" = "$(cat "$NRI_SYS/ana/completed")" ] || fail "submitted $s, completed $(cat "$NRI_SYS/ana/completed")"
+info "$s commands, none failed, $(cat "$NRI_SYS/ana/path_changes") path changes"
+ring_down ana
+dmesg_clean
+pass
