@@ -37,6 +37,11 @@ log=$out/build.log
 # (build-module.sh, the private header from this tree), every time, since
 # the kernel is cached but the module changes; then the facts the test VM
 # takes, printed.
+# KCMDLINE: 4-level paging. With 5-level paging (QEMU's -cpu max has
+# LA57) identify_cpu() clears the boot CPU's features for a moment, an
+# interrupt then sees pgtable_l5_enabled() false and KASAN reports a
+# wild-memory-access on the interrupt descriptor's lock at 0.01 s (2 of
+# 17 debug boots on 2026-11-30): a kernel bug, not the module's.
 module_and_env() {
 	run "$top/scripts/build-module.sh" "$1" "$src" "$src/drivers/nvme/host"
 	cat >"$out/env" <<ENV
@@ -45,6 +50,7 @@ KDIR=$src
 KIMAGE=$src/arch/x86/boot/bzImage
 MODROOT=$out/mods
 NRI_KO=$top/build/module/$1/nvme_ring_io.ko
+KCMDLINE=no5lvl
 ENV
 	cat "$out/env"
 }

@@ -7,7 +7,8 @@
 #   KIMAGE    its bootable image, for the test VM
 # Everything is derived from the installed linux-source-6.12 package, never
 # from the running kernel. With NRI_KERNEL_ENV set to a file of such facts
-# (scripts/debug-kernel.sh writes one, with MODROOT and NRI_KO), that
+# (scripts/debug-kernel.sh writes one, with MODROOT, NRI_KO and KCMDLINE, what
+# the kernel command line needs), that
 # file's facts come first: the test VM then boots that kernel.
 
 set -euo pipefail

@@ -243,7 +243,8 @@ if [ "$VM_NVME_SLOW_MS" -gt 0 ]; then
 		-device "nvme,id=nvmeslow,serial=nri-slow,max_ioqpairs=$VM_NVME_QUEUES"
 		-device "nvme-ns,drive=nvmslow,bus=nvmeslow,nsid=1,logical_block_size=$VM_NVME_LBA,physical_block_size=$VM_NVME_LBA")
 fi
-cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${VM_KERNEL_CMDLINE_EXTRA:-}"
+# KCMDLINE: what the kernel itself needs (kernel-env.sh; the debug kernel's)
+cmdline="console=ttyS0 panic=-1 oops=panic quiet printk.devkmsg=on rdinit=/init ${KCMDLINE:-} ${VM_KERNEL_CMDLINE_EXTRA:-}"
 if [ -n "$VM_NET" ]; then
 	qemu+=(-netdev "socket,id=net0,${VM_NET%%:*}=127.0.0.1:${VM_NET#*:}"
 		-device "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:$(printf %02x "${VM_NET_IP##*.}")")
