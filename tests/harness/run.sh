@@ -42,10 +42,17 @@ report() {
 	fi
 }
 
+# A kernel of its own (make check-debug's: KASAN, kmemleak) boots several
+# times slower than the stock one, more so beside the other boots: give
+# each VM of the harness that much longer (vm-test.sh's default is 120 s
+# and TEST_TIMEOUT per test).
+vm_slack=()
+[ -z "${NRI_KERNEL_ENV:-}" ] || vm_slack=(VM_TIMEOUT="${HARNESS_VM_TIMEOUT:-900}")
+
 # run NAME [VAR=VALUE...] -- SCENARIO...: vm-test.sh output in $out/NAME.out,
 # its exit status in $rc.
 run() {
-	local name=$1 envs=()
+	local name=$1 envs=("${vm_slack[@]}")
 	shift
 	while [ "$1" != -- ]; do
 		envs+=("$1")
