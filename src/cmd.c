@@ -678,7 +678,7 @@ static struct request *nri_alloc_polled(struct nri_queue *nq,
  * other opcodes are not.
  */
 static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
-			  struct nvme_command *c)
+			  struct nvme_command *c, const struct nri_batch *b)
 {
 	struct nri_ring *ring = nq->ring;
 	struct block_device *bdev = ring->tgt.acct_bdev;
@@ -690,7 +690,7 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 	cmd->acct = false;
 	/* a command sent again keeps its first start: its client waits */
 	if (!cmd->retries)
-		cmd->start_ns = ktime_get_ns();
+		cmd->start_ns = b ? b->now_ns : ktime_get_ns();
 	cmd->acct_sectors = 0;
 	switch (opc) {
 	case nvme_cmd_read:
@@ -732,7 +732,7 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
  */
 enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				 struct nvme_ring_slot *s, unsigned int flags,
-				 u16 *status, int *err)
+				 const struct nri_batch *b, u16 *status, int *err)
 {
 	struct nri_ring *ring = nq->ring;
 	/* the command is used in place, in the snapshot */
@@ -765,6 +765,12 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	if (cmd->may_retry && !(flags & NRI_ISSUE_RETRY))
 		cmd->snap = *s;
 	nri_prepare_nvme_cmd(ring, c);
+	/* the batch's path, checked for it: a reference of the command's own */
+	if (b && b->path) {
+		p = b->path;
+		percpu_ref_get(&p->ref);
+		goto have_path;
+	}
 again:
 	p = nri_path_get(ring);
 	if (unlikely(!p)) {
@@ -781,7 +787,7 @@ again:
 		*status = NRI_SC_HOST_PATH;
 		return NRI_FAILED;
 	}
-
+have_path:
 	if (opf & REQ_POLLED)
 		rq = nri_alloc_polled(nq, p, c, flags);
 	else
@@ -841,7 +847,7 @@ again:
 	}
 	cmd->bytes = s->data_len;
 	cmd->write = nvme_is_write(c);
-	nri_cmd_start(nq, cmd, c);
+	nri_cmd_start(nq, cmd, c, b);
 	cmd->path = p;
 	rq->end_io = nri_end_io;
 	rq->end_io_data = cmd;

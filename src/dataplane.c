@@ -155,7 +155,7 @@ static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
  * not sleep for a tag: see nri_alloc_polled()).
  */
 static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
-		     bool nowait)
+		     bool nowait, const struct nri_batch *b)
 {
 	struct nri_ring *ring = nq->ring;
 	unsigned int flags = 0;
@@ -184,7 +184,7 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 		flags |= NRI_ISSUE_NOWAIT;
 	if (ring->tgt.poll)
 		flags |= NRI_ISSUE_POLLED;
-	switch (nri_cmd_issue(nq, cmd, &s, flags, &status, &err)) {
+	switch (nri_cmd_issue(nq, cmd, &s, flags, b, &status, &err)) {
 	case NRI_ISSUED:
 		return 0;
 	case NRI_BUSY:
@@ -341,6 +341,28 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 #define NRI_BATCH	32
 
 /*
+ * A batch's path, taken and checked against the ring's geometry once (a
+ * format or resize is then noticed a batch later, not a command later),
+ * and its start time, one clock read for all. Without a usable path each
+ * command looks for one itself, and says what it found.
+ */
+static void nri_batch_begin(struct nri_ring *ring, struct nri_batch *b)
+{
+	b->now_ns = ktime_get_ns();
+	b->path = nri_path_get(ring);
+	if (b->path && unlikely(nri_target_changed(ring, b->path))) {
+		nri_path_put(b->path);
+		b->path = NULL;
+	}
+}
+
+static void nri_batch_end(struct nri_batch *b)
+{
+	if (b->path)
+		nri_path_put(b->path);
+}
+
+/*
  * Consume up to @max (0: all) pending descriptors; the caller holds sq_lock.
  * With @nowait nothing sleeps: it stops early when the device queue is full,
  * as a polled ring's submission does after reaping for a while.
@@ -349,6 +371,7 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 {
 	struct nri_ring *ring = nq->ring;
 	struct nri_cmd *cmds[NRI_BATCH];
+	struct nri_batch b;
 	struct blk_plug plug;
 	u32 prod, pending, done = 0;
 	int n = 0, i, ret;
@@ -387,15 +410,17 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 		n = nri_reserve(nq, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)
 			break;
+		nri_batch_begin(ring, &b);
 		for (i = 0; i < n; i++) {
 			u64 desc = nri_sq_desc(&nq->rings, i);
 
-			if (nri_issue(nq, cmds[i], desc, nowait)) {
+			if (nri_issue(nq, cmds[i], desc, nowait, &b)) {
 				nri_cmd_unget(nq, cmds + i, n - i);
 				n = -EAGAIN;
 				break;
 			}
 		}
+		nri_batch_end(&b);
 		nri_sq_release(&nq->rings, i);
 		done += i;
 		if (n < 0)

@@ -465,13 +465,22 @@ enum nri_issue_ret {
 	NRI_FAILED,		/* no request: the device or path is gone */
 };
 
+/*
+ * What a batch of submissions shares: its path, referenced and checked
+ * against the ring's geometry once for the batch, and its start time.
+ */
+struct nri_batch {
+	struct nri_path		*path;		/* NULL: each command finds its own */
+	u64			now_ns;
+};
+
 void nri_copy_once(void *dst, const void *src, size_t len);
 u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err, char *why,
 		  size_t len);
 enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				 struct nvme_ring_slot *s, unsigned int flags,
-				 u16 *status, int *err);
+				 const struct nri_batch *b, u16 *status, int *err);
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
 
 /* src/dataplane.c */

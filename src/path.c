@@ -229,7 +229,7 @@ static void nri_cmd_resend(struct nri_cmd *cmd)
 		return;
 	}
 	s = cmd->snap;
-	switch (nri_cmd_issue(nq, cmd, &s, NRI_ISSUE_RETRY, &status, &err)) {
+	switch (nri_cmd_issue(nq, cmd, &s, NRI_ISSUE_RETRY, NULL, &status, &err)) {
 	case NRI_ISSUED:
 		return;
 	case NRI_BUSY:	/* only with NRI_ISSUE_NOWAIT or polled */

@@ -261,7 +261,7 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	cmd->ioucmd = ioucmd;
 	pdu->cmd = cmd;
 
-	switch (nri_cmd_issue(nq, cmd, &s, flags, &status, &err)) {
+	switch (nri_cmd_issue(nq, cmd, &s, flags, NULL, &status, &err)) {
 	case NRI_ISSUED:
 		return -EIOCBQUEUED;
 	case NRI_BUSY:
