@@ -253,9 +253,10 @@ static int nri_uring_cmd_io(struct nri_queue *nq, struct io_uring_cmd *ioucmd,
 	if (issue_flags & IO_URING_F_NONBLOCK)
 		flags |= NRI_ISSUE_NOWAIT;
 
+	/* every command of the queue in flight: nri_uring_cmd() waits */
 	cmd = nri_cmd_get(nq);
 	if (!cmd)
-		return (issue_flags & IO_URING_F_NONBLOCK) ? -EAGAIN : -EBUSY;
+		return -ENOSPC;
 	cmd->slot = 0;
 	cmd->slot_ok = false;
 	cmd->ioucmd = ioucmd;
@@ -312,6 +313,14 @@ int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
 	return ret;
 }
 
+/* Wait up to a second for a free command, or for the ring to go. */
+static long nri_uring_wait_free(struct nri_queue *nq)
+{
+	return wait_event_interruptible_timeout(nq->wait,
+						READ_ONCE(nq->nr_free) ||
+						!nri_ring_live(nq->ring), HZ);
+}
+
 /* ---- dispatch ---- */
 
 int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
@@ -351,11 +360,24 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		ret = nri_file_may_write(ioucmd->file, nq->ring, "URING_CMD");
 		if (ret)
 			return ret;
-		if (!nri_ring_enter(nq->ring))
-			return -ENODEV;
-		ret = nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
-		nri_ring_exit(nq->ring);
-		return ret;
+		for (;;) {
+			if (!nri_ring_enter(nq->ring))
+				return -ENODEV;
+			ret = nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
+			nri_ring_exit(nq->ring);
+			if (ret != -ENOSPC)
+				return ret;
+			/* io_uring retries it where it may block (io-wq) */
+			if (issue_flags & IO_URING_F_NONBLOCK)
+				return -EAGAIN;
+			/*
+			 * More commands than the queue has: wait for one to
+			 * complete, as a submitter waits for a tag, outside
+			 * the live gate (disabling wakes us).
+			 */
+			if (nri_uring_wait_free(nq) < 0)
+				return -EINTR;
+		}
 	default:
 		return -ENOTTY;
 	}

@@ -13,7 +13,7 @@ blk=/dev/$ns
 ng=$(ns_generic_dev "$ns")
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 
-trap 'ring_down nb; ring_down nbsq; ring_down nbp' EXIT
+trap 'ring_down nb; ring_down nbsq; ring_down nbp; ring_down nbs' EXIT
 all=$(cat /sys/devices/system/cpu/online)
 ring_up nb cpus="$all"
 ring_up nbsq cpus="$all" sq_poll=1
@@ -36,6 +36,14 @@ run ring-wait --engine ring-wait --ring nb
 run ring-uring --engine ring-uring --ring nb
 run ring-cmd --engine ring-cmd --ring nb
 run ring-sqpoll --engine ring-sqpoll --ring nbsq
+# more io_uring commands in flight than the queue has contexts (8): those
+# beyond wait in io_uring's worker for one to free up, none fails
+ring_up nbs cpus="$all" sq_entries=8 cq_entries=8
+out=$(nri-bench --engine ring-cmd --ring nbs --queue 0 --cpu "$cpu" --depth 32 --batch 8 \
+	--time 0.5 2>&1) || fail "ring-cmd, depth 32 on 8 contexts: $out"
+grep -q ' errors=0 ' <<<"$out" || fail "ring-cmd, depth 32 on 8 contexts: errors: $out"
+info "ring-cmd, depth 32 on 8 contexts: $(sed -n 's/.* ios=\([0-9]*\) .*/\1/p' <<<"$out") I/Os"
+ring_down nbs
 run uring-pt --engine uring-pt --dev "$ng"
 run uring-pt-wait --engine uring-pt-wait --dev "$ng"
 # an io_uring SQ thread on another CPU; the client's own CPU is reported
