@@ -25,7 +25,7 @@ dmesg -c >/dev/null
 nri-io --opcode 2 --data-len 512 --count 64 cmd td >/tmp/td.out 2>&1 &
 client=$!
 # wait until the commands are at the device
-for _ in $(seq 100); do
+for _ in $(seq $((100 * $(slow_factor)))); do
 	[ "$(cat "$NRI_SYS/td/queues/0/inflight" 2>/dev/null || echo 0)" -ge 64 ] && break
 	sleep 0.05
 done

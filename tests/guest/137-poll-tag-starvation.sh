@@ -26,9 +26,10 @@ for r in pa pb; do
 done
 
 dmesg -c >/dev/null
-nri-io --pin --opcode 2 --data-len 512 --count "$depth" --linger 15 cmd pa >/tmp/pa.out 2>&1 &
+f=$(slow_factor)
+nri-io --pin --opcode 2 --data-len 512 --count "$depth" --linger $((15 * f)) cmd pa >/tmp/pa.out 2>&1 &
 a=$!
-for _ in $(seq 100); do
+for _ in $(seq $((100 * f))); do
 	[ "$(cat "$NRI_SYS/pa/queues/0/inflight")" -ge "$depth" ] && break
 	sleep 0.05
 done
@@ -36,8 +37,8 @@ done
 	fail "ring A has only $(cat "$NRI_SYS/pa/queues/0/inflight") of $depth in flight"
 
 t0=$(now_ms)
-out=$(timeout 12 nri-io --pin --opcode 2 --data-len 512 cmd pb 2>&1) ||
-	fail "ring B's read did not complete within 12 s: $out"
+out=$(timeout $((12 * f)) nri-io --pin --opcode 2 --data-len 512 cmd pb 2>&1) ||
+	fail "ring B's read did not complete within $((12 * f)) s: $out"
 ms=$(($(now_ms) - t0))
 info "ring B: $(tail -n 1 <<<"$out"); read done after $ms ms"
 grep -q "completions 1 of 1: ok 1" <<<"$out" || fail "ring B: $out"

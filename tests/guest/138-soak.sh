@@ -61,7 +61,8 @@ touch /tmp/soak.stop
 wait "$cpid"
 ticks=$(wc -l </tmp/soak.ticks)
 [ ! -s /tmp/soak.bad ] || fail "checker: $(head -n 3 /tmp/soak.bad)"
-[ "$ticks" -ge $((secs / 2)) ] || fail "the checker ran only $ticks times in ${secs}s"
+# once a second, give or take; a debug kernel's sysfs reads are slower
+[ "$ticks" -ge $((secs / 2 / $(slow_factor))) ] || fail "the checker ran only $ticks times in ${secs}s"
 info "$runs verified runs, $ticks checks; $(cat "$NRI_SYS/soak/completed") commands, $(cat "$NRI_SYS/soak/errors") errors"
 [ "$(cat "$NRI_SYS/soak/errors")" = 0 ] || fail "commands failed"
 ring_down soak

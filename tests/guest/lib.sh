@@ -300,6 +300,16 @@ native_multipath() {
 	[ "$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)" = Y ]
 }
 
+# slow_factor: how many times longer than on a stock kernel a test should
+# wait for what takes time in the guest: 10 on make check-debug's kernel
+# (KASAN, lockdep and kmemleak under TCG), else 1
+slow_factor() {
+	case $(uname -r) in
+	*-nri-debug) echo 10 ;;
+	*) echo 1 ;;
+	esac
+}
+
 # exits_within PID SECONDS: whether process PID is gone within SECONDS;
 # if not, it is killed (a test then fails, saying what it waited for)
 exits_within() {
