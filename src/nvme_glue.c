@@ -437,9 +437,10 @@ void nri_nvme_path_failed(struct request *rq)
 {
 #ifdef CONFIG_NVME_MULTIPATH
 	struct nvme_ns *ns = rq->q->queuedata;
-	u16 status = nvme_req(rq)->status & NVME_SCT_SC_MASK;
 
-	if (ns && nvme_is_ana_error(status) && ns->ctrl->ana_log_buf) {
+	/* it masks the status itself, as each kernel's header needs */
+	if (ns && nvme_is_ana_error(nvme_req(rq)->status) &&
+	    ns->ctrl->ana_log_buf) {
 		set_bit(NVME_NS_ANA_PENDING, &ns->flags);
 		queue_work(nvme_wq, &ns->ctrl->ana_work);
 	}

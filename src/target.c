@@ -29,7 +29,8 @@ static void nri_path_free_work(struct work_struct *work)
 	/* nri_path_get() may still be looking at it under RCU */
 	synchronize_rcu();
 	percpu_ref_exit(&p->ref);
-	nri_nvme_put_ns(p->ns);
+	if (p->ns)
+		nri_nvme_put_ns(p->ns);
 	kfree(p);
 }
 
@@ -218,9 +219,19 @@ void nri_target_close(struct nri_target *t)
 {
 	struct nri_path *p = rcu_dereference_protected(t->path, true);
 
-	if (p)
-		nri_path_retire(p);
 	RCU_INIT_POINTER(t->path, NULL);
+	if (p) {
+		/*
+		 * Nothing is in flight and nobody can take the path any
+		 * more: let go of the namespace now, not after the path's
+		 * RCU grace period, so that a controller removed or
+		 * rescanned right after finds it released (and comes back
+		 * under its old name).
+		 */
+		nri_nvme_put_ns(p->ns);
+		p->ns = NULL;
+		nri_path_retire(p);
+	}
 	if (t->file)
 		fput(t->file);
 	t->file = NULL;
