@@ -124,13 +124,7 @@ nvme-ring show mp | grep -qx "path: *$other (moved 1 time)" ||
 	fail "show says: $(nvme-ring show mp | grep '^path')"
 dmesg | grep -q "mp: namespace 1: the path through $ctrl failed: commands now go through $other" ||
 	fail "no log line for the move: $(dmesg | grep 'mp: ' | tail -n 2)"
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 0 ] || fail "the client failed across the move (exit $rc): $(grep -v '^ ' /tmp/mp.out | tail -n 4)"
-grep -q "verify: .* 0 mismatches" /tmp/mp.out || fail "no clean verify: $(grep -i verify /tmp/mp.out)"
-[ "$(cat "$NRI_SYS/mp/errors")" = 0 ] || fail "$(cat "$NRI_SYS/mp/errors") command(s) completed with an error across the move"
-check_accounts mp
+stop_verified "$pid" /tmp/mp.out mp "the move"
 info "$ctrl removed: $(cat "$NRI_SYS/mp/completed") commands, none failed, now through $other"
 
 # a new ring on the head goes through the remaining path
@@ -153,13 +147,7 @@ loaded_after mp 1000 || fail "no I/O through $back: $(tail -n 3 /tmp/mp.out)"
 [ "$(path_of_queues mp)" = "$back" ] || fail "queues name '$(path_of_queues mp | xargs)', not $back"
 dmesg | grep -q "mp: namespace 1: commands now go through $back, a better path than $other" ||
 	fail "no log line for the move back: $(dmesg | grep 'mp: ' | tail -n 2)"
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 0 ] || fail "the client failed across the move back (exit $rc): $(grep -v '^ ' /tmp/mp.out | tail -n 4)"
-grep -q "verify: .* 0 mismatches" /tmp/mp.out || fail "no clean verify: $(grep -i verify /tmp/mp.out)"
-[ "$(cat "$NRI_SYS/mp/errors")" = 0 ] || fail "$(cat "$NRI_SYS/mp/errors") command(s) failed across the move back"
-check_accounts mp
+stop_verified "$pid" /tmp/mp.out mp "the move back"
 info "$back is back: the ring moved to it ($(cat "$NRI_SYS/mp/path_changes") moves)"
 
 # both paths go away under load: dead, every command completed once

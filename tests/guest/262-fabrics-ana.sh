@@ -131,16 +131,8 @@ ana "$aport" optimized
 progress 500 "once $away is optimized again"
 wait_controller "$away" "the only optimized path"
 
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 0 ] || fail "the client failed (exit $rc): $(grep -v '^ ' /tmp/ana.out | tail -n 4)"
-grep -q "verify: .* 0 mismatches" /tmp/ana.out || fail "no clean verify: $(grep -i verify /tmp/ana.out)"
-[ "$(cat "$NRI_SYS/ana/errors")" = 0 ] || fail "$(cat "$NRI_SYS/ana/errors") command(s) failed"
-[ "$(cat "$NRI_SYS/ana/inflight")" = 0 ] || fail "commands in flight at the end"
-s=$(cat "$NRI_SYS/ana/submitted")
-[ "$s" = "$(cat "$NRI_SYS/ana/completed")" ] || fail "submitted $s, completed $(cat "$NRI_SYS/ana/completed")"
-info "$s commands, none failed, $(cat "$NRI_SYS/ana/path_changes") path changes"
+stop_verified "$pid" /tmp/ana.out ana "the ANA changes"
+info "$(cat "$NRI_SYS/ana/submitted") commands, none failed, $(cat "$NRI_SYS/ana/path_changes") path changes"
 ring_down ana
 dmesg_clean
 pass

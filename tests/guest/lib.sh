@@ -300,6 +300,24 @@ native_multipath() {
 	[ "$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)" = Y ]
 }
 
+# stop_verified PID OUT RING WHAT: stop the verified nvme-ring perf client
+# PID (output in OUT) on RING with SIGTERM and require that it went through
+# WHAT unharmed: exit 0, a clean verify, no command completed with an
+# error, nothing in flight, every command submitted completed
+stop_verified() {
+	local rc=0 s
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || fail "the client failed across $4 (exit $rc): $(grep -v '^ ' "$2" | tail -n 4)"
+	grep -q "verify: .* 0 mismatches" "$2" || fail "no clean verify across $4: $(grep -i verify "$2")"
+	[ "$(cat "$NRI_SYS/$3/errors")" = 0 ] ||
+		fail "$(cat "$NRI_SYS/$3/errors") command(s) completed with an error across $4"
+	[ "$(cat "$NRI_SYS/$3/inflight")" = 0 ] || fail "$3: commands in flight at the end"
+	s=$(cat "$NRI_SYS/$3/submitted")
+	[ "$s" = "$(cat "$NRI_SYS/$3/completed")" ] ||
+		fail "$3: submitted $s, completed $(cat "$NRI_SYS/$3/completed")"
+}
+
 # slow_factor: how many times longer than on a stock kernel a test should
 # wait for what takes time in the guest: 10 on make check-debug's kernel
 # (KASAN, lockdep and kmemleak under TCG), else 1
