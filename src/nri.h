@@ -376,6 +376,7 @@ const char *nri_nvme_ctrl_name(struct nvme_ns *ns);
 int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 		    int node);
 void nri_target_close(struct nri_target *t);
+bool nri_target_fits(const struct nri_target *t, const struct nri_ns_info *i);
 bool nri_target_changed(struct nri_ring *ring, struct nri_path *p);
 int nri_target_hctx_of_cpu(struct nri_target *t, struct nri_path *p,
 			   unsigned int cpu);

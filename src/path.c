@@ -64,9 +64,7 @@ static bool nri_path_fits(struct nri_ring *ring, struct nvme_ns *ns,
 	struct nri_target *t = &ring->tgt;
 
 	nri_nvme_describe_ns(ns, info);
-	if (info->lba_shift == t->lba_shift && info->ms == t->ms &&
-	    info->meta_ext == t->meta_ext && info->pi_type == t->pi_type &&
-	    info->disk_sectors == t->disk_sectors)
+	if (nri_target_fits(t, info))
 		return true;
 	pr_warn("%s: namespace %u through %s: %u-byte blocks + %u bytes of metadata, PI type %u, %llu sectors, not what the ring was bound to: path not used\n",
 		dev_name(&ring->dev), t->nsid, nri_nvme_ctrl_name(ns),

@@ -181,15 +181,21 @@ out_fput:
  * use shows a size of 0 throughout, so its resize goes unseen here; the
  * device still refuses LBAs beyond its end.)
  */
+/* Whether a namespace described as @i has the format and size @t bound to. */
+bool nri_target_fits(const struct nri_target *t, const struct nri_ns_info *i)
+{
+	return i->lba_shift == t->lba_shift && i->ms == t->ms &&
+	       i->meta_ext == t->meta_ext && i->pi_type == t->pi_type &&
+	       i->disk_sectors == t->disk_sectors;
+}
+
 bool nri_target_changed(struct nri_ring *ring, struct nri_path *p)
 {
 	struct nri_target *t = &ring->tgt;
 	struct nri_ns_info now;
 
 	nri_nvme_describe_ns(p->ns, &now);
-	if (likely(now.lba_shift == t->lba_shift && now.ms == t->ms &&
-		   now.meta_ext == t->meta_ext && now.pi_type == t->pi_type &&
-		   now.disk_sectors == t->disk_sectors))
+	if (likely(nri_target_fits(t, &now)))
 		return false;
 	/*
 	 * A head's path going away is the head's business: the ring moves
