@@ -6,8 +6,9 @@
 # the ring's path inaccessible (the ring moves to the other, no client
 # error); then the first optimized and the other non-optimized (the ring
 # moves back, as the better path); then both inaccessible (the commands
-# wait, none fails) until one is optimized again (they go on). The data
-# verifies throughout and every command completes once.
+# wait, none fails, and a new ring cannot bind the head) until one is
+# optimized again (they go on, and the new ring binds). The data verifies
+# throughout and every command completes once.
 . "$(dirname "$0")/lib.sh"
 
 ring_test nvme-ring nvme
@@ -19,7 +20,10 @@ cpus=$(cat /sys/devices/system/cpu/online)
 
 # shellcheck disable=SC2317 # called through the trap
 cleanup() {
-	[ -d "$NRI_CFS/ana" ] && { echo 0 >"$NRI_CFS/ana/enable"; rmdir "$NRI_CFS/ana"; } 2>/dev/null
+	local r
+	for r in ana ana2; do
+		[ -d "$NRI_CFS/$r" ] && { echo 0 >"$NRI_CFS/$r/enable"; rmdir "$NRI_CFS/$r"; } 2>/dev/null
+	done
 	nvme disconnect -n "$nqn" >/dev/null 2>&1
 	fabrics_target_down "$nqn"
 	rm -f "$img"
@@ -127,9 +131,26 @@ sleep 1
 	fail "commands completed with every path inaccessible ($c, then $(cat "$NRI_SYS/ana/completed"))"
 dmesg | grep -q "ana: namespace 1: no usable path .*: commands wait for one to come back" ||
 	fail "no log line for the wait: $(dmesg | grep 'ana: ' | tail -n 2)"
+# a new ring cannot bind a head with no usable path, and says why
+mkdir "$NRI_CFS/ana2" || fail "mkdir ana2"
+echo "/dev/$fns" 2>/tmp/ana2.err >"$NRI_CFS/ana2/device" &&
+	fail "ana2 bound a head with every path inaccessible"
+grep -q "Invalid argument" /tmp/ana2.err || fail "device: '$(cat /tmp/ana2.err)', not EINVAL"
+dmesg | grep -q "device: /dev/$fns is an NVMe multipath head with no usable path" ||
+	fail "no log line for the refused device: $(dmesg | tail -n 2)"
 ana "$aport" optimized
 progress 500 "once $away is optimized again"
 wait_controller "$away" "the only optimized path"
+# and binds once one is back
+echo "/dev/$fns" >"$NRI_CFS/ana2/device" || fail "ana2: device with a path back"
+echo "$cpus" >"$NRI_CFS/ana2/cpus" || fail "ana2: cpus"
+echo 1 >"$NRI_CFS/ana2/enable" || fail "ana2: enable with a path back"
+[ "$(cat "$NRI_SYS/ana2/controller")" = "$away" ] ||
+	fail "ana2 goes through '$(cat "$NRI_SYS/ana2/controller")', not $away"
+# past the 1 MiB the verified client writes through the other ring
+nri-io --lba 120000 --nlb 64 --seed 262 write ana2 >/dev/null || fail "write through ana2"
+nri-io --lba 120000 --nlb 64 --seed 262 verify ana2 >/dev/null || fail "verify through ana2"
+ring_down ana2
 
 stop_verified "$pid" /tmp/ana.out ana "the ANA changes"
 info "$(cat "$NRI_SYS/ana/submitted") commands, none failed, $(cat "$NRI_SYS/ana/path_changes") path changes"
