@@ -105,7 +105,8 @@ void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,
 		      u16 flags)
 {
 	struct nri_queue *nq = cmd->nq;
-	struct nri_uring_batch waiters;
+	/* filled by nri_uring_collect(): not worth clearing per completion */
+	struct nri_uring_batch waiters __uninitialized;
 	struct nvme_ring_cqe *cqe;
 	unsigned long irqflags;
 
@@ -159,7 +160,8 @@ static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
 {
 	struct nri_ring *ring = nq->ring;
 	unsigned int flags = 0;
-	struct nvme_ring_slot s;
+	/* all of it copied from the ring below: no clearing per command */
+	struct nvme_ring_slot s __uninitialized;
 	u16 status;
 	int err;
 
