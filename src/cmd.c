@@ -266,57 +266,57 @@ bool nri_opcode_known(u8 opc)
 	return nri_opcode_fields(opc);
 }
 
-/* The client's CDWn, for n in 2-3 and 10-15. */
-static u32 nri_cdw(const struct nvme_common_command *c, unsigned int n)
+/*
+ * The bits of the client's CDW@n (2-3, 10-15) that @f does not allow, with
+ * its directive and PI fields allowed by the masks (~0U or 0). The command
+ * is the submission queue entry itself, so CDWn is its n-th dword.
+ */
+static inline u32 nri_cdw_bad(const struct nri_fields *f,
+			      const struct nvme_common_command *c,
+			      unsigned int n, u32 dir_mask, u32 pi_mask)
 {
-	switch (n) {
-	case 2:
-		return le32_to_cpu(c->cdw2[0]);
-	case 3:
-		return le32_to_cpu(c->cdw2[1]);
-	case 10:
-		return le32_to_cpu(c->cdw10);
-	case 11:
-		return le32_to_cpu(c->cdw11);
-	case 12:
-		return le32_to_cpu(c->cdw12);
-	case 13:
-		return le32_to_cpu(c->cdw13);
-	case 14:
-		return le32_to_cpu(c->cdw14);
-	default:
-		return le32_to_cpu(c->cdw15);
-	}
+	const __le32 *dw = (const __le32 *)c;
+
+	return le32_to_cpu(dw[n]) & ~(f->cdw[n] | (f->directives[n] & dir_mask) |
+				      (f->pi[n] & pi_mask));
 }
+
+static_assert(offsetof(struct nvme_common_command, cdw2) == 2 * 4);
+static_assert(offsetof(struct nvme_common_command, cdw10) == 10 * 4);
+static_assert(offsetof(struct nvme_common_command, cdw15) == 15 * 4);
 
 static const unsigned int nri_client_cdws[] = { 2, 3, 10, 11, 12, 13, 14, 15 };
 
-/* 0, or the first dword with bits the opcode does not allow, said in @why. */
+/*
+ * 0, or the first dword with bits the opcode does not allow, said in @why.
+ * All eight dwords at once, without a branch: this runs for every command.
+ */
 static int nri_check_fields(const struct nri_config *cfg,
 			    const struct nri_target *t,
 			    const struct nri_fields *f,
 			    const struct nvme_common_command *c,
 			    char *why, size_t len)
 {
+	u32 dir = cfg->directives ? ~0U : 0, pi = t->pi_type ? ~0U : 0;
 	unsigned int i, n;
 	u32 bad;
 
 	if (!f)
 		return 0;
+	bad = nri_cdw_bad(f, c, 2, dir, pi) | nri_cdw_bad(f, c, 3, dir, pi) |
+	      nri_cdw_bad(f, c, 10, dir, pi) | nri_cdw_bad(f, c, 11, dir, pi) |
+	      nri_cdw_bad(f, c, 12, dir, pi) | nri_cdw_bad(f, c, 13, dir, pi) |
+	      nri_cdw_bad(f, c, 14, dir, pi) | nri_cdw_bad(f, c, 15, dir, pi);
+	if (likely(!bad))
+		return 0;
 	for (i = 0; i < ARRAY_SIZE(nri_client_cdws); i++) {
 		n = nri_client_cdws[i];
-		bad = nri_cdw(c, n) & ~f->cdw[n];
-		if (cfg->directives)
-			bad &= ~f->directives[n];
-		if (t->pi_type)
-			bad &= ~f->pi[n];
-		if (bad) {
-			scnprintf(why, len, "CDW%u bits 0x%08x are not allowed",
-				  n, bad);
-			return -EINVAL;
-		}
+		bad = nri_cdw_bad(f, c, n, dir, pi);
+		if (bad)
+			break;
 	}
-	return 0;
+	scnprintf(why, len, "CDW%u bits 0x%08x are not allowed", n, bad);
+	return -EINVAL;
 }
 
 /*
@@ -405,7 +405,8 @@ static bool nri_meta_mappable(struct nri_queue *nq, u64 off, u32 len)
 
 /*
  * Check a command against the ring's rules. Returns 0 or an NVMe status,
- * with *err set to the errno the client sees and @why to the reason.
+ * with *err set to the errno the client sees and @why to the reason (none
+ * with @len 0: the I/O path asks again for the words when it needs them).
  */
 u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  const struct nvme_common_command *c, int *err, char *why,
@@ -725,6 +726,47 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 }
 
 /*
+ * Say why @s was refused: the checks again, with a buffer for the words
+ * this time (the snapshot cannot change, so they refuse it the same way).
+ * Kept out of nri_cmd_issue() so that the message buffers are not set up,
+ * and with INIT_STACK_ALL_ZERO cleared, for every command.
+ */
+static void __cold nri_cmd_refused(struct nri_queue *nq, struct nri_cmd *cmd,
+				   const struct nvme_ring_slot *s,
+				   const struct nvme_common_command *c,
+				   u16 status, int err)
+{
+	struct nri_ring *ring = nq->ring;
+	char where[32], why[128];
+	int again;
+
+	if (!nri_check_cmd(nq, s, c, &again, why, sizeof(why)))
+		strscpy(why, "refused", sizeof(why));
+	nri_warn(ring, "queue %u: %s: opcode 0x%02x refused: %s (error %d, status 0x%x)\n",
+		 nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
+		 c->opcode, why, err, status);
+	trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx, cmd->slot,
+				  c->opcode, status, err, why);
+}
+
+/* The same for a command whose buffers could not be mapped. */
+static void __cold nri_cmd_unmappable(struct nri_queue *nq,
+				      struct nri_cmd *cmd,
+				      const struct nvme_ring_slot *s,
+				      u16 status, int err)
+{
+	struct nri_ring *ring = nq->ring;
+	char where[32];
+
+	nri_warn(ring, "queue %u: %s: cannot map %u bytes: error %d\n",
+		 nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
+		 s->data_len, err);
+	trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx, cmd->slot,
+				  s->cmd[0], status, err,
+				  "the data area cannot be mapped");
+}
+
+/*
  * Send @s, the kernel's own snapshot of a client command, to the device as
  * @cmd. On NRI_REJECTED (refused by the ring's rules or unmappable) and
  * NRI_FAILED (no request) *status and *err say why and the caller
@@ -742,7 +784,6 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	unsigned int tries = 0;
 	struct request *rq;
 	struct nri_path *p;
-	char where[32], why[128];
 
 	cmd->has_bio = false;
 	cmd->bytes = 0;
@@ -750,14 +791,10 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	if (!(flags & NRI_ISSUE_RETRY))
 		cmd->retries = 0;
 
-	*status = nri_check_cmd(nq, s, &c->common, err, why, sizeof(why));
-	if (*status) {
-		nri_warn(ring, "queue %u: %s: opcode 0x%02x refused: %s (error %d, status 0x%x)\n",
-			 nq->idx, nri_cmd_where(cmd, where, sizeof(where)),
-			 c->common.opcode, why, *err, *status);
-		trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx,
-					  cmd->slot, c->common.opcode, *status,
-					  *err, why);
+	/* no words here: nri_cmd_refused() finds them when they are needed */
+	*status = nri_check_cmd(nq, s, &c->common, err, NULL, 0);
+	if (unlikely(*status)) {
+		nri_cmd_refused(nq, cmd, s, &c->common, *status, *err);
 		return NRI_REJECTED;
 	}
 	/* a head's command may go again on another path: keep it */
@@ -833,15 +870,8 @@ have_path:
 			}
 			blk_mq_free_request(rq);
 			nri_path_put(p);
-			nri_warn(ring, "queue %u: %s: cannot map %u bytes: error %d\n",
-				 nq->idx, nri_cmd_where(cmd, where,
-							sizeof(where)),
-				 s->data_len, *err);
 			*status = NRI_SC_INVALID_FIELD;
-			trace_nvme_ring_io_reject(dev_name(&ring->dev), nq->idx,
-						  cmd->slot, c->common.opcode,
-						  *status, *err,
-						  "the data area cannot be mapped");
+			nri_cmd_unmappable(nq, cmd, s, *status, *err);
 			return NRI_REJECTED;
 		}
 	}
