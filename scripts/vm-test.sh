@@ -321,7 +321,8 @@ for t in "${tests[@]}"; do
 	verdict=$(echo "$line" | cut -d' ' -f3)
 	reason=$(echo "$line" | cut -d' ' -f4-)
 	secs=$(grep -m 1 "^NRI-TIME $name " "$work/console" | cut -d' ' -f3 || true)
-	[ -z "$secs" ] || echo "# $name: ${secs}s" >>"$work/times"
+	scan=$(grep -m 1 "^NRI-SCAN $name " "$work/console" | cut -d' ' -f3 || true)
+	[ -z "$secs" ] || echo "# $name: ${secs}s${scan:+ (kmemleak scan ${scan}s)}" >>"$work/times"
 	case $verdict in
 	pass)
 		echo "ok $i - $name"
