@@ -202,9 +202,10 @@ fuzz: module userspace
 		TEST_TIMEOUT=$${TEST_TIMEOUT:-86400} \
 		scripts/vm-test.sh --show tests/guest/130-fuzz.sh
 
-# The whole check on a kernel built to catch bugs (KASAN, lockdep,
-# DEBUG_ATOMIC_SLEEP, kmemleak after every test), then a fuzzing run on it;
-# the boots of stock kernels (6.1, DKMS-built modules) are make check's.
+# The guest tests of make check on a kernel built to catch bugs (KASAN,
+# lockdep, DEBUG_ATOMIC_SLEEP, kmemleak after every test), then a fuzzing
+# run on it; what does not depend on the kernel (lint, the 6.1 build, the
+# host checks, the boots of stock kernels) is make check's.
 # The kernel is built once by scripts/debug-kernel.sh and cached in
 # build/debug-kernel/. Slow; not in CI.
 DEBUG_FUZZ_ROUNDS ?= 2000
