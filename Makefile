@@ -206,17 +206,24 @@ fuzz: module userspace
 # lockdep, DEBUG_ATOMIC_SLEEP, kmemleak after every test), then a fuzzing
 # run on it; what does not depend on the kernel (lint, the 6.1 build, the
 # host checks, the boots of stock kernels) is make check's.
+# CHECK_SHARD=K/N runs part K of N (scripts/check.sh; the fuzzing run in
+# part N), for when the whole is too long for one sitting.
 # The kernel is built once by scripts/debug-kernel.sh and cached in
 # build/debug-kernel/. Slow; not in CI.
 DEBUG_FUZZ_ROUNDS ?= 2000
 check-debug: userspace
 	scripts/debug-kernel.sh >/dev/null
-	env=$$(ls build/debug-kernel/*/env) && \
+	env=$$(ls build/debug-kernel/*/env) || exit 1; \
 	NRI_KERNEL_ENV=$$env TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
-		CHECK_VM_TIMEOUT=$${CHECK_VM_TIMEOUT:-10800} scripts/check.sh && \
-	NRI_KERNEL_ENV=$$env NRI_FUZZ_ROUNDS=$(DEBUG_FUZZ_ROUNDS) \
-		TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
-		scripts/vm-test.sh tests/guest/130-fuzz.sh
+		CHECK_VM_TIMEOUT=$${CHECK_VM_TIMEOUT:-10800} scripts/check.sh || exit 1; \
+	shard=$${CHECK_SHARD:-1/1}; \
+	if [ "$${shard%/*}" != "$${shard#*/}" ]; then \
+		echo "check-debug: the fuzzing run is in the last part of CHECK_SHARD"; \
+	else \
+		NRI_KERNEL_ENV=$$env NRI_FUZZ_ROUNDS=$(DEBUG_FUZZ_ROUNDS) \
+			TEST_TIMEOUT=$${TEST_TIMEOUT:-3600} \
+			scripts/vm-test.sh tests/guest/130-fuzz.sh; \
+	fi
 
 # A long soak (tests/guest/138-soak.sh for SOAK_SECONDS) in a 2-node VM;
 # make check runs a minute of it.
