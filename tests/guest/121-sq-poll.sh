@@ -3,6 +3,7 @@
 # DESCRIPTION: the per-queue SQ poller submits without system calls, sets
 # NEED_WAKEUP when it goes to sleep, is woken by a kick, is bound to the
 # queue's CPUs, and goes away with the ring.
+# TOPOLOGY: extras
 . "$(dirname "$0")/lib.sh"
 
 require_module

@@ -6,6 +6,7 @@
 # SQ there while the client runs on the queue's CPU, and data verifies.
 # The attribute is refused without sq_poll, with an offline or malformed
 # CPU, and nvme-ring create --sq-poll-cpus sets it.
+# TOPOLOGY: extras
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-io nvme-ring
