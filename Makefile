@@ -205,7 +205,8 @@ fuzz: module userspace
 # The guest tests of make check on a kernel built to catch bugs (KASAN,
 # lockdep, DEBUG_ATOMIC_SLEEP, kmemleak after every test), then a fuzzing
 # run on it; what does not depend on the kernel (lint, the 6.1 build, the
-# host checks, the boots of stock kernels) is make check's.
+# host checks, the harness self-tests, the boots of stock kernels) is make
+# check's.
 # CHECK_SHARD=K/N runs part K of N (scripts/check.sh; the fuzzing run in
 # part N), for when the whole is too long for one sitting.
 # The kernel is built once by scripts/debug-kernel.sh and cached in
