@@ -15,12 +15,22 @@ long_writer() {
 	echo $? >/tmp/lw.rc
 }
 
+# writer_started: whether td has taken commands within 5 s (scaled on a
+# slow kernel, where the client alone may take longer to start)
+writer_started() {
+	local i n
+	for ((i = 0; i < 50 * $(slow_factor); i++)); do
+		read -r n <"$NRI_SYS/td/submitted" && [ "$n" -gt 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # disable under load
 ring_up td
 rm -f /tmp/lw.rc
 long_writer &
-sleep 1
-[ "$(cat "$NRI_SYS/td/submitted")" -gt 0 ] || fail "writer did not start"
+writer_started || fail "writer did not start"
 rmmod nvme_ring_io 2>/dev/null && fail "module unloaded under I/O"
 echo 0 >"$NRI_CFS/td/enable" || fail "disable under I/O"
 [ ! -e /dev/nvme_ring/td ] || fail "device node after disable"
@@ -41,11 +51,13 @@ wait
 ring_up td nr_queues=1
 nri-io --lba 0 --nlb 400000 --bs 8 --depth 64 --loops 1000 --seed 50 write td >/dev/null 2>&1 &
 pid=$!
-sleep 1
-[ "$(cat "$NRI_SYS/td/submitted")" -gt 0 ] || fail "writer did not start"
+writer_started || fail "writer did not start"
 kill -9 "$pid" || fail "no writer to kill"
 wait
-sleep 1
+for ((i = 0; i < 50 * $(slow_factor); i++)); do
+	[ "$(cat "$NRI_SYS/td/inflight")" = 0 ] && break
+	sleep 0.1
+done
 [ "$(cat "$NRI_SYS/td/inflight")" = 0 ] || fail "commands of a killed client never completed"
 s=$(cat "$NRI_SYS/td/submitted")
 c=$(cat "$NRI_SYS/td/completed")
