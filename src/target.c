@@ -173,14 +173,6 @@ out_fput:
 	return ret;
 }
 
-/*
- * Whether the namespace's format or size is no longer what the ring bound
- * to (a format to another LBA size, metadata layout or protection type, a
- * resize). Nothing may go out with stale geometry: the first to notice
- * marks the ring dead and says so. (A namespace the block layer cannot
- * use shows a size of 0 throughout, so its resize goes unseen here; the
- * device still refuses LBAs beyond its end.)
- */
 /* Whether a namespace described as @i has the format and size @t bound to. */
 bool nri_target_fits(const struct nri_target *t, const struct nri_ns_info *i)
 {
@@ -189,6 +181,14 @@ bool nri_target_fits(const struct nri_target *t, const struct nri_ns_info *i)
 	       i->disk_sectors == t->disk_sectors;
 }
 
+/*
+ * Whether the namespace's format or size is no longer what the ring bound
+ * to (a format to another LBA size, metadata layout or protection type, a
+ * resize). Nothing may go out with stale geometry: the first to notice
+ * marks the ring dead and says so. (A namespace the block layer cannot
+ * use shows a size of 0 throughout, so its resize goes unseen here; the
+ * device still refuses LBAs beyond its end.)
+ */
 bool nri_target_changed(struct nri_ring *ring, struct nri_path *p)
 {
 	struct nri_target *t = &ring->tgt;
