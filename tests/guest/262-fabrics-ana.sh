@@ -147,9 +147,15 @@ echo "$cpus" >"$NRI_CFS/ana2/cpus" || fail "ana2: cpus"
 echo 1 >"$NRI_CFS/ana2/enable" || fail "ana2: enable with a path back"
 [ "$(cat "$NRI_SYS/ana2/controller")" = "$away" ] ||
 	fail "ana2 goes through '$(cat "$NRI_SYS/ana2/controller")', not $away"
-# past the 1 MiB the verified client writes through the other ring
-nri-io --lba 120000 --nlb 64 --seed 262 write ana2 >/dev/null || fail "write through ana2"
-nri-io --lba 120000 --nlb 64 --seed 262 verify ana2 >/dev/null || fail "verify through ana2"
+# 2 MiB in: past the 1 MiB the verified client writes through the other
+# ring, in blocks of the namespace's size (nvmet takes the image file's
+# block size, 512 or 4096 bytes depending on the filesystem of /tmp)
+lbs=$(cat "/sys/block/$fns/queue/logical_block_size")
+lba=$((2 * 1024 * 1024 / lbs))
+nri-io --lba "$lba" --nlb 16 --seed 262 write ana2 >/dev/null ||
+	fail "write 16 blocks of $lbs bytes at lba $lba through ana2"
+nri-io --lba "$lba" --nlb 16 --seed 262 verify ana2 >/dev/null ||
+	fail "verify 16 blocks of $lbs bytes at lba $lba through ana2"
 ring_down ana2
 
 stop_verified "$pid" /tmp/ana.out ana "the ANA changes"
