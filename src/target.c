@@ -16,11 +16,6 @@
 
 #include "nri.h"
 
-/*
- * Open the namespace at @path, or use the caller's open file @f. On success
- * the target holds a file reference and a namespace reference: for a
- * multipath head, of the path chosen for NUMA node @node.
- */
 /* The last command on a path the ring has left is done. */
 static void nri_path_free_work(struct work_struct *work)
 {
@@ -90,6 +85,11 @@ struct nri_path *nri_path_get(struct nri_ring *ring)
 	return p;
 }
 
+/*
+ * Open the namespace at @path, or use the caller's open file @f. On success
+ * the target holds a file reference and a namespace reference: for a
+ * multipath head, of the path chosen for NUMA node @node.
+ */
 int nri_target_open(struct nri_target *t, const char *path, struct file *f,
 		    int node)
 {
