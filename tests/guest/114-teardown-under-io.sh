@@ -18,12 +18,7 @@ long_writer() {
 # writer_started: whether td has taken commands within 5 s (scaled on a
 # slow kernel, where the client alone may take longer to start)
 writer_started() {
-	local i n
-	for ((i = 0; i < 50 * $(slow_factor); i++)); do
-		read -r n <"$NRI_SYS/td/submitted" && [ "$n" -gt 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 5 value_is "$NRI_SYS/td/submitted" -gt 0
 }
 
 # disable under load
@@ -54,11 +49,8 @@ pid=$!
 writer_started || fail "writer did not start"
 kill -9 "$pid" || fail "no writer to kill"
 wait
-for ((i = 0; i < 50 * $(slow_factor); i++)); do
-	[ "$(cat "$NRI_SYS/td/inflight")" = 0 ] && break
-	sleep 0.1
-done
-[ "$(cat "$NRI_SYS/td/inflight")" = 0 ] || fail "commands of a killed client never completed"
+wait_for 5 value_is "$NRI_SYS/td/inflight" -eq 0 ||
+	fail "$last_value commands of a killed client never completed"
 s=$(cat "$NRI_SYS/td/submitted")
 c=$(cat "$NRI_SYS/td/completed")
 [ "$s" = "$c" ] || fail "submitted $s, completed $c after the kill"

@@ -53,11 +53,8 @@ done
 [ "$(cat "$NRI_SYS/fz/state")" = live ] || fail "ring not live after fuzzing (seed $seed)"
 nri-io --lba 100000 --nlb 256 --seed 92 write fz >/dev/null || fail "write after fuzzing (seed $seed)"
 nri-io --lba 100000 --nlb 256 --seed 92 verify fz >/dev/null || fail "verify after fuzzing (seed $seed)"
-for _ in $(seq 1 50); do
-	[ "$(cat "$NRI_SYS/fz/inflight")" = 0 ] && break
-	sleep 0.1
-done
-[ "$(cat "$NRI_SYS/fz/inflight")" = 0 ] || fail "commands stuck in flight (seed $seed)"
+wait_for 5 value_is "$NRI_SYS/fz/inflight" -eq 0 ||
+	fail "$last_value commands stuck in flight (seed $seed)"
 [ "$(cat "$NRI_SYS/fz/submitted")" = "$(cat "$NRI_SYS/fz/completed")" ] ||
 	fail "submitted $(cat "$NRI_SYS/fz/submitted") != completed $(cat "$NRI_SYS/fz/completed")"
 info "after fuzzing: $(tail -n 1 "$NRI_SYS/fz/stat")"

@@ -21,10 +21,7 @@ wait "$pid" 2>/dev/null
 dmesg -c >/dev/null
 
 # within 5 s: no client of the dead run left, nothing in flight
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	[ "$(cat "$NRI_SYS/k9/inflight")" = 0 ] && break
-	sleep 0.5
-done
+wait_for 5 value_is "$NRI_SYS/k9/inflight" -eq 0
 for q in $(ring_queues k9); do
 	[ "$(qattr k9 "$q" inflight)" = 0 ] || fail "queue $q: $(qattr k9 "$q" inflight) commands in flight after the kill"
 done

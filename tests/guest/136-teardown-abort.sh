@@ -26,13 +26,9 @@ nri-io --opcode 2 --data-len 512 --count 64 cmd td >/tmp/td.out 2>&1 &
 client=$!
 # wait until the commands are at the device; the count seen is the one
 # kept (read again, on a slow kernel, they may have completed already)
-inflight=0
-for _ in $(seq $((100 * $(slow_factor)))); do
-	read -r inflight <"$NRI_SYS/td/queues/0/inflight" || inflight=0
-	[ "$inflight" -ge 64 ] && break
-	sleep 0.05
-done
-[ "$inflight" -ge 64 ] || fail "only $inflight commands in flight"
+wait_for 5 value_is "$NRI_SYS/td/queues/0/inflight" -ge 64 ||
+	fail "only ${last_value:-no} commands in flight; the client: $(cat /tmp/td.out)"
+inflight=$last_value
 # no process started between seeing them and disabling: on a slow kernel
 # a fork can take much of the device's 2 s
 read -r up0 _ </proc/uptime

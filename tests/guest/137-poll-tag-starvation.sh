@@ -29,12 +29,8 @@ dmesg -c >/dev/null
 f=$(slow_factor)
 nri-io --pin --opcode 2 --data-len 512 --count "$depth" --linger $((15 * f)) cmd pa >/tmp/pa.out 2>&1 &
 a=$!
-for _ in $(seq $((100 * f))); do
-	[ "$(cat "$NRI_SYS/pa/queues/0/inflight")" -ge "$depth" ] && break
-	sleep 0.05
-done
-[ "$(cat "$NRI_SYS/pa/queues/0/inflight")" -ge "$depth" ] ||
-	fail "ring A has only $(cat "$NRI_SYS/pa/queues/0/inflight") of $depth in flight"
+wait_for 5 value_is "$NRI_SYS/pa/queues/0/inflight" -ge "$depth" ||
+	fail "ring A has only $last_value of $depth in flight"
 
 t0=$(now_ms)
 out=$(timeout $((12 * f)) nri-io --pin --opcode 2 --data-len 512 cmd pb 2>&1) ||

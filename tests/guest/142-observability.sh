@@ -100,10 +100,7 @@ nvme-ring stat ob | grep -q "LAT_AVG(us)" || fail "the stat table lacks the late
 # stat -i under load: reads and writes per second, the interval's latency
 nvme-ring perf ob --rw randrw --depth 4 --time 120 --size 1M >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
-	[ "$(c ob completed)" -gt "$n" ] && break
-	sleep 0.1
-done
+wait_for 10 value_is "$NRI_SYS/ob/completed" -gt "$n"
 nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
 # the load runs until the rates are read, however slow the machine
 kill -TERM "$pid"

@@ -130,10 +130,7 @@ if ! { echo 0 >"$NRI_CFS/$name/enable" && echo read,write >"$NRI_CFS/$name/opcod
 fi
 nvme-ring perf "$name" --rw randread --depth 4 --time 25 >/tmp/bg.txt 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
-	[ "$(cat "$NRI_SYS/$name/completed" 2>/dev/null || echo 0)" -gt 100 ] && break
-	sleep 0.1
-done
+wait_for 10 value_is "$NRI_SYS/$name/completed" -gt 100
 nvme-ring destroy "$name" >/dev/null || fail "destroy under load"
 rc=0
 wait "$pid" || rc=$?

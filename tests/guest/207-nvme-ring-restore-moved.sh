@@ -37,15 +37,9 @@ nvme-ring clear >/dev/null || fail "clear"
 echo "$pa" >/sys/bus/pci/drivers/nvme/unbind || fail "unbind $pa"
 echo "$pb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbind $pb"
 echo "$pb" >/sys/bus/pci/drivers/nvme/bind || fail "bind $pb"
-for _ in $(seq 1 100); do
-	[ -e "/sys/block/$a" ] && break
-	sleep 0.1
-done
+wait_for 10 test -e "/sys/block/$a"
 echo "$pa" >/sys/bus/pci/drivers/nvme/bind || fail "bind $pa"
-for _ in $(seq 1 100); do
-	[ -e "/sys/block/$b" ] && break
-	sleep 0.1
-done
+wait_for 10 test -e "/sys/block/$b"
 if [ "$(ns_serial "$a")" != "$sb" ] || [ "$(ns_serial "$b")" != "$sa" ]; then
 	fail "the names did not swap after rebinding ($a: $(ns_serial "$a"), $b: $(ns_serial "$b"))"
 fi

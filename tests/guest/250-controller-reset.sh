@@ -18,15 +18,10 @@ nvme-ring perf rst --rw randrw --bs 4k --depth 32 --time 300 --size 4M --verify 
 pid=$!
 
 # completed_beyond N: waits up to 15 s for the ring's completions to pass
-# N (a debug kernel is slow to start the clients); prints the count
+# N; prints the count
 completed_beyond() {
-	local c
-	for _ in $(seq 1 150); do
-		c=$(cat "$NRI_SYS/rst/completed")
-		[ "$c" -gt "$1" ] && break
-		sleep 0.1
-	done
-	echo "$c"
+	wait_for 15 value_is "$NRI_SYS/rst/completed" -gt "$1"
+	echo "$last_value"
 }
 c0=$(completed_beyond 0)
 [ "$c0" -gt 0 ] || fail "no I/O before the resets"

@@ -41,13 +41,8 @@ trap cleanup EXIT
 # completed_beyond RING N: waits up to 20 s for RING's completions to pass
 # N; prints the count
 completed_beyond() {
-	local c
-	for _ in $(seq 1 200); do
-		c=$(cat "$NRI_SYS/$1/completed")
-		[ "$c" -gt "$2" ] && break
-		sleep 0.1
-	done
-	echo "$c"
+	wait_for 20 value_is "$NRI_SYS/$1/completed" -gt "$2"
+	echo "$last_value"
 }
 
 # load RING: a verified randrw client on every queue, until stopped
@@ -69,12 +64,8 @@ ended_by_loss() {
 	grep -q "went away\|No such device\|died\|ring is dead" "/tmp/$r.out" ||
 		fail "$tr: unclear client message after $what: $(tail -n 3 "/tmp/$r.out")"
 	info "$tr: $what: $(grep -m 1 'nvme-ring perf:' "/tmp/$r.out")"
-	for _ in $(seq 1 100); do
-		[ "$(cat "$NRI_SYS/$r/state")" = dead ] && break
-		sleep 0.1
-	done
-	[ "$(cat "$NRI_SYS/$r/state")" = dead ] ||
-		fail "$tr: state $(cat "$NRI_SYS/$r/state") after $what"
+	wait_for 10 value_is "$NRI_SYS/$r/state" = dead ||
+		fail "$tr: state $last_value after $what"
 	[ "$(cat "$NRI_SYS/$r/inflight")" = 0 ] || fail "$tr: commands in flight after $what"
 	s=$(cat "$NRI_SYS/$r/submitted")
 	c=$(cat "$NRI_SYS/$r/completed")

@@ -65,21 +65,12 @@ path_of_queues() {
 }
 # wait_controller RING CTRL: the ring's path is CTRL within 20 s
 wait_controller() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(cat "$NRI_SYS/$1/controller")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 20 value_is "$NRI_SYS/$1/controller" = "$2"
 }
 # loaded_after RING N: wait until RING has completed N more commands
 loaded_after() {
-	local want=$(($(cat "$NRI_SYS/$1/completed") + $2)) i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(cat "$NRI_SYS/$1/completed")" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 30 value_is "$NRI_SYS/$1/completed" -ge \
+		$(($(cat "$NRI_SYS/$1/completed") + $2))
 }
 # check_accounts RING: nothing in flight, every command completed once
 check_accounts() {
@@ -89,13 +80,14 @@ check_accounts() {
 	c=$(cat "$NRI_SYS/$1/completed")
 	[ "$s" = "$c" ] || fail "$1: submitted $s, completed $c"
 }
+# ctrls_are N: the subsystem has N controllers
+# shellcheck disable=SC2317 # called through wait_for
+ctrls_are() {
+	[ "$(controllers_of "$subsys" | wc -w)" = "$1" ]
+}
 # wait_ctrls N: the subsystem has N controllers within 20 s
 wait_ctrls() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(controllers_of "$subsys" | wc -w)" = "$1" ] && return 0
-		sleep 0.1
-	done
+	wait_for 20 ctrls_are "$1" && return 0
 	fail "$subsys has controllers '$(controllers_of "$subsys")', not $1"
 }
 

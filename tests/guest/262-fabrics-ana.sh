@@ -80,20 +80,13 @@ ana() {
 }
 # wait_controller CTRL: the ring's path is CTRL within 20 s
 wait_controller() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(cat "$NRI_SYS/ana/controller")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "the ring goes through '$(cat "$NRI_SYS/ana/controller")', not $1 ($2)"
+	wait_for 20 value_is "$NRI_SYS/ana/controller" = "$1" ||
+		fail "the ring goes through '$last_value', not $1 ($2)"
 }
 # progress N: the ring completes N more commands within 30 s
 progress() {
-	local want=$(($(cat "$NRI_SYS/ana/completed") + $1)) i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(cat "$NRI_SYS/ana/completed")" -ge "$want" ] && return 0
-		sleep 0.1
-	done
+	wait_for 30 value_is "$NRI_SYS/ana/completed" -ge \
+		$(($(cat "$NRI_SYS/ana/completed") + $1)) && return 0
 	fail "no I/O ($2): $(tail -n 3 /tmp/ana.out)"
 }
 

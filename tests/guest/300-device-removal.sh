@@ -34,10 +34,7 @@ nri-io --nlb 8 verify rmv >/dev/null 2>&1 && fail "I/O on a dead ring succeeded"
 ring_down rmv
 
 echo 1 >/sys/bus/pci/rescan
-for _ in $(seq 1 50); do
-	[ -b "/dev/$ns" ] && break
-	sleep 0.2
-done
+wait_for 10 test -b "/dev/$ns"
 [ -b "/dev/$ns" ] || fail "/dev/$ns did not come back after the rescan"
 ring_up rmv2
 nri-io --nlb 64 --seed 70 write rmv2 >/dev/null || fail "write after rescan"

@@ -328,14 +328,49 @@ slow_factor() {
 	esac
 }
 
-# exits_within PID SECONDS: whether process PID is gone within SECONDS;
-# if not, it is killed (a test then fails, saying what it waited for)
-exits_within() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
+# nap SECONDS: sleep without starting a process. On a debug kernel under
+# TCG a fork and exec can take most of a second, so a loop that runs
+# sleep(1) every 0.1 s waits many times longer than it says.
+nap() {
+	[ -n "${nap_fd:-}" ] || exec {nap_fd}<> <(:)
+	read -r -t "$1" -u "$nap_fd" _ || :
+}
+
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at
+# most SECONDS (times slow_factor) of wall time; 1 when it never did
+wait_for() {
+	local end
+	: "${nri_slow_factor:=$(slow_factor)}"
+	end=$((${EPOCHREALTIME/./} + $1 * nri_slow_factor * 1000000))
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		nap 0.1
 	done
+}
+
+# value_is FILE OP VALUE: whether the value in FILE (a sysfs attribute)
+# is OP VALUE, a test(1) comparison (-eq, -ge, =, ...). The value read is
+# left in $last_value (empty when FILE cannot be read): a test reports the
+# value it judged, not one read again later. With wait_for:
+#   wait_for 5 value_is "$NRI_SYS/r/inflight" -eq 0 ||
+#	fail "$last_value commands in flight"
+value_is() {
+	last_value=
+	read -r last_value 2>/dev/null <"$1" || return 1
+	test "$last_value" "$2" "$3"
+}
+
+# gone PID: whether process PID has ended
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# exits_within PID SECONDS: whether process PID is gone within SECONDS
+# (times slow_factor); if not, it is killed (a test then fails, saying
+# what it waited for)
+exits_within() {
+	wait_for "$2" gone "$1" && return 0
 	kill -KILL "$1" 2>/dev/null
 	return 1
 }
