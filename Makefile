@@ -208,7 +208,7 @@ fuzz: module userspace
 # host checks, the harness self-tests, the boots of stock kernels) is make
 # check's.
 # CHECK_SHARD=K/N runs part K of N (scripts/check.sh; the fuzzing run in
-# part N), for when the whole is too long for one sitting.
+# part N), to run the hours it takes in parts, one after another.
 # The kernel is built once by scripts/debug-kernel.sh and cached in
 # build/debug-kernel/. Slow; not in CI.
 DEBUG_FUZZ_ROUNDS ?= 2000

@@ -90,7 +90,7 @@ stock=1
 [ -z "${NRI_KERNEL_ENV:-}" ] || stock=0
 # CHECK_SHARD=K/N: only the guest tests whose place in tests/guest/ is K
 # modulo N (every boot they belong to), and the harness only in part 1;
-# for a run too long for one sitting (make check-debug), in N parts.
+# to run a long make check-debug in N parts, one after another.
 shard=${CHECK_SHARD:-1/1}
 shard_k=${shard%/*}
 shard_n=${shard#*/}
@@ -164,7 +164,7 @@ fi
 old_kver=$(scripts/older-kernel.sh)
 old_ok=0
 if [ "$stock" = 0 ]; then
-	item skip build/module-6.1 "make check's: this run is about its own kernel"
+	item skip build/module-6.1 "make check's: make check-debug is about its own kernel"
 elif [ -z "$old_kver" ]; then
 	item skip build/module-6.1 "no Debian 6.1 kernel installed (make deps installs one)"
 elif step build/module-6.1 "$log/module-6.1.log" scripts/build-module.sh "$old_kver"; then
@@ -190,7 +190,7 @@ fi
 harness_pid=
 if [ "$stock" = 0 ]; then
 	# it checks the harness, not the kernel: six more slow boots here
-	item skip harness "make check's: this run is about its own kernel"
+	item skip harness "make check's: make check-debug is about its own kernel"
 elif [ "$shard_k" != 1 ]; then
 	item skip harness "part 1 of CHECK_SHARD's runs it, not $shard"
 elif [ "$module_ok" = 1 ]; then
@@ -202,7 +202,7 @@ if [ "$stock" = 1 ]; then
 	step lint "$log/lint.log" scripts/lint.sh --tap
 	tap_items "" "$log/lint.log"
 else
-	item skip lint "make check's: this run is about its own kernel"
+	item skip lint "make check's: make check-debug is about its own kernel"
 fi
 
 if [ -f userspace/Makefile ] && grep -q '^test:' userspace/Makefile; then
@@ -227,7 +227,7 @@ host_tests() {
 	local t b rc
 	if [ "$stock" = 0 ]; then
 		echo "all 77" >"$log/host.results"
-		echo "SKIP: make check's: this run is about its own kernel" >"$log/host-all.log"
+		echo "SKIP: make check's: make check-debug is about its own kernel" >"$log/host-all.log"
 		return
 	fi
 	for t in tests/host/*.sh; do

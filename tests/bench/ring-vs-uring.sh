@@ -187,7 +187,7 @@ run_once() {
 			n=$((n + 1))
 		done
 	done
-	# the marks let the host record its CPU for this run (make bench)
+	# the marks let the host record its CPU for each client run (make bench)
 	echo "NRI-MARK begin $eng ${#cpus[@]} $depth $rep"
 	i0=$(stat_idle)
 	t0=$EPOCHREALTIME

@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# the modules DKMS builds, for make check's smoke boots (only this run's)
+# the modules DKMS builds here, for make check's smoke boots
 smoke=$top/build/dkms
 rm -rf "$smoke"
 make -s -C "$top" deb >/tmp/deb-build.log 2>&1 || fail "make deb: $(tail -n 5 /tmp/deb-build.log)"
