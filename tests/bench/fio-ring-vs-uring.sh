@@ -31,7 +31,8 @@ ng=$(ns_generic_dev "$ns")
 [ -c "$ng" ] || skip "$ng (the namespace's generic device) is missing"
 cpu=$(online_cpus | head -n 1)
 trap 'ring_down fiob' EXIT
-ring_up fiob cpus="$cpu" sq_entries=256 cq_entries=256 data_size=4M
+ring_up fiob cpus="$cpu" sq_entries=256 cq_entries=256 data_size=4M \
+	iostats="${BENCH_IOSTATS:-0}"
 ncpu=$(online_cpus | wc -l)
 
 echo "== setup"

@@ -28,7 +28,7 @@ ng=$(ns_generic_dev "$mns")
 [ "$(cat "/sys/block/$mns/metadata_bytes")" -gt 0 ] || skip "$mns has no metadata"
 cpu=$(online_cpus | head -n 1)
 cleanup_rings benchmeta
-ring_make benchmeta device="/dev/$mns" cpus="$cpu"
+ring_make benchmeta device="/dev/$mns" cpus="$cpu" iostats="${BENCH_IOSTATS:-0}"
 echo 1 >"$NRI_CFS/benchmeta/enable" || fail "enable on $mns"
 [ "$(cat "$NRI_SYS/benchmeta/metadata_layout")" = separate ] ||
 	skip "$mns keeps its metadata in its blocks, not in a separate buffer"

@@ -51,7 +51,7 @@ perf record -q -o /tmp/prof.check -e cpu-clock -- true >/dev/null 2>&1 ||
 	skip "perf cannot sample cpu-clock in this guest"
 
 trap 'ring_down $RING' EXIT
-ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)"
+ring_up "$RING" cpus="$(cat /sys/devices/system/cpu/online)" iostats="${BENCH_IOSTATS:-0}"
 read -r -d "" -a nodes <<<"$(online_nodes)" || true
 cpu=$(node_cpus "${nodes[0]}" | head -n 1)
 

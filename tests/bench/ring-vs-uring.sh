@@ -31,7 +31,10 @@
 # BENCH_DEPTHS="1 32 128", BENCH_BATCH=16, BENCH_SPAN=1 GiB,
 # BENCH_ENGINES (default: every mode above the VM has), BENCH_NS (the
 # namespace, default the first; ring-vs-uring-loop.sh sets it to a
-# device-free one).
+# device-free one), BENCH_IOSTATS=0 (the rings' iostats attribute: off,
+# like for like, as the block layer does not account passthrough
+# requests, so io_uring passthrough's commands are not in the disk's
+# statistics either; 1 to price the ring's accounting).
 
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +44,7 @@ REPEATS=${BENCH_REPEATS:-3}
 DEPTHS=${BENCH_DEPTHS:-"1 32 128"}
 BATCH=${BENCH_BATCH:-16}
 SPAN=${BENCH_SPAN:-$((1 << 30))}
+IOSTATS=${BENCH_IOSTATS:-0}
 ENGINES=${BENCH_ENGINES:-"ring ring-wait ring-uring ring-sqpoll ring-sqpoll-cpu ring-cmd uring-pt uring-pt-wait uring-pt-sqpoll uring-direct"}
 RING_MODES="ring ring-wait ring-uring ring-cmd ring-sqpoll ring-sqpoll-cpu ring-poll ring-wait-poll"
 PT_MODES="uring-pt uring-pt-wait uring-pt-sqpoll uring-pt-iopoll"
@@ -95,9 +99,10 @@ rings_down() {
 trap rings_down EXIT
 polled=1
 for i in "${!ccpus[@]}"; do
-	ring_up "$RING$i" device="$blk" cpus="${ccpus[$i]}"
-	ring_up "$SRING$i" device="$blk" cpus="${ccpus[$i]}" sq_poll=1
-	ring_up "$CRING$i" device="$blk" cpus="${ccpus[$i]}" sq_poll=1 sq_poll_cpus="${pcpus[$i]}"
+	ring_up "$RING$i" device="$blk" cpus="${ccpus[$i]}" iostats="$IOSTATS"
+	ring_up "$SRING$i" device="$blk" cpus="${ccpus[$i]}" iostats="$IOSTATS" sq_poll=1
+	ring_up "$CRING$i" device="$blk" cpus="${ccpus[$i]}" iostats="$IOSTATS" \
+		sq_poll=1 sq_poll_cpus="${pcpus[$i]}"
 	# polled too, when the namespace has poll queues (nvme.poll_queues)
 	[ "$polled" = 1 ] || continue
 	if ! mkdir "$NRI_CFS/$PRING$i" 2>/dev/null; then
@@ -106,6 +111,7 @@ for i in "${!ccpus[@]}"; do
 	fi
 	if ! { echo "$blk" >"$NRI_CFS/$PRING$i/device" &&
 		echo "${ccpus[$i]}" >"$NRI_CFS/$PRING$i/cpus" &&
+		echo "$IOSTATS" >"$NRI_CFS/$PRING$i/iostats" &&
 		echo 1 >"$NRI_CFS/$PRING$i/poll" 2>/dev/null &&
 		echo 1 >"$NRI_CFS/$PRING$i/enable" 2>/dev/null; }; then
 		polled=0
