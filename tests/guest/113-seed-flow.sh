@@ -20,16 +20,28 @@ if [ -c "$ng" ]; then
 fi
 nri-io info "setup:/dev/$ns" | grep -q "queues 1 " || fail "anonymous ring has one queue"
 
-# an anonymous ring shows in sysfs while its file is open, and goes with it
-nri-io --hold 3 info "setup:/dev/$ns" >/dev/null &
-sleep 1
-anon=$(find "$NRI_SYS/" -maxdepth 1 -name 'anon.*' | head -n 1)
-[ -n "$anon" ] || fail "anonymous ring not in $NRI_SYS"
-[ "$(cat "$anon/state")" = live ] || fail "anonymous ring state"
+# an anonymous ring shows in sysfs while its file is open, and goes with
+# it; the holder keeps it open until killed (a client may take seconds to
+# start on a debug kernel)
+nri-io --hold 600 info "setup:/dev/$ns" >/dev/null &
+holder=$!
+anon=
+# anon_ring: the first anonymous ring in sysfs, once its attributes are
+# shellcheck disable=SC2317 # called through wait_for
+anon_ring() {
+	local d
+	for d in "$NRI_SYS"/anon.*; do
+		[ -e "$d/state" ] && { anon=$d; return 0; }
+	done
+	return 1
+}
+wait_for 10 anon_ring || fail "anonymous ring not in $NRI_SYS"
+[ "$(cat "$anon/state")" = live ] || fail "anonymous ring state $(cat "$anon/state")"
 [ -d "$anon/queues/0" ] || fail "anonymous ring has no queues/0"
 [ "$(cat "$anon/device")" = nvme_fd ] || fail "anonymous ring device: $(cat "$anon/device")"
-wait
-[ ! -e "$anon" ] || fail "anonymous ring outlived its file"
+kill "$holder"
+wait "$holder"
+wait_for 5 test ! -e "$anon" || fail "anonymous ring outlived its file"
 
 # flow control on a named ring with a CQ smaller than the SQ
 ring_up fl sq_entries=64 cq_entries=8
