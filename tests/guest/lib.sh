@@ -330,10 +330,25 @@ slow_factor() {
 
 # nap SECONDS: sleep without starting a process. On a debug kernel under
 # TCG a fork and exec can take most of a second, so a loop that runs
-# sleep(1) every 0.1 s waits many times longer than it says.
+# sleep(1) every 0.1 s waits many times longer than it says. It times out
+# reading a FIFO that nobody writes, opened once per shell (the guest
+# has no /dev/fd for a process substitution); sleep(1) if that fails.
 nap() {
-	[ -n "${nap_fd:-}" ] || exec {nap_fd}<> <(:)
-	read -r -t "$1" -u "$nap_fd" _ || :
+	local fifo
+	if [ -z "${nap_fd:-}" ]; then
+		nap_fd=none
+		fifo=/tmp/.nri-nap.$BASHPID
+		rm -f "$fifo"
+		if mkfifo "$fifo" 2>/dev/null; then
+			exec {nap_fd}<>"$fifo" || nap_fd=none
+		fi
+		rm -f "$fifo"
+	fi
+	if [ "$nap_fd" = none ]; then
+		sleep "$1"
+	else
+		read -r -t "$1" -u "$nap_fd" _ || :
+	fi
 }
 
 # wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at
