@@ -16,19 +16,10 @@ expect_write_fail 60001 "$NRI_CFS/sp/sq_poll_idle_ms"
 expect_write_fail 2 "$NRI_CFS/sp/sq_poll"
 echo 1 >"$NRI_CFS/sp/enable" || fail "enable with sq_poll"
 
-# pollers: PIDs of the SQ poller threads
-pollers() {
-	local f
-	for f in /proc/[0-9]*/comm; do
-		case "$(cat "$f" 2>/dev/null)" in
-		nri_sqp/sp/*) f=${f%/comm}; echo "${f#/proc/}" ;;
-		esac
-	done
-}
 nq=$(ring_queues sp | wc -l)
-np=$(pollers | wc -l)
+np=$(sq_pollers sp | wc -l)
 [ "$np" = "$nq" ] || fail "$np pollers for $nq queues"
-for pid in $(pollers); do
+for pid in $(sq_pollers sp); do
 	allowed=$(awk '/Cpus_allowed_list/ { print $2 }' "/proc/$pid/status")
 	found=0
 	for q in $(ring_queues sp); do
@@ -44,5 +35,5 @@ nri-io --nlb 256 --bs 8 --seed 60 write sp >/dev/null || fail "write through a p
 nri-io --nlb 256 --bs 8 --seed 60 verify sp >/dev/null || fail "verify through a polled ring"
 ring_down sp
 sleep 1
-[ -z "$(pollers)" ] || fail "pollers outlived the ring"
+[ -z "$(sq_pollers sp)" ] || fail "pollers outlived the ring"
 pass

@@ -11,10 +11,7 @@ ring_up cf cpus="$(cat /sys/devices/system/cpu/online)" sq_poll=1 sq_poll_idle_m
 
 out=$(nri-hammer cqfull cf 0 2>&1) || fail "cqfull: $out"
 info "$out"
-pid=
-for f in /proc/[0-9]*/comm; do
-	[ "$(cat "$f" 2>/dev/null)" = nri_sqp/cf/0 ] && pid=${f%/comm} && pid=${pid#/proc/}
-done
+pid=$(sq_pollers cf 0)
 [ -n "$pid" ] || fail "no poller thread nri_sqp/cf/0"
 
 # utime + stime, in clock ticks (USER_HZ)

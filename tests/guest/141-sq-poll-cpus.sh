@@ -16,16 +16,6 @@ first=${cpus[0]}
 last=${cpus[-1]}
 trap 'ring_down spc; ring_down spc2; nvme-ring destroy spc3 >/dev/null 2>&1' EXIT
 
-# pollers NAME: PIDs of the ring's SQ poller threads
-pollers() {
-	local f
-	for f in /proc/[0-9]*/comm; do
-		case "$(cat "$f" 2>/dev/null)" in
-		"nri_sqp/$1/"*) f=${f%/comm}; echo "${f#/proc/}" ;;
-		esac
-	done
-}
-
 ring_make spc cpus="$first" sq_poll=1
 expect_write_fail "x" "$NRI_CFS/spc/sq_poll_cpus"
 expect_write_fail "9999" "$NRI_CFS/spc/sq_poll_cpus"
@@ -36,7 +26,7 @@ echo 1 >"$NRI_CFS/spc/enable" || fail "enable with sq_poll_cpus"
 [ "$(qattr spc 0 sq_poll_cpus)" = "$last" ] ||
 	fail "queues/0/sq_poll_cpus is '$(qattr spc 0 sq_poll_cpus)', not $last"
 [ "$(qattr spc 0 cpus)" = "$first" ] || fail "the queue moved: $(qattr spc 0 cpus)"
-pid=$(pollers spc)
+pid=$(sq_pollers spc)
 [ -n "$pid" ] || fail "no poller thread"
 allowed=$(awk '/Cpus_allowed_list/ { print $2 }' "/proc/$pid/status")
 [ "$allowed" = "$last" ] || fail "the poller may run on CPUs $allowed, not $last"
@@ -62,7 +52,7 @@ for q in $(ring_queues spc2); do
 	[ "$(qattr spc2 "$q" sq_poll_cpus)" = "$last" ] ||
 		fail "spc2 queue $q poller on '$(qattr spc2 "$q" sq_poll_cpus)'"
 done
-for pid in $(pollers spc2); do
+for pid in $(sq_pollers spc2); do
 	allowed=$(awk '/Cpus_allowed_list/ { print $2 }' "/proc/$pid/status")
 	[ "$allowed" = "$last" ] || fail "spc2 poller $pid may run on $allowed"
 done

@@ -390,6 +390,21 @@ exits_within() {
 	return 1
 }
 
+# sq_pollers RING [QUEUE]: the PIDs of RING's SQ poller threads (kernel
+# threads nri_sqp/RING/QUEUE), or of QUEUE's, one per line. Each comm is
+# read without starting a process: there are hundreds, and on a debug
+# kernel a fork takes most of a second.
+sq_pollers() {
+	local f comm q=${2:-*}
+	for f in /proc/[0-9]*/comm; do
+		read -r comm 2>/dev/null <"$f" || continue
+		# shellcheck disable=SC2254 # $q is a pattern: * or a number
+		case $comm in
+		"nri_sqp/$1/"$q) f=${f%/comm}; echo "${f#/proc/}" ;;
+		esac
+	done
+}
+
 # nvme_controllers: nvme0 nvme1 ...
 nvme_controllers() {
 	local d
