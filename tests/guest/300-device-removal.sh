@@ -13,10 +13,13 @@ bdf=$(basename "$(readlink -f "/sys/class/nvme/$ctrl/device")")
 trap 'ring_down rmv; ring_down rmv2' EXIT
 
 ring_up rmv cpus="$(cat /sys/devices/system/cpu/online)"
-nvme-ring perf rmv --rw randread --depth 32 --time 30 >/tmp/rmv.out 2>&1 &
+# long enough to outlast its slow start on a debug kernel: the removal
+# ends it
+nvme-ring perf rmv --rw randread --depth 32 --time $((30 * $(slow_factor))) \
+	>/tmp/rmv.out 2>&1 &
 pid=$!
-sleep 2
-[ "$(cat "$NRI_SYS/rmv/submitted")" -gt 0 ] || fail "no I/O before the removal"
+wait_for 10 value_is "$NRI_SYS/rmv/submitted" -gt 0 ||
+	fail "no I/O before the removal: $(cat /tmp/rmv.out)"
 echo 1 >"/sys/bus/pci/devices/$bdf/remove" || fail "PCI remove"
 rc=0
 wait "$pid" || rc=$?
