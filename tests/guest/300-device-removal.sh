@@ -37,8 +37,7 @@ nri-io --nlb 8 verify rmv >/dev/null 2>&1 && fail "I/O on a dead ring succeeded"
 ring_down rmv
 
 echo 1 >/sys/bus/pci/rescan
-wait_for 10 test -b "/dev/$ns"
-[ -b "/dev/$ns" ] || fail "/dev/$ns did not come back after the rescan"
+wait_for 10 test -b "/dev/$ns" || fail "/dev/$ns did not come back after the rescan"
 ring_up rmv2
 nri-io --nlb 64 --seed 70 write rmv2 >/dev/null || fail "write after rescan"
 nri-io --nlb 64 --seed 70 verify rmv2 >/dev/null || fail "verify after rescan"
