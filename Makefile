@@ -173,7 +173,7 @@ bench: module userspace
 	else \
 		mkdir -p build/bench; \
 		VM_NVME_BACKEND=$${VM_NVME_BACKEND:-null} \
-		TEST_TIMEOUT=$${TEST_TIMEOUT:-900} \
+		TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
 		VM_KERNEL_CMDLINE_EXTRA="$(BENCH_CMDLINE) $${VM_KERNEL_CMDLINE_EXTRA:-}" \
 		VM_EXTRA_BINS="$${VM_EXTRA_BINS-$$(command -v perf || true)}" \
 		VM_HOST_CPU=build/bench/host-cpu.txt \
