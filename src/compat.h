@@ -35,6 +35,22 @@
 #endif
 
 /*
+ * From 6.11 io_uring copies a URING_CMD's SQE only when the command goes
+ * to io-wq, and until 6.13.4 (e663da62ba86, "io_uring/uring_cmd: switch
+ * sqe to async_data on EAGAIN") the copy made after a nonblocking issue
+ * returned -EAGAIN is not the one io-wq reads: the retry reads the slot in
+ * the SQ, which the application may have filled with its next command by
+ * then. There the module never answers -EAGAIN: it waits where the issue
+ * is, as io-wq would have (Debian 12's 6.12 kernels have this io_uring).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 4)
+#define NRI_URING_RETRY_REREADS_SQ	1
+#else
+#define NRI_URING_RETRY_REREADS_SQ	0
+#endif
+
+/*
  * Tracepoints: __assign_str() takes the field alone from 6.10, the field
  * and its source before (the source is the argument of the same name: a
  * name, so using it twice has no side effect).

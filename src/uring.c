@@ -313,12 +313,51 @@ int nri_uring_cmd_iopoll(struct io_uring_cmd *ioucmd,
 	return ret;
 }
 
-/* Wait up to a second for a free command, or for the ring to go. */
-static long nri_uring_wait_free(struct nri_queue *nq)
+/*
+ * Before the submitter waits by polling: the requests it holds in its plug
+ * (io_uring plugs a batch of SQEs) have not reached the device and would
+ * never complete. Send them, and leave the rest of the batch unplugged.
+ */
+static void nri_uring_unplug(void)
 {
-	return wait_event_interruptible_timeout(nq->wait,
-						READ_ONCE(nq->nr_free) ||
-						!nri_ring_live(nq->ring), HZ);
+	if (current->plug)
+		blk_finish_plug(current->plug);
+}
+
+/*
+ * Wait up to a second for a free command, or for the ring to go: 0, or
+ * -EINTR on a signal. A polled ring's commands complete only when polled,
+ * so its waiter polls them. In io-wq any signal ends the wait; in the
+ * submitter's own task only a fatal one (NRI_URING_RETRY_REREADS_SQ), as
+ * io_uring flags task work there as a signal, the completions of this
+ * very ring's commands among it.
+ */
+static int nri_uring_wait_free(struct nri_queue *nq, unsigned int issue_flags)
+{
+	unsigned long end = jiffies + HZ;
+	long ret;
+
+	if (nq->ring->tgt.poll) {
+		nri_uring_unplug();
+		while (!READ_ONCE(nq->nr_free) && nri_ring_live(nq->ring) &&
+		       time_before(jiffies, end)) {
+			if (!nri_poll_completions(nq))
+				cond_resched();
+			if (fatal_signal_pending(current))
+				return -EINTR;
+		}
+		return 0;
+	}
+	if (issue_flags & IO_URING_F_IOWQ)
+		ret = wait_event_interruptible_timeout(nq->wait,
+						       READ_ONCE(nq->nr_free) ||
+						       !nri_ring_live(nq->ring),
+						       HZ);
+	else
+		ret = wait_event_killable_timeout(nq->wait,
+						  READ_ONCE(nq->nr_free) ||
+						  !nri_ring_live(nq->ring), HZ);
+	return ret < 0 ? -EINTR : 0;
 }
 
 /* ---- dispatch ---- */
@@ -333,6 +372,9 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 		nri_uring_cancel(ioucmd, issue_flags);
 		return 0;
 	}
+	/* no -EAGAIN where io-wq's retry would read a reused SQ slot */
+	if (NRI_URING_RETRY_REREADS_SQ)
+		issue_flags &= ~IO_URING_F_NONBLOCK;
 
 	nq = nri_file_to_queue(ioucmd->file);
 	if (!nq)
@@ -365,6 +407,18 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 				return -ENODEV;
 			ret = nri_uring_cmd_io(nq, ioucmd, payload, issue_flags);
 			nri_ring_exit(nq->ring);
+			/*
+			 * A polled ring that found no tag after reaping for
+			 * one: io-wq would try again, so does the submitter.
+			 */
+			if (ret == -EAGAIN && NRI_URING_RETRY_REREADS_SQ &&
+			    nq->ring->tgt.poll) {
+				if (fatal_signal_pending(current))
+					return -EINTR;
+				nri_uring_unplug();
+				cond_resched();
+				continue;
+			}
 			if (ret != -ENOSPC)
 				return ret;
 			/* io_uring retries it where it may block (io-wq) */
@@ -375,7 +429,7 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 			 * complete, as a submitter waits for a tag, outside
 			 * the live gate (disabling wakes us).
 			 */
-			if (nri_uring_wait_free(nq) < 0)
+			if (nri_uring_wait_free(nq, issue_flags))
 				return -EINTR;
 		}
 	default:
