@@ -10,6 +10,10 @@
  *                                (and PI), separate or extended
  *   nri-uring fixed RING NG BLK  data area as io_uring fixed buffers for
  *                                passthrough on NG and O_DIRECT on BLK
+ *   nri-uring overcommit RING    more URING_CMD in flight than the queue
+ *                                has, each doing what its SQE said
+ *   nri-uring overcommit-iopoll RING  the same on an IORING_SETUP_IOPOLL ring,
+ *                                from an SQ of 32 (io_uring plugs a batch)
  *   nri-uring cancel RING        io_uring closed with commands pending
  *   nri-uring noreap RING        a client that never reaps its CQEs
  *   nri-uring sqpoll RING        the SQ poller sleeps and is woken
@@ -307,6 +311,117 @@ static int do_cmd(struct nvmering *r, unsigned int setup_flags)
 		sqe->cmd_op = NVME_RING_IO_URING_CMD;
 		expect_res(&ring, -EINVAL, "URING_CMD on a 64-byte SQE ring");
 	}
+	io_uring_queue_exit(&ring);
+	return check_failures;
+}
+
+/*
+ * A pipelined pass of URING_CMD writes (write != 0) or reads over the
+ * blocks of 'span' 4 KiB chunks from the window's start: 'depth' in flight,
+ * each SQE refilled as soon as io_uring has taken it. Reads go to random chunks and each must land in its own buffer with
+ * its own blocks; errors and bad buffers are counted.
+ */
+static void overcommit_pass(struct nvmering *r, struct io_uring *ring,
+			    uint32_t depth, uint32_t span, uint32_t count,
+			    int write, uint32_t seed, uint32_t *errs,
+			    uint32_t *bad)
+{
+	uint32_t bs = 4096, nlb = bs / lba_size(r), lsz = lba_size(r);
+	uint32_t free_idx[64], chunk[64], nfree = depth, inflight = 0;
+	uint32_t sent = 0, i, k;
+	struct nvmering_sqe sqe64;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	uint64_t rng = seed | 1;
+
+	for (i = 0; i < depth; i++)
+		free_idx[i] = i;
+	while (sent < count || inflight) {
+		/* fill the SQ: at most what it has room for */
+		while (sent < count && nfree && io_uring_sq_space_left(ring)) {
+			uint32_t idx = free_idx[--nfree];
+			uint64_t buf = nvmering_buf_off(r, 256, idx, bs);
+			uint64_t lba;
+
+			if (write) {
+				chunk[idx] = sent;
+			} else {
+				rng ^= rng << 13;
+				rng ^= rng >> 7;
+				rng ^= rng << 17;
+				chunk[idx] = (uint32_t)(rng % span);
+			}
+			lba = r->info.lba_start + (uint64_t)chunk[idx] * nlb;
+			if (write)
+				pattern_fill(nvmering_buf(r, buf), lba, nlb, lsz, seed);
+			else
+				memset(nvmering_buf(r, buf), 0xa5, bs);
+			nvmering_sqe_rw(&sqe64, write ? NVME_OPC_WRITE : NVME_OPC_READ,
+					lba, nlb);
+			sqe = io_uring_get_sqe(ring);
+			nvmering_prep_uring_cmd(sqe, r, &sqe64, buf, bs);
+			io_uring_sqe_set_data64(sqe, idx);
+			sent++;
+			inflight++;
+		}
+		io_uring_submit(ring);
+		cqe = wait_one(ring);
+		do {
+			uint32_t idx = (uint32_t)io_uring_cqe_get_data64(cqe);
+			uint8_t *got = nvmering_buf(r, nvmering_buf_off(r, 256, idx, bs));
+			uint64_t lba = r->info.lba_start + (uint64_t)chunk[idx] * nlb;
+
+			if (cqe->res)
+				(*errs)++;
+			else if (!write)
+				for (k = 0; k < nlb; k++)
+					if (!pattern_check(got + k * lsz, lba + k, lsz,
+							   seed, NULL)) {
+						(*bad)++;
+						break;
+					}
+			io_uring_cqe_seen(ring, cqe);
+			free_idx[nfree++] = idx;
+			inflight--;
+		} while (!io_uring_peek_cqe(ring, &cqe));
+	}
+}
+
+/*
+ * More URING_CMD commands in flight than the queue has (the test gives it
+ * 8), from an SQ of sq_entries refilled as soon as io_uring takes an SQE:
+ * those beyond the queue's wait, and when they go, each must still be the
+ * command its SQE held. A command issued again later from its SQ slot,
+ * after the client refilled it, runs another command in its place: here a
+ * read buffer left unread, or blocks never written. With an SQ larger than
+ * the queue, one io_uring_enter() issues more commands than the queue has,
+ * and io_uring holds the first in its plug while the next one waits.
+ */
+static int do_overcommit(struct nvmering *r, unsigned int setup_flags,
+			 unsigned int sq_entries)
+{
+	uint32_t depth = 32, span = 128, errs = 0, bad = 0;
+	uint32_t seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	struct io_uring_params p;
+	struct io_uring ring;
+	int ret;
+
+	if (r->info.lba_count < (uint64_t)span * (4096 / lba_size(r)))
+		die("overcommit: the ring's window is under 512 KiB", EINVAL);
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE |
+		  setup_flags;
+	p.cq_entries = 64;
+	ret = io_uring_queue_init_params(sq_entries, &ring, &p);
+	if (ret)
+		die("io_uring_queue_init_params", ret);
+	overcommit_pass(r, &ring, depth, span, span, 1, seed, &errs, &bad);
+	check(errs == 0, "%u writes, %u in flight: %u failed", span, depth, errs);
+	errs = 0;
+	overcommit_pass(r, &ring, depth, span, 2000, 0, seed, &errs, &bad);
+	check(errs == 0 && bad == 0,
+	      "2000 reads, %u in flight: %u failed, %u not what their command read",
+	      depth, errs, bad);
 	io_uring_queue_exit(&ring);
 	return check_failures;
 }
@@ -624,7 +739,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cmd-meta|cancel|noreap|sqpoll RING\n"
+		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cmd-meta|overcommit[-iopoll]|cancel|noreap|sqpoll RING\n"
 				"       nri-uring fixed RING /dev/ngXnY /dev/nvmeXnY\n"
 				"       nri-uring seed /dev/nvmeXnY\n");
 		return 2;
@@ -650,6 +765,10 @@ int main(int argc, char **argv)
 		do_cmd(&r, IORING_SETUP_IOPOLL);
 	else if (!strcmp(argv[1], "fixed") && argc >= 5)
 		do_fixed(&r, argv[3], argv[4]);
+	else if (!strcmp(argv[1], "overcommit"))
+		do_overcommit(&r, 0, 8);
+	else if (!strcmp(argv[1], "overcommit-iopoll"))
+		do_overcommit(&r, IORING_SETUP_IOPOLL, 32);
 	else if (!strcmp(argv[1], "cancel"))
 		do_cancel(&r);
 	else if (!strcmp(argv[1], "noreap"))

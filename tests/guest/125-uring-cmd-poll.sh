@@ -4,15 +4,16 @@
 # with polled completions goes to the device's poll queues: from an
 # IORING_SETUP_IOPOLL io_uring, writes and reads verify and no I/O
 # interrupt is taken (the same commands on an interrupt-driven ring take
-# one each, which shows the count can see them); from any other io_uring
-# the command is refused with EOPNOTSUPP and a log line.
+# one each, which shows the count can see them); four times more in flight
+# than the queue has still each run their own command; from any other
+# io_uring the command is refused with EOPNOTSUPP and a log line.
 # TOPOLOGY: poll
 . "$(dirname "$0")/lib.sh"
 
 ring_test nri-uring nri-bench
 require_poll_queues
 ctrl=${ns%n*}
-cleanup_rings pc pi
+cleanup_rings pc pi pcs
 
 all=$(cat /sys/devices/system/cpu/online)
 ring_up pc poll=1 cpus="$all"
@@ -42,6 +43,12 @@ ios=$(sed -n 's/.* ios=\([0-9]*\) .*/\1/p' <<<"$out")
 i1=$(nvme_io_irqs "$ctrl")
 info "$ios polled per-command reads, $((i1 - i0)) I/O interrupts"
 [ $((i1 - i0)) -lt 16 ] || fail "$((i1 - i0)) I/O interrupts for $ios polled reads"
+
+# 32 in flight on a polled queue of 8: those beyond wait by polling
+ring_up pcs poll=1 nr_queues=1 sq_entries=8 cq_entries=8 cpus="$all"
+out=$(nri-uring overcommit-iopoll pcs 2>&1) ||
+	fail "polled URING_CMD beyond the queue's depth: $out"
+ring_down pcs
 
 # not from an io_uring that does not poll: nothing would reap it
 dmesg -c >/dev/null
