@@ -12,6 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 
 NQN=nqn.2026-11.io.nvme-ring:bench-tcp
+# I/O queues of 256 entries, not nvme's 128 (127 tags): a client at depth
+# 128 would find the tags short, and io_uring passthrough on a 6.11 to
+# 6.13.3 kernel then retries from a reused SQ slot and fails the read with
+# EFAULT (Documentation/nvme_ring_io.rst, "io_uring before 6.13.4").
+BENCH_QUEUE_SIZE=${BENCH_QUEUE_SIZE:-256}
 require_module
 native_multipath &&
 	skip "native NVMe multipath is on: both paths would not reach the same device; boot with nvme_core.multipath=N (make bench does)"
@@ -25,6 +30,6 @@ trap down EXIT
 modprobe null_blk nr_devices=1 queue_mode=2 gb=4 bs=512 irqmode=0 \
 	submit_queues="$(online_cpus | wc -l)" || skip "no null_blk"
 fabrics_target_up tcp "$NQN" /dev/nullb0 || skip "cannot export null_blk with nvmet-tcp"
-ns=$(fabrics_connect tcp "$NQN") || skip "nvme connect -t tcp to 127.0.0.1 failed"
+ns=$(fabrics_connect tcp "$NQN" "$BENCH_QUEUE_SIZE") || skip "nvme connect -t tcp to 127.0.0.1 failed"
 echo "== NVMe/TCP on 127.0.0.1: $ns (null_blk through nvmet-tcp and nvme-tcp)"
 BENCH_NS=$ns BENCH_DEPTHS=${BENCH_TCP_DEPTHS:-"1 32"} "$(dirname "$0")/ring-vs-uring.sh"

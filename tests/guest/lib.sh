@@ -195,16 +195,16 @@ slow_ns() {
 	skip "no slow NVMe namespace (vm-test.sh VM_NVME_SLOW_MS)"
 }
 
-# loop_ns_up NQN: an NVMe namespace with no device behind it, for the
+# loop_ns_up NQN [QUEUE_SIZE]: an NVMe namespace with no device behind it, for the
 # software paths alone: a null_blk disk exported by nvmet as NQN and
 # connected through nvme-loop, as an administrator would (nvmet configfs,
-# then a fabrics connect). Prints the namespace (nvmeXnY): with native
-# multipath, its head.
+# then a fabrics connect, with QUEUE_SIZE entries per I/O queue if given).
+# Prints the namespace (nvmeXnY): with native multipath, its head.
 loop_ns_up() {
-	local nqn=$1
+	local nqn=$1 qs=${2:-}
 	modprobe null_blk nr_devices=1 queue_mode=2 gb=4 bs=512 irqmode=0 \
 		submit_queues="$(online_cpus | wc -l)" || return 1
-	fabrics_target_up loop "$nqn" /dev/nullb0 && fabrics_connect loop "$nqn"
+	fabrics_target_up loop "$nqn" /dev/nullb0 && fabrics_connect loop "$nqn" "$qs"
 }
 
 # loop_ns_down NQN: disconnect and take down what loop_ns_up made.
@@ -278,14 +278,16 @@ fabrics_ctrl() {
 	return 1
 }
 
-# fabrics_connect TRANSPORT NQN: nvme connect to NQN (tcp: 127.0.0.1:4420);
-# prints the namespace's block device (fabrics_ns) once it is there.
+# fabrics_connect TRANSPORT NQN [QUEUE_SIZE]: nvme connect to NQN (tcp:
+# 127.0.0.1:4420), with I/O queues of QUEUE_SIZE entries (default: nvme's,
+# 128); prints the namespace's block device (fabrics_ns) once it is there.
 fabrics_connect() {
-	local tr=$1 nqn=$2 try
+	local tr=$1 nqn=$2 try opts=()
+	[ -z "${3:-}" ] || opts=(--queue-size="$3")
 	if [ "$tr" = tcp ]; then
-		nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$nqn" >/dev/null || return 1
+		nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$nqn" "${opts[@]}" >/dev/null || return 1
 	else
-		nvme connect -t "$tr" -n "$nqn" >/dev/null || return 1
+		nvme connect -t "$tr" -n "$nqn" "${opts[@]}" >/dev/null || return 1
 	fi
 	for try in $(seq 1 100); do
 		[ "$try" -eq 1 ] || sleep 0.1
