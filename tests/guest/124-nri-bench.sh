@@ -37,7 +37,8 @@ run ring-uring --engine ring-uring --ring nb
 run ring-cmd --engine ring-cmd --ring nb
 run ring-sqpoll --engine ring-sqpoll --ring nbsq
 # more io_uring commands in flight than the queue has contexts (8): those
-# beyond wait in io_uring's worker for one to free up, none fails
+# beyond wait for one to free up (in io_uring's worker, or where its retry
+# would reread the SQ, in the submitting task), none fails
 ring_up nbs cpus="$all" sq_entries=8 cq_entries=8
 out=$(nri-bench --engine ring-cmd --ring nbs --queue 0 --cpu "$cpu" --depth 32 --batch 8 \
 	--time 0.5 2>&1) || fail "ring-cmd, depth 32 on 8 contexts: $out"
