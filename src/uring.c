@@ -362,19 +362,12 @@ static int nri_uring_wait_free(struct nri_queue *nq, unsigned int issue_flags)
 
 /* ---- dispatch ---- */
 
-int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+static int __nri_uring_cmd(struct io_uring_cmd *ioucmd,
+			   unsigned int issue_flags)
 {
 	const void *payload = io_uring_sqe_cmd(ioucmd->sqe);
 	struct nri_queue *nq;
 	int ret;
-
-	if (unlikely(issue_flags & IO_URING_F_CANCEL)) {
-		nri_uring_cancel(ioucmd, issue_flags);
-		return 0;
-	}
-	/* no -EAGAIN where io-wq's retry would read a reused SQ slot */
-	if (NRI_URING_RETRY_REREADS_SQ)
-		issue_flags &= ~IO_URING_F_NONBLOCK;
 
 	nq = nri_file_to_queue(ioucmd->file);
 	if (!nq)
@@ -435,6 +428,29 @@ int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	default:
 		return -ENOTTY;
 	}
+}
+
+int nri_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	int ret;
+
+	if (unlikely(issue_flags & IO_URING_F_CANCEL)) {
+		nri_uring_cancel(ioucmd, issue_flags);
+		return 0;
+	}
+	if (!NRI_URING_RETRY_REREADS_SQ)
+		return __nri_uring_cmd(ioucmd, issue_flags);
+
+	/*
+	 * io-wq's retry would read a reused SQ slot: wait here instead, and
+	 * what is still -EAGAIN (a KICK that found the device queue full and
+	 * took nothing, as SUBMIT says) is the command's result, not a retry.
+	 */
+	ret = __nri_uring_cmd(ioucmd, issue_flags & ~IO_URING_F_NONBLOCK);
+	if (ret != -EAGAIN)
+		return ret;
+	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 #else /* !NRI_HAVE_URING_CMD */
