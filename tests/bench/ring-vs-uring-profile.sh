@@ -166,9 +166,19 @@ for eng in $ENGINES; do
 	[ -s "/tmp/prof.top.$eng" ] || continue
 	echo
 	echo "== $eng: kernel bucket by function (own samples), us per I/O, top $TOP"
-	sort -rn "/tmp/prof.top.$eng" | head -n "$TOP" |
-		awk -v f="$FREQ" -v ios="$(cat "/tmp/prof.ios.$eng")" \
-			'{ printf "  %6.3f  %s\n", $1 / f * 1e6 / ios, $2 }'
+	# then the rest in one line, and the module's own functions in all
+	sort -rn "/tmp/prof.top.$eng" |
+		awk -v f="$FREQ" -v ios="$(cat "/tmp/prof.ios.$eng")" -v top="$TOP" '
+		{ u = $1 / f * 1e6 / ios }
+		$2 ~ /^_*nri_/ { own += u; nown++ }
+		NR <= top { printf "  %6.3f  %s\n", u, $2; next }
+		{ rest += u; nrest++ }
+		END {
+			if (nrest)
+				printf "  %6.3f  (the other %d functions)\n", rest, nrest
+			if (nown)
+				printf "  %6.3f  (nvme_ring_io'"'"'s own %d functions, above or not)\n", own, nown
+		}'
 done
 
 [ "$nerr" = 0 ] || fail "$nerr profiled run(s) failed"
