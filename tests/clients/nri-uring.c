@@ -39,6 +39,7 @@
 #include "die.h"
 #include "nvme-cmd.h"
 #include "pattern.h"
+#include "rng.h"
 
 /* what the URING_CMD writes carry: the common pattern under this seed */
 #define CMD_SEED	100
@@ -332,8 +333,9 @@ static void overcommit_pass(struct nvmering *r, struct io_uring *ring,
 	struct nvmering_sqe sqe64;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
-	uint64_t rng = seed | 1;
+	struct rng rng;
 
+	rng_seed(&rng, seed);
 	for (i = 0; i < depth; i++)
 		free_idx[i] = i;
 	while (sent < count || inflight) {
@@ -346,10 +348,7 @@ static void overcommit_pass(struct nvmering *r, struct io_uring *ring,
 			if (write) {
 				chunk[idx] = sent;
 			} else {
-				rng ^= rng << 13;
-				rng ^= rng >> 7;
-				rng ^= rng << 17;
-				chunk[idx] = (uint32_t)(rng % span);
+				chunk[idx] = (uint32_t)rng_below(&rng, span);
 			}
 			lba = r->info.lba_start + (uint64_t)chunk[idx] * nlb;
 			if (write)
