@@ -173,8 +173,14 @@ static long nri_ioctl_setup(struct nri_file *nf, void __user *argp)
 		cfg->data_size = s.data_size;
 	cfg->hugepages = !!(s.flags & NVME_RING_SETUP_F_HUGEPAGES);
 	cfg->nr_queues = 1;
+	/*
+	 * Without a node: the calling CPU's, or the nearest with memory when
+	 * that one has none (cpu_to_mem() is cpu_to_node() on x86, which
+	 * has no memoryless-node support of its own).
+	 */
 	cfg->numa_node = (s.flags & NVME_RING_SETUP_F_NUMA_NODE) ?
-			 s.numa_node : cpu_to_mem(raw_smp_processor_id());
+			 s.numa_node :
+			 nri_nearest_mem_node(cpu_to_node(raw_smp_processor_id()));
 	cpumask_and(&cfg->cpus, current->cpus_ptr, cpu_online_mask);
 	cfg->nvme_file = fget(s.nvme_fd);
 	if (!cfg->nvme_file) {

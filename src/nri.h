@@ -427,6 +427,7 @@ int nri_check_nr_queues(const char *ring, const char *attr, u32 *v);
 int nri_check_timeout(const char *ring, const char *attr, u32 *v);
 int nri_check_teardown_timeout(const char *ring, const char *attr, u32 *v);
 void nri_config_default_opcodes(struct nri_config *cfg);
+int nri_nearest_mem_node(int node);
 struct nri_ring *nri_ring_create(struct nri_config *cfg);
 void nri_ring_disable(struct nri_ring *ring);
 void nri_ring_put(struct nri_ring *ring);

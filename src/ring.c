@@ -489,7 +489,7 @@ static struct nri_queue *nri_queue_alloc(struct nri_ring *ring,
 /* ---- CPU and NUMA placement ---- */
 
 /* @node itself when it has memory, else the nearest node that has. */
-static int nri_nearest_mem_node(int node)
+int nri_nearest_mem_node(int node)
 {
 	int n, best = NUMA_NO_NODE, dist = INT_MAX;
 

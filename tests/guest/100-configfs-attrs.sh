@@ -101,6 +101,14 @@ if [ -n "$memless" ]; then
 	info "CPU $mc of memoryless node $memless: ring memory on node $got"
 	expect_write_ok 0 "$r/enable"
 	expect_write_ok 0 "$r/cpus"
+	# an anonymous ring SETUP from there, without a node: the same
+	out=$(taskset -c "$mc" nri-io info "setup:/dev/$ns" 2>&1) ||
+		fail "anonymous SETUP on CPU $mc of memoryless node $memless: $out"
+	got=$(sed -n 's/.* node \([0-9]*\) mem_node.*/\1/p' <<<"$out")
+	if [ -z "$got" ] || [ "$(meminfo_node_kb "$got")" -eq 0 ]; then
+		fail "anonymous ring from CPU $mc on node '$got': $out"
+	fi
+	info "anonymous SETUP on CPU $mc: ring memory on node $got"
 else
 	info "no memoryless node here (VM_MEMLESS_NODE=1 makes one)"
 fi
