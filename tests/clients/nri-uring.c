@@ -12,6 +12,9 @@
  *                                passthrough on NG and O_DIRECT on BLK
  *   nri-uring overcommit RING    more URING_CMD in flight than the queue
  *                                has, each doing what its SQE said
+ *   nri-uring overcommit-batch RING  the same from an SQ of 32: one
+ *                                io_uring_enter() issues more than the queue
+ *                                has, and the rest wait in that call
  *   nri-uring overcommit-iopoll RING  the same on an IORING_SETUP_IOPOLL ring,
  *                                from an SQ of 32 (io_uring plugs a batch)
  *   nri-uring cancel RING        io_uring closed with commands pending
@@ -738,7 +741,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cmd-meta|overcommit[-iopoll]|cancel|noreap|sqpoll RING\n"
+		fprintf(stderr, "usage: nri-uring kick|waitcq|cmd|cmd-iopoll|cmd-meta|overcommit[-batch|-iopoll]|cancel|noreap|sqpoll RING\n"
 				"       nri-uring fixed RING /dev/ngXnY /dev/nvmeXnY\n"
 				"       nri-uring seed /dev/nvmeXnY\n");
 		return 2;
@@ -766,6 +769,8 @@ int main(int argc, char **argv)
 		do_fixed(&r, argv[3], argv[4]);
 	else if (!strcmp(argv[1], "overcommit"))
 		do_overcommit(&r, 0, 8);
+	else if (!strcmp(argv[1], "overcommit-batch"))
+		do_overcommit(&r, 0, 32);
 	else if (!strcmp(argv[1], "overcommit-iopoll"))
 		do_overcommit(&r, IORING_SETUP_IOPOLL, 32);
 	else if (!strcmp(argv[1], "cancel"))
