@@ -72,6 +72,8 @@
 #   VM_HOST_CPU           file: record the host CPU of QEMU's vCPU threads
 #                         at every "NRI-MARK" console line a guest script
 #                         prints (scripts/vm-host-cpu.sh; make bench uses it)
+#   VM_QEMU_TRACE         QEMU trace events (-trace PATTERN, e.g.
+#                         pci_nvme_mmio_doorbell_sq), into <log>.trace
 
 set -euo pipefail
 
@@ -259,6 +261,12 @@ tailpid=
 if [ "${VM_VERBOSE:-0}" = 1 ]; then
 	tail -n +1 -f "$log" >&2 &
 	tailpid=$!
+fi
+# QEMU's own trace events (qemu-system-x86_64 -trace help), logged beside
+# the console log
+if [ -n "${VM_QEMU_TRACE:-}" ]; then
+	qemu+=(-trace "$VM_QEMU_TRACE" -D "${log%.log}.trace")
+	echo "# vm-test: QEMU trace events $VM_QEMU_TRACE in ${log%.log}.trace"
 fi
 # boot: run QEMU once, with the host-side CPU recorder when asked for
 boot() {
