@@ -31,7 +31,7 @@ in_module() {
 # 8 commands are at the device and its io_uring_enter() waits in the
 # module for the rest; then the ring checked
 kill_blocked() {
-	local r=$1 mode=$2 pid w s c n t0
+	local r=$1 mode=$2 pid w s c n t0 out
 
 	nri-uring "$mode" "$r" >/tmp/"$r".out 2>&1 &
 	pid=$!
