@@ -283,7 +283,8 @@ static void nri_format_stat(struct nri_ring *ring, struct seq_buf *s)
  * attribute, as a ring with a queue per CPU outgrows the one page a text
  * attribute may return. Each read() formats the table afresh and returns
  * the part at its offset, so a reader that needs several calls (more than
- * a page) may see counters move between them.
+ * a page, or small reads: busybox awk reads 256 bytes at first) may see a
+ * line's counters from two moments. queues/<q>/stat has one moment a line.
  */
 static ssize_t stat_read(struct file *file, struct kobject *kobj,
 			 struct bin_attribute *attr, char *buf, loff_t off,
@@ -497,8 +498,36 @@ static ssize_t nri_queue_inflight_show(struct nri_queue *nq, char *buf)
 }
 NRI_QUEUE_ATTR(inflight);
 
+/*
+ * Every counter of the queue on one line, from one snapshot under the
+ * queue's lock: the ABI's order (that of the counter files), inflight
+ * after bytes_written; new counters go at the end. sysfs formats a text
+ * attribute once per read from offset 0, so however small its read()s,
+ * a reader sees one moment: submitted = completed + inflight holds on
+ * every line, which separate files read one after another cannot give.
+ */
+static ssize_t nri_queue_stat_show(struct nri_queue *nq, char *buf)
+{
+	struct nvme_ring_stats st;
+	unsigned int i;
+	u32 inflight;
+	int n = 0;
+
+	nri_queue_stats(nq, &st, &inflight);
+	for (i = 0; i < NRI_NR_STATS; i++) {
+		n += sysfs_emit_at(buf, n, "%s%llu", i ? " " : "",
+				   *nri_stat(&st, i));
+		if (nri_stat_info[i].offset ==
+		    offsetof(struct nvme_ring_stats, bytes_written))
+			n += sysfs_emit_at(buf, n, " %u", inflight);
+	}
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+NRI_QUEUE_ATTR(stat);
+
 /* the fixed attributes, then the counters (nri_stats_init()), then NULL */
-#define NRI_QUEUE_FIXED_ATTRS	12
+#define NRI_QUEUE_FIXED_ATTRS	13
 static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 					 NRI_NR_STATS + 1] = {
 	&nri_queue_attr_cpus.attr,
@@ -513,6 +542,7 @@ static struct attribute *nri_queue_attrs[NRI_QUEUE_FIXED_ATTRS +
 	&nri_queue_attr_data_size.attr,
 	&nri_queue_attr_inflight.attr,
 	&nri_queue_attr_sq_poll_cpus.attr,
+	&nri_queue_attr_stat.attr,
 };
 ATTRIBUTE_GROUPS(nri_queue);
 

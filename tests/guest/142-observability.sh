@@ -4,7 +4,8 @@
 # verified run with the nvme_ring_io tracepoints on: a submit and a
 # complete event per command the device ran, their largest latency the
 # ring's lat_max_ns; the ring's reads, writes, bytes and latency counters
-# add up across queues, and stat -i shows them as rates; the disk's
+# add up across queues, each queue's stat line holds them all, one moment
+# however it is read, and stat -i shows them as rates; the disk's
 # /proc/diskstats and /sys/block stat moved by exactly the ring's reads,
 # writes and sectors (and not at all with iostats=0); a refused command
 # gives a reject event with its reason,
@@ -84,6 +85,20 @@ done
 [ "$sum_l" = "$(c ob lat_total_ns)" ] || fail "queues' lat_total_ns $sum_l, ring's $(c ob lat_total_ns)"
 [ "$qmax" = "$(c ob lat_max_ns)" ] || fail "queues' largest lat_max_ns $qmax, ring's $(c ob lat_max_ns)"
 
+# queues/<q>/stat: every counter, in the ABI's order, each as its own file
+names="submitted completed errors invalid_descs bytes_read bytes_written inflight
+	sq_empty_kicks cq_full_events remote_submits reads writes others lat_total_ns lat_max_ns"
+for q in $(ring_queues ob); do
+	line=$(cat "$NRI_SYS/ob/queues/$q/stat") || fail "queue $q: no stat"
+	i=0
+	for f in $names; do
+		i=$((i + 1))
+		v=$(echo "$line" | awk -v i="$i" '{ print $i }')
+		[ "$v" = "$(qattr ob "$q" "$f")" ] || fail "queue $q: stat field $i is $v, $f is $(qattr ob "$q" "$f")"
+	done
+	[ "$(echo "$line" | wc -w)" = "$i" ] || fail "queue $q: stat has $(echo "$line" | wc -w) fields, not $i: $line"
+done
+
 # the disk saw exactly the ring's I/O
 [ $(($(disk_stat 1) - r0)) = "$reads" ] || fail "disk reads moved by $(($(disk_stat 1) - r0)), the ring read $reads times"
 [ $(($(disk_stat 5) - w0)) = "$writes" ] || fail "disk writes moved by $(($(disk_stat 5) - w0)), the ring wrote $writes times"
@@ -101,6 +116,20 @@ nvme-ring stat ob | grep -q "LAT_AVG(us)" || fail "the stat table lacks the late
 nvme-ring perf ob --rw randrw --depth 4 --time 120 --size 1M >/dev/null 2>&1 &
 pid=$!
 wait_for 10 value_is "$NRI_SYS/ob/completed" -gt "$n"
+# one moment per line however small the reads: submitted = completed +
+# inflight while the counters move (the table, formatted per read(), can
+# split a line between two moments)
+moved=0
+for round in $(seq 40); do
+	for q in $(ring_queues ob); do
+		line=$(dd if="$NRI_SYS/ob/queues/$q/stat" bs=4 2>/dev/null)
+		read -r sub comp _ _ _ _ inf _ <<<"$line"
+		[ "$sub" = $((comp + inf)) ] || fail "queue $q, read $round in 4-byte reads: submitted $sub != completed $comp + inflight $inf"
+		[ "$inf" -gt 0 ] && moved=$((moved + 1))
+	done
+done
+[ "$moved" -gt 0 ] || fail "no stat line was read with commands in flight"
+info "queues/<q>/stat in 4-byte reads: $moved of the lines had commands in flight, all consistent"
 nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
 # the load runs until the rates are read, however slow the machine
 kill -TERM "$pid"
