@@ -687,6 +687,8 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 	u64 slba = 0;
 
 	cmd->opcode = opc;
+	/* before the device can complete it */
+	nri_cmd_count(nq, cmd);
 	cmd->issued = true;
 	cmd->acct = false;
 	/* a command sent again keeps its first start: its client waits */

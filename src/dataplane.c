@@ -54,6 +54,8 @@ static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
 			      u16 status, int err, bool rejected)
 {
 	lockdep_assert_held(&nq->cq_lock);
+	/* refused or failed before the device saw it */
+	nri_cmd_count(nq, cmd);
 	if (cmd->issued)
 		nri_cmd_done(nq, cmd, status, err);
 	nq->stats.completed++;
@@ -70,7 +72,7 @@ static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
 	nq->free_cmds[nq->nr_free++] = cmd->idx;
 }
 
-/* One command from the pool, counted as submitted; NULL when none is free. */
+/* One command from the pool, not yet counted; NULL when none is free. */
 struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 {
 	struct nri_cmd *cmd = NULL;
@@ -80,8 +82,9 @@ struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 	if (nq->nr_free) {
 		cmd = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
 		cmd->issued = false;
+		cmd->counted = false;
 		nq->inflight++;
-		nq->stats.submitted++;
+		atomic_inc(&nq->reserved);
 	}
 	spin_unlock_irqrestore(&nq->cq_lock, flags);
 	return cmd;
@@ -290,17 +293,16 @@ int nri_poll_completions(struct nri_queue *nq)
 	return found;
 }
 
-/* Return taken commands that were not used, as if never taken. */
+/* Return taken commands that were not used (nor counted), as if never taken. */
 void nri_cmd_unget(struct nri_queue *nq, struct nri_cmd **cmds, int n)
 {
 	int i;
 
 	spin_lock_irq(&nq->cq_lock);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		nq->free_cmds[nq->nr_free++] = cmds[i]->idx;
-		nq->inflight--;
-		nq->stats.submitted--;
-	}
+	nq->inflight -= n;
+	atomic_sub(n, &nq->reserved);
 	spin_unlock_irq(&nq->cq_lock);
 }
 
@@ -333,9 +335,10 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 	for (i = 0; i < n; i++) {
 		cmds[i] = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
 		cmds[i]->issued = false;
+		cmds[i]->counted = false;
 	}
 	nq->inflight += n;
-	nq->stats.submitted += n;
+	atomic_add(n, &nq->reserved);
 	spin_unlock_irq(&nq->cq_lock);
 	return n;
 }

@@ -191,6 +191,7 @@ struct nri_cmd {
 	bool			slot_ok;
 	bool			has_bio;
 	bool			issued;		/* went to the device */
+	bool			counted;	/* in the submitted counter */
 	u8			opcode;
 	enum req_op		acct_op;	/* when accounted */
 	bool			acct;		/* counted on the disk */
@@ -239,15 +240,26 @@ struct nri_queue {
 
 	/* completion side (rings.cq_tail): protected by cq_lock, hard IRQ */
 	spinlock_t		cq_lock;
+	/*
+	 * Commands taken from the pool and not back: CQ room is kept for
+	 * each. Of them, @reserved are not yet counted as submitted: taken
+	 * but not yet sent, refused or failed, they may still go back to
+	 * the pool (the device queue was full). Taking and giving back
+	 * change both under cq_lock; a command is counted (reserved drops,
+	 * without the lock) before the device can see it, so the counters
+	 * never go back and submitted = completed + inflight - reserved
+	 * (nri_queue_stats()).
+	 */
 	u32			inflight;
+	atomic_t		reserved;
 	u32			nr_free;
 	u32			*free_cmds;
 	/*
-	 * Counters, in the uapi's own struct (its inflight field unused:
-	 * see inflight). Each has a line in nri_stat_info[] (sysfs.c),
-	 * which makes its sysfs files and stat table column: a new counter
-	 * is a field of struct nvme_ring_stats, taken from its resv, and a
-	 * line there.
+	 * Counters, in the uapi's own struct (its inflight field unused;
+	 * submitted is worked out, see above). Each has a line in
+	 * nri_stat_info[] (sysfs.c), which makes its sysfs files and stat
+	 * table column: a new counter is a field of struct
+	 * nvme_ring_stats, taken from its resv, and a line there.
 	 */
 	struct nvme_ring_stats	stats;
 
@@ -493,6 +505,16 @@ void nri_repair_indices(struct nri_queue *nq);
 int nri_submit_nowait(struct nri_queue *nq, u32 max);
 int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait);
 struct nri_cmd *nri_cmd_get(struct nri_queue *nq);
+
+/* @cmd leaves the pool for good: it counts as submitted from now on. */
+static inline void nri_cmd_count(struct nri_queue *nq, struct nri_cmd *cmd)
+{
+	if (!cmd->counted) {
+		cmd->counted = true;
+		atomic_dec(&nq->reserved);
+	}
+}
+
 void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err, bool rejected);
 void nri_cmd_unget(struct nri_queue *nq, struct nri_cmd **cmds, int n);
 void nri_cmd_complete(struct nri_cmd *cmd, u16 status, u64 result, int err,

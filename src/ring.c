@@ -264,7 +264,9 @@ void nri_queue_stats(struct nri_queue *nq, struct nvme_ring_stats *st, u32 *infl
 
 	spin_lock_irqsave(&nq->cq_lock, flags);
 	*st = nq->stats;
-	*inflight = nq->inflight;
+	/* a command counted meanwhile moves from reserved to submitted */
+	*inflight = nq->inflight - atomic_read(&nq->reserved);
+	st->submitted = st->completed + *inflight;
 	spin_unlock_irqrestore(&nq->cq_lock, flags);
 }
 
