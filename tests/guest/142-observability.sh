@@ -5,7 +5,8 @@
 # complete event per command the device ran, their largest latency the
 # ring's lat_max_ns; the ring's reads, writes, bytes and latency counters
 # add up across queues, each queue's stat line holds them all, one moment
-# however it is read, and stat -i shows them as rates; the disk's
+# however it is read (and nvme-ring stat shows those moments), and stat -i
+# shows them as rates; the disk's
 # /proc/diskstats and /sys/block stat moved by exactly the ring's reads,
 # writes and sectors (and not at all with iostats=0); a refused command
 # gives a reject event with its reason,
@@ -130,6 +131,13 @@ for round in $(seq 40); do
 done
 [ "$moved" -gt 0 ] || fail "no stat line was read with commands in flight"
 info "queues/<q>/stat in 4-byte reads: $moved of the lines had commands in flight, all consistent"
+# nvme-ring stat takes each queue (and so the total) from those lines
+for round in $(seq 10); do
+	nvme-ring stat ob -o json >/tmp/ob.json || fail "stat -o json under load"
+	awk '/"submitted": / { s = $2 + 0 } /"completed": / { c = $2 + 0 }
+		/"inflight": / { n++; if (s != c + $2) { print "submitted " s " != completed " c " + inflight " $2 + 0; bad = 1 } }
+		END { exit bad || n < 2 }' /tmp/ob.json || fail "stat -o json under load: $(cat /tmp/ob.json)"
+done
 nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
 # the load runs until the rates are read, however slow the machine
 kill -TERM "$pid"

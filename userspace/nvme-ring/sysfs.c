@@ -178,6 +178,28 @@ const char *const counter_names[NR_COUNTERS] = {
 	"lat_max_ns",
 };
 
+/*
+ * A queue's counters from its stat line, one snapshot (so submitted =
+ * completed + inflight holds, which the single files read one by one
+ * cannot give): false from a module without queues/<q>/stat.
+ */
+static bool read_qstat(const char *name, uint64_t q, uint64_t *c)
+{
+	char buf[512], *p = buf, *end;
+	int k;
+
+	if (read_strf(buf, sizeof(buf), SYS_ROOT "/%s/queues/%" PRIu64 "/stat",
+		      name, q) <= 0)
+		return false;
+	for (k = 0; k < NR_COUNTERS; k++, p = end) {
+		errno = 0;
+		c[k] = strtoull(p, &end, 10);
+		if (end == p || errno)
+			return false;
+	}
+	return true;
+}
+
 void snap_free(struct rsnap *s)
 {
 	free(s->q);
@@ -186,8 +208,9 @@ void snap_free(struct rsnap *s)
 
 int snap_ring(const char *name, struct rsnap *s, bool queues)
 {
+	uint64_t i, k, c[NR_COUNTERS], tot[NR_COUNTERS];
+	bool lines = false;
 	char buf[64];
-	uint64_t i, k;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -232,11 +255,33 @@ int snap_ring(const char *name, struct rsnap *s, bool queues)
 		s->node = atoi(buf);
 	for (k = 0; k < NR_COUNTERS; k++)
 		s->c[k] = read_u64f(SYS_ROOT "/%s/%s", name, counter_names[k]);
-	if (!queues || !s->nr_queues)
+	if (!s->nr_queues)
 		return 0;
-	s->q = calloc(s->nr_queues, sizeof(*s->q));
-	if (!s->q)
-		return -ENOMEM;
+	if (queues) {
+		s->q = calloc(s->nr_queues, sizeof(*s->q));
+		if (!s->q)
+			return -ENOMEM;
+	}
+	/* the ring's totals from the queues' snapshots, when they have them */
+	memset(tot, 0, sizeof(tot));
+	for (i = 0; i < s->nr_queues; i++) {
+		struct qsnap *q;
+
+		lines = read_qstat(name, i, c);
+		if (!lines)
+			break;
+		for (k = 0; k < NR_COUNTERS; k++)
+			tot[k] = k == C_LAT_MAX ? (c[k] > tot[k] ? c[k] : tot[k])
+						: tot[k] + c[k];
+		if (queues) {
+			q = &s->q[i];
+			memcpy(q->c, c, sizeof(q->c));
+		}
+	}
+	if (lines)
+		memcpy(s->c, tot, sizeof(s->c));
+	if (!queues)
+		return 0;
 	for (i = 0; i < s->nr_queues; i++) {
 		struct qsnap *q = &s->q[i];
 
@@ -251,7 +296,7 @@ int snap_ring(const char *name, struct rsnap *s, bool queues)
 		q->sq_entries = QF("sq_entries");
 		q->cq_entries = QF("cq_entries");
 		q->data_size = QF("data_size");
-		for (k = 0; k < NR_COUNTERS; k++)
+		for (k = 0; k < NR_COUNTERS && !lines; k++)
 			q->c[k] = read_u64f(SYS_ROOT "/%s/queues/%" PRIu64 "/%s",
 					    name, i, counter_names[k]);
 #undef QF
