@@ -114,14 +114,14 @@ nvme-ring stat ob -o json | grep -q '"lat_mean_ns": ' || fail "stat -o json lack
 nvme-ring stat ob | grep -q "LAT_AVG(us)" || fail "the stat table lacks the latency columns"
 
 # stat -i under load: reads and writes per second, the interval's latency
-nvme-ring perf ob --rw randrw --depth 4 --time 120 --size 1M >/dev/null 2>&1 &
+nvme-ring perf ob --rw randrw --depth 4 --time 1200 --size 1M >/dev/null 2>&1 &
 pid=$!
 wait_for 10 value_is "$NRI_SYS/ob/completed" -gt "$n"
 # one moment per line however small the reads: submitted = completed +
 # inflight while the counters move (the table, formatted per read(), can
 # split a line between two moments)
 moved=0
-for round in $(seq 40); do
+for round in $(seq 30); do
 	for q in $(ring_queues ob); do
 		line=$(dd if="$NRI_SYS/ob/queues/$q/stat" bs=4 2>/dev/null)
 		read -r sub comp _ _ _ _ inf _ <<<"$line"
@@ -138,6 +138,7 @@ for round in $(seq 10); do
 		/"inflight": / { n++; if (s != c + $2) { print "submitted " s " != completed " c " + inflight " $2 + 0; bad = 1 } }
 		END { exit bad || n < 2 }' /tmp/ob.json || fail "stat -o json under load: $(cat /tmp/ob.json)"
 done
+kill -0 "$pid" 2>/dev/null || fail "the load ended before stat -i ran"
 nvme-ring stat ob -i 1 -c 2 -o json >/tmp/rates.json || fail "stat -i -o json"
 # the load runs until the rates are read, however slow the machine
 kill -TERM "$pid"
