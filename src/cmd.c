@@ -687,8 +687,9 @@ static void nri_cmd_start(struct nri_queue *nq, struct nri_cmd *cmd,
 	u64 slba = 0;
 
 	cmd->opcode = opc;
-	/* before the device can complete it */
-	nri_cmd_count(nq, cmd);
+	/* counted before the device can complete it; once, if sent again */
+	if (!cmd->issued)
+		atomic_dec(&nq->reserved);
 	cmd->issued = true;
 	cmd->acct = false;
 	/* a command sent again keeps its first start: its client waits */

@@ -54,10 +54,10 @@ static void __nri_cmd_release(struct nri_queue *nq, struct nri_cmd *cmd,
 			      u16 status, int err, bool rejected)
 {
 	lockdep_assert_held(&nq->cq_lock);
-	/* refused or failed before the device saw it */
-	nri_cmd_count(nq, cmd);
 	if (cmd->issued)
 		nri_cmd_done(nq, cmd, status, err);
+	else	/* refused or failed before the device saw it: count it */
+		atomic_dec(&nq->reserved);
 	nq->stats.completed++;
 	if (rejected)
 		nq->stats.invalid_descs++;
@@ -82,7 +82,6 @@ struct nri_cmd *nri_cmd_get(struct nri_queue *nq)
 	if (nq->nr_free) {
 		cmd = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
 		cmd->issued = false;
-		cmd->counted = false;
 		nq->inflight++;
 		atomic_inc(&nq->reserved);
 	}
@@ -335,7 +334,6 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 	for (i = 0; i < n; i++) {
 		cmds[i] = nri_cmd_at(nq, nq->free_cmds[--nq->nr_free]);
 		cmds[i]->issued = false;
-		cmds[i]->counted = false;
 	}
 	nq->inflight += n;
 	atomic_add(n, &nq->reserved);

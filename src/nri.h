@@ -191,7 +191,6 @@ struct nri_cmd {
 	bool			slot_ok;
 	bool			has_bio;
 	bool			issued;		/* went to the device */
-	bool			counted;	/* in the submitted counter */
 	u8			opcode;
 	enum req_op		acct_op;	/* when accounted */
 	bool			acct;		/* counted on the disk */
@@ -246,7 +245,8 @@ struct nri_queue {
 	 * but not yet sent, refused or failed, they may still go back to
 	 * the pool (the device queue was full). Taking and giving back
 	 * change both under cq_lock; a command is counted (reserved drops,
-	 * without the lock) before the device can see it, so the counters
+	 * without the lock) when it is first marked issued, before the
+	 * device can see it, or when it is completed unissued, so the counters
 	 * never go back and submitted = completed + inflight - reserved
 	 * (nri_queue_stats()).
 	 */
@@ -505,15 +505,6 @@ void nri_repair_indices(struct nri_queue *nq);
 int nri_submit_nowait(struct nri_queue *nq, u32 max);
 int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait);
 struct nri_cmd *nri_cmd_get(struct nri_queue *nq);
-
-/* @cmd leaves the pool for good: it counts as submitted from now on. */
-static inline void nri_cmd_count(struct nri_queue *nq, struct nri_cmd *cmd)
-{
-	if (!cmd->counted) {
-		cmd->counted = true;
-		atomic_dec(&nq->reserved);
-	}
-}
 
 void nri_cmd_put(struct nri_cmd *cmd, u16 status, int err, bool rejected);
 void nri_cmd_unget(struct nri_queue *nq, struct nri_cmd **cmds, int n);

@@ -265,18 +265,14 @@ int snap_ring(const char *name, struct rsnap *s, bool queues)
 	/* the ring's totals from the queues' snapshots, when they have them */
 	memset(tot, 0, sizeof(tot));
 	for (i = 0; i < s->nr_queues; i++) {
-		struct qsnap *q;
-
 		lines = read_qstat(name, i, c);
 		if (!lines)
 			break;
 		for (k = 0; k < NR_COUNTERS; k++)
 			tot[k] = k == C_LAT_MAX ? (c[k] > tot[k] ? c[k] : tot[k])
 						: tot[k] + c[k];
-		if (queues) {
-			q = &s->q[i];
-			memcpy(q->c, c, sizeof(q->c));
-		}
+		if (queues)
+			memcpy(s->q[i].c, c, sizeof(c));
 	}
 	if (lines)
 		memcpy(s->c, tot, sizeof(s->c));
