@@ -777,7 +777,7 @@ static void __cold nri_cmd_unmappable(struct nri_queue *nq,
  */
 enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				 struct nvme_ring_slot *s, unsigned int flags,
-				 struct nri_batch *b, u16 *status, int *err)
+				 const struct nri_batch *b, u16 *status, int *err)
 {
 	struct nri_ring *ring = nq->ring;
 	/* the command is used in place, in the snapshot */
@@ -805,10 +805,10 @@ enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 	if (cmd->may_retry && !(flags & NRI_ISSUE_RETRY))
 		cmd->snap = *s;
 	nri_prepare_nvme_cmd(ring, c);
-	/* the batch's path, checked for it, and one of its references */
-	if (b && b->refs) {
+	/* the batch's path, checked for it: a reference of the command's own */
+	if (b && b->path) {
 		p = b->path;
-		b->refs--;
+		percpu_ref_get(&p->ref);
 		goto have_path;
 	}
 again:

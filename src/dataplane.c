@@ -158,7 +158,7 @@ static void nri_reject(struct nri_cmd *cmd, u16 status, int err)
  * not sleep for a tag: see nri_alloc_polled()).
  */
 static int nri_issue(struct nri_queue *nq, struct nri_cmd *cmd, u64 desc,
-		     bool nowait, struct nri_batch *b)
+		     bool nowait, const struct nri_batch *b)
 {
 	struct nri_ring *ring = nq->ring;
 	unsigned int flags = 0;
@@ -346,32 +346,23 @@ static int nri_reserve(struct nri_queue *nq, u32 want, struct nri_cmd **cmds)
 /*
  * A batch's path, taken and checked against the ring's geometry once (a
  * format or resize is then noticed a batch later, not a command later),
- * with a reference for each of its @n commands taken at once, and its
- * start time, one clock read for all. Without a usable path each command
- * looks for one itself, and says what it found.
+ * and its start time, one clock read for all. Without a usable path each
+ * command looks for one itself, and says what it found.
  */
-static void nri_batch_begin(struct nri_ring *ring, struct nri_batch *b,
-			    unsigned int n)
+static void nri_batch_begin(struct nri_ring *ring, struct nri_batch *b)
 {
 	b->now_ns = ktime_get_ns();
-	b->refs = 0;
 	b->path = nri_path_get(ring);
-	if (!b->path)
-		return;
-	if (unlikely(nri_target_changed(ring, b->path))) {
+	if (b->path && unlikely(nri_target_changed(ring, b->path))) {
 		nri_path_put(b->path);
 		b->path = NULL;
-		return;
 	}
-	percpu_ref_get_many(&b->path->ref, n);
-	b->refs = n;
 }
 
-/* The batch's own reference, and those no command took. */
 static void nri_batch_end(struct nri_batch *b)
 {
 	if (b->path)
-		percpu_ref_put_many(&b->path->ref, b->refs + 1);
+		nri_path_put(b->path);
 }
 
 /*
@@ -422,7 +413,7 @@ int nri_submit_locked(struct nri_queue *nq, u32 max, bool nowait)
 		n = nri_reserve(nq, min_t(u32, pending - done, NRI_BATCH), cmds);
 		if (n <= 0)
 			break;
-		nri_batch_begin(ring, &b, n);
+		nri_batch_begin(ring, &b);
 		for (i = 0; i < n; i++) {
 			u64 desc = nri_sq_desc(&nq->rings, i);
 

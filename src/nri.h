@@ -485,7 +485,6 @@ enum nri_issue_ret {
  */
 struct nri_batch {
 	struct nri_path		*path;		/* NULL: each command finds its own */
-	unsigned int		refs;		/* on path, for its commands */
 	u64			now_ns;
 };
 
@@ -495,7 +494,7 @@ u16 nri_check_cmd(struct nri_queue *nq, const struct nvme_ring_slot *s,
 		  size_t len);
 enum nri_issue_ret nri_cmd_issue(struct nri_queue *nq, struct nri_cmd *cmd,
 				 struct nvme_ring_slot *s, unsigned int flags,
-				 struct nri_batch *b, u16 *status, int *err);
+				 const struct nri_batch *b, u16 *status, int *err);
 enum rq_end_io_ret nri_end_io(struct request *rq, blk_status_t err);
 
 /* src/dataplane.c */
