@@ -84,6 +84,9 @@ buckets() {
 	# whether the sample is in shared code: its first classified frame
 	function shared(   k) {
 		for (k = 0; k < n; k++) {
+			# io_schedule*() is the block layer sleeping: look further
+			if (fr[k] ~ /^io_schedule/)
+				continue
 			if (fr[k] ~ own_re)
 				return 0
 			if (fr[k] ~ shared_re)
