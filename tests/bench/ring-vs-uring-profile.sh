@@ -72,8 +72,8 @@ echo "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clo
 
 # The call chain frames that make a kernel sample the submission
 # interface's own, or shared (see above), leafward first.
-OWN_RE='^(_*nri_|_*io_uring|_*io_[a-z_]+|nvme_uring_|nvme_ns_chr_uring|nvme_ns_uring|nvme_map_user_request|nvme_alloc_user_request|nvme_cmd_allowed|nvme_(ns_)?(chr_)?ioctl|nvme_user_cmd|nvme_submit_user_cmd|blk_rq_map_user|blk_rq_unmap_user)'
-SHARED_RE='^(_*blk_mq_|blk_execute_rq|blk_add_rq_to_plug|_*blk_account_io|blk_start_plug|blk_finish_plug|_*blk_flush_plug|blk_add_timer|blk_complete_reqs|blk_done_softirq|_*nvme_|_*nvmet_|_*null_|_*nullb_|_*common_interrupt|asm_common_interrupt|asm_sysvec_|_*sysvec_|handle_edge_irq|_*handle_irq_event|irq_exit_rcu|_*irq_exit_rcu|_*do_softirq|handle_softirqs|_*msi_)'
+OWN_RE='^(_*nri_|_*io_[a-z_]+|nvme_uring_|nvme_ns_chr_uring|nvme_ns_uring|nvme_map_user_request|nvme_alloc_user_request|nvme_cmd_allowed|nvme_(ns_)?(chr_)?ioctl|nvme_user_cmd|nvme_submit_user_cmd|blk_rq_map_user|blk_rq_unmap_user)'
+SHARED_RE='^(_*blk_mq_|blk_execute_rq|blk_add_rq_to_plug|_*blk_account_io|blk_start_plug|blk_finish_plug|_*blk_flush_plug|blk_add_timer|blk_complete_reqs|blk_done_softirq|_*nvme_|_*nvmet_|_*null_|_*nullb_|_*common_interrupt|asm_common_interrupt|asm_sysvec_|_*sysvec_|handle_edge_irq|_*handle_irq_event|_*irq_exit_rcu|_*do_softirq|handle_softirqs|_*msi_)'
 
 # buckets SAMPLES_FILE [TOPFILE]: prints "total idle doorbell clock kernel
 # user shared" sample counts (shared: the part of kernel above); writes
